@@ -1,0 +1,6 @@
+"""Neural-network building blocks: pluggable normalization and DCGAN blocks."""
+
+from ganlib.nn.blocks import DownBlock, UpBlock
+from ganlib.nn.norm import NORM_NAMES, Norm, NormLike, resolve_norm
+
+__all__ = ["NORM_NAMES", "DownBlock", "Norm", "NormLike", "UpBlock", "resolve_norm"]

@@ -1,0 +1,125 @@
+"""Pluggable normalization, resolved from a name or a callable.
+
+A normalization has two possible effects on a convolutional block:
+
+* a *feature layer* placed after the convolution (BatchNorm, LayerNorm, InstanceNorm), and
+* a *weight reparametrization* of the convolution itself (spectral normalization).
+
+:func:`resolve_norm` turns a user's choice into a :class:`Norm` that carries both, so a
+block never branches on which normalization it was given. Every feature-layer factory takes
+the channel count as its first argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Union
+
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+__all__ = ["NORM_NAMES", "Norm", "NormLike", "resolve_norm"]
+
+NormLike = Union[str, "Norm", Callable[[int], nn.Module]]
+"""A normalization choice: one of :data:`NORM_NAMES`, a :class:`Norm`, or a callable that
+maps a channel count to a feature layer (``functools.partial(nn.GroupNorm, 4)`` does not
+qualify because its first argument is the group count; wrap it in a lambda)."""
+
+
+def _identity_layer(channels: int) -> nn.Module:
+    return nn.Identity()
+
+
+def _identity_weight(module: nn.Module) -> nn.Module:
+    return module
+
+
+def _layer_norm(channels: int) -> nn.Module:
+    # GroupNorm with one group normalizes over (C, H, W) per sample, which is the layer norm
+    # of Gulrajani et al. (2017), with a per-channel affine and no dependence on image size.
+    return nn.GroupNorm(1, channels)
+
+
+def _instance_norm(channels: int) -> nn.Module:
+    return nn.InstanceNorm2d(channels, affine=True)
+
+
+@dataclass(frozen=True)
+class Norm:
+    """A resolved normalization.
+
+    Attributes:
+        name: A short name for messages and reprs.
+        layer: Factory ``channels -> nn.Module`` for the feature layer that follows a
+            convolution. :class:`torch.nn.Identity` when the normalization has none.
+        weight: Function that reparametrizes a convolution or linear layer in place and
+            returns it (spectral normalization); the identity otherwise.
+        has_layer: Whether :attr:`layer` produces a real feature layer. Blocks use it to
+            decide whether the convolution needs its own bias (a following norm with an
+            affine shift makes the bias redundant).
+    """
+
+    name: str
+    layer: Callable[[int], nn.Module]
+    weight: Callable[[nn.Module], nn.Module] = _identity_weight
+    has_layer: bool = True
+
+
+_NORMS: dict[str, Norm] = {
+    "batch": Norm("batch", nn.BatchNorm2d),
+    "layer": Norm("layer", _layer_norm),
+    "instance": Norm("instance", _instance_norm),
+    "spectral": Norm("spectral", _identity_layer, spectral_norm, has_layer=False),
+    "none": Norm("none", _identity_layer, has_layer=False),
+}
+
+NORM_NAMES: tuple[str, ...] = tuple(_NORMS)
+"""The valid normalization names: ``batch``, ``layer``, ``instance``, ``spectral``, ``none``."""
+
+
+def resolve_norm(norm: NormLike) -> Norm:
+    """Resolve a normalization choice to a :class:`Norm`.
+
+    Args:
+        norm: One of :data:`NORM_NAMES`; a :class:`Norm`; or a callable taking the channel
+            count and returning a feature layer, e.g. ``lambda c: nn.GroupNorm(4, c)``.
+
+            * ``"batch"``: :class:`torch.nn.BatchNorm2d` (Ioffe & Szegedy, 2015).
+            * ``"layer"``: ``GroupNorm(1, C)``, layer norm over (C, H, W) with a per-channel
+              affine, as in the WGAN-GP critic (Gulrajani et al., 2017).
+            * ``"instance"``: :class:`torch.nn.InstanceNorm2d` with an affine.
+            * ``"spectral"``: :func:`torch.nn.utils.parametrizations.spectral_norm` on the
+              convolution weight (Miyato et al., 2018); no feature layer.
+            * ``"none"``: nothing.
+
+    Returns:
+        The resolved :class:`Norm`.
+
+    Raises:
+        ValueError: If ``norm`` is a string that is not one of :data:`NORM_NAMES`.
+        TypeError: If ``norm`` is neither a string, a :class:`Norm` nor a callable.
+
+    Example:
+        >>> resolve_norm("layer").layer(8)
+        GroupNorm(1, 8, eps=1e-05, affine=True)
+        >>> resolve_norm("spectral").has_layer
+        False
+    """
+    if isinstance(norm, Norm):
+        return norm
+    if isinstance(norm, str):
+        try:
+            return _NORMS[norm]
+        except KeyError:
+            raise ValueError(
+                f"norm={norm!r} is not a known normalization; valid names are "
+                f"{', '.join(repr(n) for n in NORM_NAMES)}, or pass a callable "
+                "channels -> nn.Module"
+            ) from None
+    if callable(norm):
+        return Norm(getattr(norm, "__name__", type(norm).__name__), norm)
+    raise TypeError(
+        f"norm must be a name from {NORM_NAMES}, a Norm or a callable channels -> nn.Module, "
+        f"got {type(norm).__name__}"
+    )
