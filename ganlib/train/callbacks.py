@@ -1,0 +1,412 @@
+"""Callbacks: logging, progress, sample grids, learning curves and checkpoints.
+
+They plug into :class:`~ganlib.train.Trainer` and keep the loop free of I/O. None of them
+synchronizes with the device more often than its ``every`` interval asks: they keep the
+per-iteration metric tensors and convert them in one batch when they write.
+
+A run directory produced by the flagship example and these callbacks looks like::
+
+    run/
+      config.json            the run's arguments
+      metrics.jsonl          one JSON object per iteration (MetricsLogger)
+      tensorboard/           TensorBoard event files (MetricsLogger)
+      curves.png             learning curves (LearningCurves)
+      samples/iter_000100.png, samples/latest.png   fixed-noise grids (SampleGrid)
+      checkpoints/latest.pt  the newest checkpoint (Checkpointer)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+from torchvision.utils import save_image
+
+from ganlib.train.checkpoint import CHECKPOINT_DIR, LATEST, save_checkpoint
+from ganlib.train.trainer import Callback, Metrics, Trainer
+
+__all__ = [
+    "Checkpointer",
+    "LearningCurves",
+    "MetricsLogger",
+    "ProgressBar",
+    "SampleGrid",
+    "generate_samples",
+]
+
+
+def _check_every(every: int) -> int:
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"every={every!r} is invalid; expected a positive number of iterations")
+    return every
+
+
+@torch.no_grad()
+def generate_samples(generator: torch.nn.Module, noise: Tensor, batch_size: int = 256) -> Tensor:
+    """Generate samples in eval mode without side effects, restoring the generator's mode.
+
+    Args:
+        generator: Maps ``(N, latent_dim)`` to samples.
+        noise: Noise of shape ``(N, latent_dim)`` on the generator's device.
+        batch_size: Largest chunk passed to the generator at once.
+
+    Returns:
+        Samples of shape ``(N, C, H, W)``, on the generator's device.
+    """
+    was_training = generator.training
+    generator.eval()
+    try:
+        return torch.cat([generator(chunk) for chunk in noise.split(batch_size)])
+    finally:
+        generator.train(was_training)
+
+
+class MetricsLogger(Callback):
+    """Write every iteration's metrics to JSON Lines and TensorBoard.
+
+    Each record holds ``iteration``, every metric of the iteration (the objective's terms,
+    the losses, the accuracies, the gradient norm at the interpolates for WGAN-GP),
+    ``it_per_s`` (averaged since the previous write) and ``wall_time`` (seconds of training
+    in this run, resumed runs continuing the count). Records are buffered and written every
+    ``every`` iterations, with one device synchronization per write.
+
+    On resume, records past the resumed iteration (written after the last checkpoint by a
+    run that then crashed) are dropped from ``metrics.jsonl`` and purged from TensorBoard,
+    so the history never holds two versions of an iteration.
+
+    Args:
+        run_dir: The run directory; writes ``metrics.jsonl`` and ``tensorboard/`` there.
+        every: Write every this many iterations (and at the end).
+        tensorboard: Also write TensorBoard events with
+            :class:`torch.utils.tensorboard.SummaryWriter`.
+    """
+
+    def __init__(self, run_dir: str | os.PathLike[str], every: int = 10, tensorboard: bool = True) -> None:
+        self.run_dir = Path(run_dir)
+        self.every = _check_every(every)
+        self.tensorboard = tensorboard
+        self.path = self.run_dir / "metrics.jsonl"
+        self._pending: list[Metrics] = []
+        self._wall_time = 0.0
+        self._last_time = 0.0
+        self._writer: Any = None
+
+    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._truncate_after(trainer.iteration)
+        if self.tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(str(self.run_dir / "tensorboard"), purge_step=trainer.iteration + 1)
+        self._last_time = time.perf_counter()
+
+    def _truncate_after(self, iteration: int) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open() as handle:
+            kept = [line for line in handle if line.strip() and json.loads(line)["iteration"] <= iteration]
+        tmp = self.path.with_suffix(".jsonl.tmp")
+        tmp.write_text("".join(kept))
+        os.replace(tmp, self.path)
+
+    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+        self._pending.append(metrics)
+        if len(self._pending) >= self.every:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        now = time.perf_counter()
+        elapsed = now - self._last_time
+        self._last_time = now
+        speed = len(self._pending) / elapsed if elapsed > 0 else math.nan
+        rows = torch.stack([m.values for m in self._pending]).tolist()
+        start_wall = self._wall_time
+        with self.path.open("a") as handle:
+            for k, (metrics, row) in enumerate(zip(self._pending, rows), start=1):
+                wall = start_wall + elapsed * k / len(self._pending)
+                record = {"iteration": metrics.iteration, **dict(zip(metrics.names, row))}
+                record.update(it_per_s=speed, wall_time=wall)
+                handle.write(json.dumps(record) + "\n")
+                if self._writer is not None:
+                    for name, value in record.items():
+                        if name != "iteration":
+                            self._writer.add_scalar(name, value, metrics.iteration)
+        self._wall_time += elapsed
+        self._pending.clear()
+        if self._writer is not None:
+            self._writer.flush()
+
+    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+        self._close()
+
+    def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+        self._close()
+
+    def _close(self) -> None:
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def state_dict(self) -> dict[str, Any]:  # noqa: D102
+        return {"wall_time": self._wall_time}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
+        self._wall_time = float(state["wall_time"])
+
+
+class ProgressBar(Callback):
+    """A tqdm progress bar over generator iterations, showing the current metrics.
+
+    Args:
+        every: Refresh the metrics shown on the bar every this many iterations.
+        print_every: Also print a full line of metrics every this many iterations (kept in
+            logs where the bar itself is overwritten); 0 disables it.
+        keys: Metrics to show; those absent from an objective's terms are skipped.
+    """
+
+    def __init__(
+        self,
+        every: int = 1,
+        print_every: int = 0,
+        keys: tuple[str, ...] = ("critic_loss", "generator_loss", "wasserstein", "gp", "acc_real", "acc_fake"),
+    ) -> None:
+        self.every = _check_every(every)
+        if isinstance(print_every, bool) or not isinstance(print_every, int) or print_every < 0:
+            raise ValueError(f"print_every={print_every!r} is invalid; expected 0 (off) or a positive integer")
+        self.print_every = print_every
+        self.keys = keys
+        self._bar: Any = None
+
+    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(total=trainer.max_iterations, initial=trainer.iteration, unit="it", dynamic_ncols=True)
+
+    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+        self._bar.update(1)
+        show = metrics.iteration % self.every == 0
+        say = self.print_every and metrics.iteration % self.print_every == 0
+        if not (show or say):
+            return
+        values = metrics.to_dict()
+        shown = {k: f"{values[k]:.3g}" for k in self.keys if k in values}
+        if show:
+            self._bar.set_postfix(shown, refresh=False)
+        if say:
+            self._bar.write(f"iter {metrics.iteration:6d}  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
+
+    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+        self._close()
+
+    def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+        self._close()
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class SampleGrid(Callback):
+    """Save a grid of samples from fixed noise every ``every`` iterations and at the end.
+
+    Grids go to ``samples/iter_XXXXXX.png`` and ``samples/latest.png`` (torchvision's
+    :func:`~torchvision.utils.save_image`). The noise is drawn once from ``seed`` and kept in
+    the callback's state, so the grids of a run, resumed or not, all show the same latent
+    points. Samples come from :attr:`Trainer.sampling_generator` (the EMA when present) in
+    eval mode.
+
+    Args:
+        run_dir: The run directory.
+        every: Save every this many iterations.
+        num: Number of samples in the grid.
+        nrow: Samples per grid row.
+        seed: Seed of the fixed noise.
+    """
+
+    def __init__(self, run_dir: str | os.PathLike[str], every: int = 50, num: int = 64, nrow: int = 8, seed: int = 1234) -> None:
+        self.directory = Path(run_dir) / "samples"
+        self.every = _check_every(every)
+        self.num = num
+        self.nrow = nrow
+        self.seed = seed
+        self._noise: Tensor | None = None
+
+    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self._noise is None:
+            rng = torch.Generator().manual_seed(self.seed)
+            self._noise = torch.randn(self.num, trainer.latent_dim, generator=rng)
+
+    def save(self, trainer: Trainer) -> Path:
+        """Save the grid for the current iteration now.
+
+        Returns:
+            The numbered grid's path.
+        """
+        assert self._noise is not None, "on_fit_start has not run"
+        images = generate_samples(trainer.sampling_generator, self._noise.to(trainer.device))
+        path = self.directory / f"iter_{trainer.iteration:06d}.png"
+        save_image(images, path, nrow=self.nrow, normalize=True, value_range=(-1, 1), padding=2)
+        save_image(images, self.directory / "latest.png", nrow=self.nrow, normalize=True, value_range=(-1, 1), padding=2)
+        return path
+
+    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+        if metrics.iteration % self.every == 0:
+            self.save(trainer)
+
+    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+        if trainer.iteration % self.every != 0:
+            self.save(trainer)
+
+    def state_dict(self) -> dict[str, Any]:  # noqa: D102
+        return {"noise": self._noise}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
+        self._noise = state["noise"]
+
+
+_CURVE_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("losses", ("critic_loss", "generator_loss")),
+    ("Wasserstein estimate", ("wasserstein",)),
+    ("gradient penalty", ("gp", "grad_norm")),
+    ("critic accuracy", ("acc_real", "acc_fake")),
+)
+
+
+class LearningCurves(Callback):
+    """Plot the learning curves to ``curves.png`` every ``every`` iterations and at the end.
+
+    Panels: the critic and generator losses; the Wasserstein estimate; the gradient penalty
+    and the mean gradient norm at the interpolates; the critic's accuracy on real and on fake.
+    Panels whose metrics the objective does not produce are left out. Raw values are drawn
+    thin, with a moving average over ``smooth`` iterations on top.
+
+    Args:
+        run_dir: The run directory.
+        every: Redraw every this many iterations.
+        smooth: Window of the moving average (1 disables it).
+    """
+
+    def __init__(self, run_dir: str | os.PathLike[str], every: int = 50, smooth: int = 10) -> None:
+        self.path = Path(run_dir) / "curves.png"
+        self.every = _check_every(every)
+        self.smooth = _check_every(smooth)
+        self._names: tuple[str, ...] = ()
+        self._iterations: list[int] = []
+        self._rows: list[Tensor] = []
+
+    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+        self._names = metrics.names
+        self._iterations.append(metrics.iteration)
+        self._rows.append(metrics.values)
+        if metrics.iteration % self.every == 0:
+            self.draw()
+
+    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+        self.draw()
+
+    def history(self) -> dict[str, list[float]]:
+        """The recorded history, ``{"iteration": [...], name: [...]}`` (one device sync)."""
+        if not self._rows:
+            return {"iteration": []}
+        columns = torch.stack(self._rows).cpu().T.tolist()
+        return {"iteration": list(self._iterations), **dict(zip(self._names, columns))}
+
+    def draw(self) -> Path | None:
+        """Redraw the figure now.
+
+        Returns:
+            The figure's path, or ``None`` when nothing has been recorded yet.
+        """
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        history = self.history()
+        panels = [(t, [k for k in keys if k in history]) for t, keys in _CURVE_PANELS]
+        panels = [(t, keys) for t, keys in panels if keys]
+        if not panels:
+            return None
+        fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+        x = np.asarray(history["iteration"])
+        for ax, (title, keys) in zip(axes[0], panels):
+            for key in keys:
+                y = np.asarray(history[key])
+                (line,) = ax.plot(x, y, lw=0.6, alpha=0.35)
+                if self.smooth > 1 and len(y) >= self.smooth:
+                    kernel = np.ones(self.smooth) / self.smooth
+                    ax.plot(x[self.smooth - 1 :], np.convolve(y, kernel, mode="valid"), color=line.get_color(), lw=1.4, label=key)
+                else:
+                    line.set_label(key)
+            ax.set_title(title)
+            ax.set_xlabel("generator iteration")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+        fig.tight_layout()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp.png")
+        fig.savefig(tmp, dpi=90)
+        plt.close(fig)
+        os.replace(tmp, self.path)
+        return self.path
+
+    def state_dict(self) -> dict[str, Any]:  # noqa: D102
+        rows = torch.stack(self._rows).cpu() if self._rows else torch.empty(0)
+        return {"names": list(self._names), "iterations": torch.tensor(self._iterations, dtype=torch.long), "rows": rows}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
+        self._names = tuple(state["names"])
+        self._iterations = state["iterations"].tolist()
+        self._rows = list(state["rows"].unbind(0)) if len(self._iterations) else []
+
+
+class Checkpointer(Callback):
+    """Save the Trainer's complete state every ``every`` iterations, at the end and on Ctrl-C.
+
+    The newest state is always ``checkpoints/latest.pt``; with ``keep=True`` each periodic
+    checkpoint is also kept as ``checkpoints/iter_XXXXXX.pt``. Writes are atomic
+    (:func:`~ganlib.train.save_checkpoint`).
+
+    Args:
+        run_dir: The run directory.
+        every: Save every this many iterations.
+        keep: Also keep every periodic checkpoint under its iteration number.
+    """
+
+    def __init__(self, run_dir: str | os.PathLike[str], every: int = 100, keep: bool = False) -> None:
+        self.directory = Path(run_dir) / CHECKPOINT_DIR
+        self.every = _check_every(every)
+        self.keep = keep
+
+    def save(self, trainer: Trainer) -> Path:
+        """Save now.
+
+        Returns:
+            The path of ``latest.pt``.
+        """
+        state = trainer.state_dict()
+        if self.keep:
+            save_checkpoint(state, self.directory / f"iter_{trainer.iteration:06d}.pt")
+        return save_checkpoint(state, self.directory / LATEST)
+
+    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+        if metrics.iteration % self.every == 0:
+            self.save(trainer)
+
+    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+        self.save(trainer)
+
+    def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+        self.save(trainer)

@@ -1,0 +1,128 @@
+"""Atomic, safely loadable checkpoints and the capture of every random number generator."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "LATEST",
+    "find_checkpoint",
+    "get_rng_state",
+    "load_checkpoint",
+    "save_checkpoint",
+    "set_rng_state",
+]
+
+CHECKPOINT_DIR = "checkpoints"
+"""Sub-directory of a run directory that holds its checkpoints."""
+
+LATEST = "latest.pt"
+"""File name of the newest checkpoint in :data:`CHECKPOINT_DIR`."""
+
+
+def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write ``state`` with :func:`torch.save`, atomically.
+
+    The state goes to a temporary file in the same directory, is flushed and fsynced, and
+    then replaces ``path`` with :func:`os.replace`, which is atomic on POSIX and Windows.
+    A crash at any point leaves either the old file or the new one, never a torn one.
+
+    Args:
+        state: Tensors, numbers, strings and containers of them (what ``weights_only``
+            loading accepts).
+        path: Destination file; its directory is created if needed.
+
+    Returns:
+        The destination path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(state, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike[str], map_location: torch.device | str | None = "cpu") -> dict[str, Any]:
+    """Load a checkpoint with ``weights_only=True``: no pickled code is ever executed.
+
+    Args:
+        path: A checkpoint file, or a run directory (its ``checkpoints/latest.pt`` is used).
+        map_location: Where to put the tensors.
+
+    Returns:
+        The saved state.
+
+    Raises:
+        FileNotFoundError: If no checkpoint is found at ``path``.
+    """
+    return torch.load(find_checkpoint(path), map_location=map_location, weights_only=True)
+
+
+def find_checkpoint(path: str | os.PathLike[str]) -> Path:
+    """Resolve a checkpoint file or a run directory to a checkpoint file.
+
+    Args:
+        path: A ``.pt`` file, a run directory, or a run's ``checkpoints`` directory.
+
+    Returns:
+        The checkpoint file.
+
+    Raises:
+        FileNotFoundError: If nothing loadable is there.
+    """
+    path = Path(path)
+    candidates = [path] if path.is_file() else [path / CHECKPOINT_DIR / LATEST, path / LATEST]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"no checkpoint at {path}: expected a checkpoint file or a run directory containing "
+        f"{CHECKPOINT_DIR}/{LATEST}"
+    )
+
+
+def get_rng_state() -> dict[str, Any]:
+    """Capture the global random states: torch (CPU and every CUDA device), NumPy, Python.
+
+    Returns:
+        A dict of tensors, ints and tuples that :func:`torch.load` accepts with
+        ``weights_only=True``.
+    """
+    kind, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
+        "python": random.getstate(),
+    }
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore the random states captured by :func:`get_rng_state`.
+
+    Args:
+        state: The captured state.
+    """
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    kind, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
