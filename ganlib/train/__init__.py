@@ -14,6 +14,7 @@ from ganlib.train.checkpoint import (
     find_checkpoint,
     get_rng_state,
     load_checkpoint,
+    load_generator,
     save_checkpoint,
     set_rng_state,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "generate_samples",
     "get_rng_state",
     "load_checkpoint",
+    "load_generator",
     "resolve_device",
     "save_checkpoint",
     "set_rng_state",

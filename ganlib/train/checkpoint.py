@@ -17,6 +17,7 @@ __all__ = [
     "find_checkpoint",
     "get_rng_state",
     "load_checkpoint",
+    "load_generator",
     "save_checkpoint",
     "set_rng_state",
 ]
@@ -126,3 +127,47 @@ def set_rng_state(state: dict[str, Any]) -> None:
     np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
+
+
+def load_generator(
+    path: str | os.PathLike[str],
+    *,
+    use_ema: bool = True,
+    map_location: torch.device | str | None = "cpu",
+) -> tuple[torch.nn.Module, bool]:
+    """Rebuild a generator from a checkpoint, with no architecture flags to repeat.
+
+    The checkpoint written by :class:`~ganlib.train.Trainer` records the generator's class
+    (one of :mod:`ganlib.models`) and its ``config``; the generator is rebuilt from them and
+    loaded with the EMA weights when the run kept an EMA and ``use_ema`` is true.
+
+    Args:
+        path: A checkpoint file or a run directory.
+        use_ema: Prefer the EMA weights when present.
+        map_location: Device of the returned generator.
+
+    Returns:
+        ``(generator, used_ema)``, the generator in eval mode.
+
+    Raises:
+        FileNotFoundError: If there is no checkpoint at ``path``.
+        ValueError: If the checkpoint does not describe a ganlib generator.
+    """
+    from ganlib import models
+
+    state = load_checkpoint(path, map_location=map_location)
+    name, config = state.get("generator_class"), state.get("generator_config")
+    if name not in models.__all__ or not isinstance(config, dict):
+        raise ValueError(
+            f"checkpoint {path} does not describe a ganlib generator (class {name!r}, config "
+            f"{config!r}); rebuild the generator yourself and load state['generator']"
+        )
+    generator = getattr(models, name)(**config)
+    used_ema = use_ema and state.get("ema") is not None
+    if used_ema:
+        prefix = "module."
+        weights = {k[len(prefix) :]: v for k, v in state["ema"].items() if k.startswith(prefix)}
+    else:
+        weights = state["generator"]
+    generator.load_state_dict(weights)
+    return generator.to(map_location).eval(), used_ema

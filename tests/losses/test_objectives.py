@@ -1,0 +1,131 @@
+import warnings
+
+import pytest
+import torch
+from ganlib.losses import (
+    OBJECTIVES,
+    WGANGP,
+    BatchNormPenaltyWarning,
+    Minimax,
+    NonSaturating,
+    WGANClip,
+    get_objective,
+    logit_accuracy,
+    midpoint_accuracy,
+)
+from ganlib.models import DCGANCritic, MLPCritic
+
+CRITIC_KEYS = {"loss", "d_real", "d_fake", "acc_real", "acc_fake"}
+
+
+def test_registry_names():
+    assert set(OBJECTIVES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp"}
+    assert isinstance(get_objective("non-saturating"), NonSaturating)
+    assert get_objective("wgan-clip").clip == 0.01
+    assert get_objective("wgan-gp").gp_weight == 10.0
+
+
+def test_unknown_objective_lists_the_valid_names():
+    with pytest.raises(ValueError, match="'wgan'.*'minimax', 'non-saturating', 'wgan-clip', 'wgan-gp'"):
+        get_objective("wgan")
+
+
+@pytest.mark.parametrize(
+    ("factory", "match"),
+    [(lambda: WGANGP(gp_weight=-1), "gp_weight=-1"), (lambda: WGANClip(clip=0), "clip=0"), (lambda: Minimax(real_label=0), "real_label=0")],
+)
+def test_bad_hyperparameters_are_named(factory, match):
+    with pytest.raises(ValueError, match=match):
+        factory()
+
+
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [("minimax", set()), ("non-saturating", set()), ("wgan-clip", {"wasserstein"}), ("wgan-gp", {"wasserstein", "gp", "grad_norm"})],
+)
+def test_terms_are_named_and_only_the_loss_is_differentiable(name, extra):
+    critic = MLPCritic(3, hidden=(8,))
+    objective = get_objective(name)
+    terms = objective.critic_loss(critic, torch.randn(6, 3), torch.randn(6, 3))
+    assert set(terms) == CRITIC_KEYS | extra
+    assert terms["loss"].requires_grad
+    assert all(not v.requires_grad and v.ndim == 0 for k, v in terms.items() if k != "loss")
+    gen = objective.generator_loss(critic, torch.randn(6, 3, requires_grad=True))
+    assert set(gen) == {"loss", "d_fake"} and gen["loss"].requires_grad
+
+
+def test_wgan_gp_loss_is_wasserstein_plus_weighted_penalty():
+    critic = MLPCritic(3, hidden=(8,))
+    torch.manual_seed(0)
+    terms = WGANGP(gp_weight=7.0).critic_loss(critic, torch.randn(6, 3), torch.randn(6, 3))
+    torch.testing.assert_close(terms["loss"].detach(), -terms["wasserstein"] + 7.0 * terms["gp"])
+    torch.testing.assert_close(terms["wasserstein"], terms["d_real"] - terms["d_fake"])
+
+
+def test_accuracy_definitions_by_hand():
+    acc = logit_accuracy(torch.tensor([2.0, -1.0, 0.5, 3.0]), torch.tensor([-1.0, 1.0]))
+    assert [a.item() for a in acc] == [0.75, 0.5]
+    # midpoint of means (4 + 0) / 2 = 2: reals above 2, fakes below 2
+    acc = midpoint_accuracy(torch.tensor([1.0, 7.0]), torch.tensor([-2.0, 2.5, -0.5]))
+    assert [a.item() for a in acc] == [0.5, pytest.approx(2 / 3)]
+
+
+def test_midpoint_accuracy_is_shift_invariant():
+    r, f = torch.randn(10), torch.randn(10)
+    a = midpoint_accuracy(r, f)
+    b = midpoint_accuracy(r + 123.0, f + 123.0)
+    assert [x.item() for x in a] == [x.item() for x in b]
+
+
+def test_clip_hook_clamps_every_parameter():
+    critic = MLPCritic(3, hidden=(8,))
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.mul_(100)
+    WGANClip(clip=0.05).after_critic_step(critic)
+    assert all(p.abs().max() <= 0.05 for p in critic.parameters())
+    assert any((p.abs() == 0.05).any() for p in critic.parameters())
+
+
+def test_other_objectives_do_not_touch_the_critic_after_a_step():
+    critic = MLPCritic(3, hidden=(8,))
+    before = [p.clone() for p in critic.parameters()]
+    for name in ("minimax", "non-saturating", "wgan-gp"):
+        get_objective(name).after_critic_step(critic)
+    assert all(torch.equal(a, b) for a, b in zip(before, critic.parameters()))
+
+
+def test_batchnorm_critic_with_gradient_penalty_warns_once():
+    critic = DCGANCritic(image_size=16, width=4, norm="batch")
+    objective = WGANGP()
+    x = torch.randn(4, 1, 16, 16)
+    with pytest.warns(BatchNormPenaltyWarning, match="norm='layer'"):
+        objective.critic_loss(critic, x, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        objective.critic_loss(critic, x, x)
+
+
+def test_layernorm_critic_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = torch.randn(4, 1, 16, 16)
+        WGANGP().critic_loss(DCGANCritic(image_size=16, width=4), x, x)
+
+
+def test_penalty_changes_the_critic_gradient():
+    torch.manual_seed(0)
+    critic = MLPCritic(3, hidden=(8,))
+    real, fake = torch.randn(6, 3), torch.randn(6, 3)
+
+    def grads(weight):
+        torch.manual_seed(1)
+        critic.zero_grad()
+        WGANGP(gp_weight=weight).critic_loss(critic, real, fake)["loss"].backward()
+        return torch.cat([p.grad.flatten() for p in critic.parameters()])
+
+    assert not torch.allclose(grads(0.0), grads(10.0))
+
+
+def test_repr_shows_hyperparameters():
+    assert repr(WGANGP()) == "WGANGP(gp_weight=10.0, target=1.0, one_sided=False)"
