@@ -1,0 +1,89 @@
+import json
+import os
+import signal
+
+import pytest
+import torch
+from PIL import Image
+
+from ganlib.train import Callback, Checkpointer, LearningCurves, MetricsLogger, ProgressBar, SampleGrid, load_checkpoint
+
+from tests.train.helpers import tiny_trainer
+
+
+def test_metrics_logger_writes_every_term_and_reads_back(tmp_path):
+    tiny_trainer(callbacks=[MetricsLogger(tmp_path, every=2)]).fit(5)
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in records] == [1, 2, 3, 4, 5]
+    expected = {"critic_loss", "generator_loss", "wasserstein", "gp", "grad_norm", "acc_real", "acc_fake", "d_real", "d_fake", "it_per_s", "wall_time"}
+    assert expected <= set(records[0])
+    walls = [r["wall_time"] for r in records]
+    assert walls == sorted(walls) and walls[0] > 0
+
+
+def test_tensorboard_events_load(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tiny_trainer(callbacks=[MetricsLogger(tmp_path, every=1)]).fit(3)
+    acc = EventAccumulator(str(tmp_path / "tensorboard"))
+    acc.Reload()
+    assert {"critic_loss", "gp", "acc_real"} <= set(acc.Tags()["scalars"])
+    assert [e.step for e in acc.Scalars("critic_loss")] == [1, 2, 3]
+
+
+def test_resumed_logger_drops_records_written_after_the_checkpoint(tmp_path):
+    first = tiny_trainer(callbacks=[MetricsLogger(tmp_path, every=1, tensorboard=False), Checkpointer(tmp_path, every=2)])
+    first.fit(3)  # a checkpoint at 2 and, at the end, at 3; pretend the run crashed after 3
+    state = load_checkpoint(tmp_path)
+    state["iteration"] = 2  # as if the newest checkpoint were the one from iteration 2
+    resumed = tiny_trainer(callbacks=[MetricsLogger(tmp_path, every=1, tensorboard=False)])
+    resumed.load_state_dict(state)
+    resumed.fit(4)
+    iterations = [json.loads(line)["iteration"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert iterations == [1, 2, 3, 4]
+
+
+def test_sample_grid_and_curves_are_written(tmp_path):
+    tiny_trainer(callbacks=[SampleGrid(tmp_path, every=2, num=9, nrow=3), LearningCurves(tmp_path, every=2)]).fit(3)
+    names = sorted(os.listdir(tmp_path / "samples"))
+    assert names == ["iter_000002.png", "iter_000003.png", "latest.png"]
+    with Image.open(tmp_path / "samples" / "latest.png") as grid:
+        assert grid.size == (3 * 16 + 4 * 2, 3 * 16 + 4 * 2)
+    with Image.open(tmp_path / "curves.png") as curves:
+        assert curves.size[0] > 3 * curves.size[1]  # four panels side by side
+
+
+def test_sample_grid_does_not_disturb_training(tmp_path):
+    plain = tiny_trainer()
+    plain.fit(3)
+    watched = tiny_trainer(callbacks=[SampleGrid(tmp_path, every=1, num=4)])
+    watched.fit(3)
+    for a, b in zip(plain.generator.state_dict().values(), watched.generator.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_progress_bar_prints_lines(tmp_path, capsys):
+    tiny_trainer(callbacks=[ProgressBar(every=1, print_every=2)]).fit(4)
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert "iter      2" in text and "iter      4" in text and "critic_loss=" in text
+
+
+def test_ctrl_c_finishes_the_iteration_saves_and_reraises(tmp_path):
+    class PressCtrlC(Callback):
+        def on_iteration_end(self, trainer, metrics):
+            if metrics.iteration == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    trainer = tiny_trainer(callbacks=[PressCtrlC(), Checkpointer(tmp_path, every=100)])
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(10)
+    assert trainer.iteration == 2
+    assert load_checkpoint(tmp_path)["iteration"] == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("factory", [lambda p: SampleGrid(p, every=0), lambda p: Checkpointer(p, every=-1), lambda p: MetricsLogger(p, every=1.5)])
+def test_bad_intervals_are_named(tmp_path, factory):
+    with pytest.raises(ValueError, match="every="):
+        factory(tmp_path)
