@@ -84,15 +84,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _explicit_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
-    """Names of the options given on the command line (the rest may come from a resumed run)."""
-    probe = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    for action in parser._actions:  # noqa: SLF001 - argparse exposes no public list of actions
-        if action.option_strings and action.dest != "help":
-            probe.add_argument(*action.option_strings, dest=action.dest, nargs=action.nargs if action.nargs != 0 else 0, action="store" if action.nargs != 0 else "store_const", **({"const": True} if action.nargs == 0 else {}))
-    return set(vars(probe.parse_known_args(argv)[0]))
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse arguments; when resuming, options not given again come from the run's config.json."""
     argv = sys.argv[1:] if argv is None else argv
@@ -103,16 +94,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         run_dir = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
         saved_config = run_dir / "config.json"
         if saved_config.exists():
-            explicit = _explicit_options(parser, argv)
-            for key, value in json.loads(saved_config.read_text()).items():
-                if key not in explicit and key not in ("resume", "out"):
-                    setattr(args, key, tuple(value) if key == "betas" else value)
+            saved = json.loads(saved_config.read_text())
+            # The saved run's settings become the defaults; what is typed again still wins.
+            parser.set_defaults(**{k: v for k, v in saved.items() if k not in ("resume", "out")})
+            args = parser.parse_args(argv)
         args.resume = checkpoint
         if args.out is None:
             args.out = run_dir
-    if args.out is None:
-        args.out = Path("runs/mnist-wgan-gp")
-    args.out = Path(args.out)
+    args.out = Path(args.out) if args.out is not None else Path("runs/mnist-wgan-gp")
     return args
 
 
