@@ -101,8 +101,9 @@ def midpoint_accuracy(real_scores: Tensor, fake_scores: Tensor) -> tuple[Tensor,
 
     Example:
         >>> import torch
+        >>> # means 6 and 1.5, threshold 3.75: one real of two above, both fakes below
         >>> [a.item() for a in midpoint_accuracy(torch.tensor([10.0, 2.0]), torch.tensor([0.0, 3.0]))]
-        [0.5, 0.5]
+        [0.5, 1.0]
     """
     real_scores, fake_scores = real_scores.detach(), fake_scores.detach()
     threshold = 0.5 * (real_scores.mean() + fake_scores.mean())

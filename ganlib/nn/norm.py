@@ -101,8 +101,9 @@ def resolve_norm(norm: NormLike) -> Norm:
         TypeError: If ``norm`` is neither a string, a :class:`Norm` nor a callable.
 
     Example:
-        >>> resolve_norm("layer").layer(8)
-        GroupNorm(1, 8, eps=1e-05, affine=True)
+        >>> layer = resolve_norm("layer").layer(8)
+        >>> type(layer).__name__, layer.num_groups, layer.num_channels
+        ('GroupNorm', 1, 8)
         >>> resolve_norm("spectral").has_layer
         False
     """

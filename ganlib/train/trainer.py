@@ -277,7 +277,7 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_fit_start(self)
         with _DeferredInterrupt() as interrupt:
-            while self.iteration < iterations:
+            while self.iteration < self.max_iterations:
                 metrics = self.train_iteration()
                 for callback in self.callbacks:
                     callback.on_iteration_end(self, metrics)

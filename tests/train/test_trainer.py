@@ -164,3 +164,14 @@ def test_ema_is_updated_after_each_generator_step():
     trainer.fit(3)
     assert len(updates) == 3 and int(trainer.ema.n_averaged) == 3
     assert trainer.sampling_generator is trainer.ema.module
+
+
+def test_a_callback_can_stop_training_early():
+    class StopAtTwo(Callback):
+        def on_iteration_end(self, trainer, metrics):
+            if metrics.iteration == 2:
+                trainer.max_iterations = trainer.iteration
+
+    trainer = tiny_trainer(callbacks=[StopAtTwo()])
+    trainer.fit(10)
+    assert trainer.iteration == 2
