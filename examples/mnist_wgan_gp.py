@@ -30,6 +30,7 @@ from ganlib.nn import NORM_NAMES
 from ganlib.train import (
     EMA,
     Checkpointer,
+    EvaluateMNIST,
     LearningCurves,
     MetricsLogger,
     ProgressBar,
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-every", type=int, default=25, help="save a sample grid every N iterations")
     p.add_argument("--checkpoint-every", type=int, default=50, help="save a checkpoint every N iterations")
     p.add_argument("--log-every", type=int, default=10, help="write metrics and print a line every N iterations")
+    p.add_argument("--eval-every", type=int, default=0, help="score samples with the offline MNIST judge (FID, IS) every N iterations; 0: off")
+    p.add_argument("--eval-samples", type=int, default=1000, help="samples per evaluation")
     return p
 
 
@@ -117,7 +120,11 @@ def build_trainer(args: argparse.Namespace, device: torch.device) -> Trainer:
     images = images.contiguous(memory_format=memory_format)
     log.info("training on %d images of digits %s at %dx%d on %s", len(images), args.digits or "0-9", args.image_size, args.image_size, device)
     betas = tuple(args.betas)
+    # Evaluation first: it adds FID/IS to the iteration's metrics for the logger and the curves.
+    digit = args.digits[0] if args.digits and len(args.digits) == 1 else None
+    evaluation = [EvaluateMNIST(args.eval_every, num=args.eval_samples, digit=digit)] if args.eval_every else []
     callbacks = [
+        *evaluation,
         MetricsLogger(args.out, every=args.log_every),
         ProgressBar(every=1, print_every=args.log_every),
         SampleGrid(args.out, every=args.sample_every, seed=args.seed + 1),

@@ -1,5 +1,14 @@
 """Sample-quality metrics: Fréchet distance, KID, Inception Score, and an offline MNIST judge."""
 
+from ganlib.metrics.inception import INCEPTION_HELP, inception_fid
+from ganlib.metrics.mnist import (
+    CLASSIFIER_INPUT_SIZE,
+    MNISTClassifier,
+    MNISTEvaluation,
+    MNISTEvaluator,
+    load_mnist_classifier,
+    load_mnist_reference,
+)
 from ganlib.metrics.functional import (
     FeatureStatistics,
     MeanStd,
@@ -10,10 +19,18 @@ from ganlib.metrics.functional import (
 )
 
 __all__ = [
+    "CLASSIFIER_INPUT_SIZE",
+    "INCEPTION_HELP",
     "FeatureStatistics",
+    "MNISTClassifier",
+    "MNISTEvaluation",
+    "MNISTEvaluator",
     "MeanStd",
     "frechet_distance",
+    "inception_fid",
     "inception_score",
     "kernel_distance",
+    "load_mnist_classifier",
+    "load_mnist_reference",
     "polynomial_mmd2_unbiased",
 ]

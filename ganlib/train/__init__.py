@@ -2,6 +2,7 @@
 
 from ganlib.train.callbacks import (
     Checkpointer,
+    EvaluateMNIST,
     LearningCurves,
     MetricsLogger,
     ProgressBar,
@@ -25,6 +26,7 @@ from ganlib.train.trainer import Callback, Metrics, Trainer
 __all__ = [
     "CHECKPOINT_DIR",
     "EMA",
+    "EvaluateMNIST",
     "LATEST",
     "Callback",
     "Checkpointer",

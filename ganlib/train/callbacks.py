@@ -33,6 +33,7 @@ from ganlib.train.trainer import Callback, Metrics, Trainer
 
 __all__ = [
     "Checkpointer",
+    "EvaluateMNIST",
     "LearningCurves",
     "MetricsLogger",
     "ProgressBar",
@@ -132,7 +133,7 @@ class MetricsLogger(Callback):
         with self.path.open("a") as handle:
             for k, (metrics, row) in enumerate(zip(self._pending, rows), start=1):
                 wall = start_wall + elapsed * k / len(self._pending)
-                record = {"iteration": metrics.iteration, **dict(zip(metrics.names, row))}
+                record = {"iteration": metrics.iteration, **dict(zip(metrics.names, row)), **metrics.extras}
                 record.update(it_per_s=speed, wall_time=wall)
                 handle.write(json.dumps(record) + "\n")
                 if self._writer is not None:
@@ -283,11 +284,15 @@ _CURVE_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+_EXTRA_PANELS: tuple[tuple[str, str], ...] = (("FID (MNIST classifier)", "fid"), ("Inception Score (MNIST)", "inception_score"))
+
+
 class LearningCurves(Callback):
     """Plot the learning curves to ``curves.png`` every ``every`` iterations and at the end.
 
     Panels: the critic and generator losses; the Wasserstein estimate; the gradient penalty
-    and the mean gradient norm at the interpolates; the critic's accuracy on real and on fake.
+    and the mean gradient norm at the interpolates; the critic's accuracy on real and on fake;
+    and, when an evaluation callback provides them, FID and the Inception Score.
     Panels whose metrics the objective does not produce are left out. Raw values are drawn
     thin, with a moving average over ``smooth`` iterations on top.
 
@@ -304,11 +309,14 @@ class LearningCurves(Callback):
         self._names: tuple[str, ...] = ()
         self._iterations: list[int] = []
         self._rows: list[Tensor] = []
+        self._extras: dict[str, list[tuple[int, float]]] = {}
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
         self._names = metrics.names
         self._iterations.append(metrics.iteration)
         self._rows.append(metrics.values)
+        for name, value in metrics.extras.items():
+            self._extras.setdefault(name, []).append((metrics.iteration, value))
         if metrics.iteration % self.every == 0:
             self.draw()
 
@@ -337,11 +345,16 @@ class LearningCurves(Callback):
         history = self.history()
         panels = [(t, [k for k in keys if k in history]) for t, keys in _CURVE_PANELS]
         panels = [(t, keys) for t, keys in panels if keys]
+        panels += [(title, [key]) for title, key in _EXTRA_PANELS if key in self._extras]
         if not panels:
             return None
         fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
         x = np.asarray(history["iteration"])
         for ax, (title, keys) in zip(axes[0], panels):
+            if keys[0] in self._extras:
+                points = np.asarray(self._extras[keys[0]])
+                ax.plot(points[:, 0], points[:, 1], marker="o", lw=1.2, label=keys[0])
+                keys = []
             for key in keys:
                 y = np.asarray(history[key])
                 (line,) = ax.plot(x, y, lw=0.6, alpha=0.35)
@@ -364,12 +377,14 @@ class LearningCurves(Callback):
 
     def state_dict(self) -> dict[str, Any]:  # noqa: D102
         rows = torch.stack(self._rows).cpu() if self._rows else torch.empty(0)
-        return {"names": list(self._names), "iterations": torch.tensor(self._iterations, dtype=torch.long), "rows": rows}
+        extras = {k: [list(p) for p in v] for k, v in self._extras.items()}
+        return {"names": list(self._names), "iterations": torch.tensor(self._iterations, dtype=torch.long), "rows": rows, "extras": extras}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
         self._names = tuple(state["names"])
         self._iterations = state["iterations"].tolist()
         self._rows = list(state["rows"].unbind(0)) if len(self._iterations) else []
+        self._extras = {k: [(int(i), float(v)) for i, v in points] for k, points in state.get("extras", {}).items()}
 
 
 class Checkpointer(Callback):
@@ -410,3 +425,48 @@ class Checkpointer(Callback):
 
     def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
         self.save(trainer)
+
+
+class EvaluateMNIST(Callback):
+    """Score the generator with ganlib's offline MNIST judge every ``every`` iterations.
+
+    Draws ``num`` samples from fixed noise with :attr:`Trainer.sampling_generator` (the EMA
+    when present) and adds ``fid``, ``kid``, ``inception_score`` and ``classes_covered`` to the
+    iteration's :attr:`Metrics.extras`, where :class:`MetricsLogger` and
+    :class:`LearningCurves` pick them up. Put it **before** those callbacks in the list.
+
+    Args:
+        every: Evaluate every this many iterations (and at the end of training).
+        num: Samples per evaluation.
+        digit: Compare with this digit's test images (single-digit runs).
+        seed: Seed of the fixed noise.
+        kid_subsets: KID subsets per evaluation.
+    """
+
+    def __init__(self, every: int = 500, num: int = 1000, digit: int | None = None, seed: int = 4321, kid_subsets: int = 10) -> None:
+        self.every = _check_every(every)
+        self.num = num
+        self.digit = digit
+        self.seed = seed
+        self.kid_subsets = kid_subsets
+        self._evaluator: Any = None
+
+    def evaluate(self, trainer: Trainer) -> dict[str, float]:
+        """Evaluate now and return the scores."""
+        from ganlib.metrics.mnist import MNISTEvaluator
+
+        if self._evaluator is None:
+            self._evaluator = MNISTEvaluator(trainer.device)
+        noise = torch.randn(self.num, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
+        images = generate_samples(trainer.sampling_generator, noise.to(trainer.device))
+        result = self._evaluator.evaluate(images, digit=self.digit, kid_subsets=self.kid_subsets)
+        return {
+            "fid": result.fid,
+            "kid": result.kid.mean,
+            "inception_score": result.inception_score.mean,
+            "classes_covered": float(result.classes_covered),
+        }
+
+    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+        if metrics.iteration % self.every == 0 or metrics.iteration == trainer.max_iterations:
+            metrics.extras.update(self.evaluate(trainer))

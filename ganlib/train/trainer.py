@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
@@ -39,15 +39,18 @@ class Metrics:
         iteration: The generator iteration these metrics belong to (1-based).
         names: Metric names, in the order of ``values``.
         values: A 1-D tensor of the metric values.
+        extras: Occasional metrics added by callbacks that run earlier in the list, e.g.
+            ``fid`` from :class:`~ganlib.train.EvaluateMNIST`; logged and plotted with the rest.
     """
 
     iteration: int
     names: tuple[str, ...]
     values: Tensor
+    extras: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, float]:
-        """The metrics as Python floats (one device synchronization)."""
-        return dict(zip(self.names, self.values.tolist()))
+        """The metrics, extras included, as Python floats (one device synchronization)."""
+        return {**dict(zip(self.names, self.values.tolist())), **self.extras}
 
 
 class Callback:

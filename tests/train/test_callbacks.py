@@ -87,3 +87,14 @@ def test_ctrl_c_finishes_the_iteration_saves_and_reraises(tmp_path):
 def test_bad_intervals_are_named(tmp_path, factory):
     with pytest.raises(ValueError, match="every="):
         factory(tmp_path)
+
+
+def test_evaluation_scores_reach_the_log_and_the_curves(tmp_path):
+    from ganlib.train import EvaluateMNIST
+
+    callbacks = [EvaluateMNIST(every=2, num=20, kid_subsets=2), MetricsLogger(tmp_path, every=1, tensorboard=False), LearningCurves(tmp_path, every=100)]
+    tiny_trainer(callbacks=callbacks).fit(3)
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert "fid" not in records[0] and records[1]["fid"] > 0 and "inception_score" in records[2]  # at 2 and at the end
+    with Image.open(tmp_path / "curves.png") as curves:
+        assert curves.size[0] > 5 * curves.size[1]  # four training panels and two evaluation panels
