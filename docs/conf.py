@@ -61,6 +61,7 @@ API_MODULES = {
     "ganlib.losses": "Pure losses, the gradient penalty and objectives.",
     "ganlib.train": "The Trainer, callbacks, checkpoints and EMA.",
     "ganlib.data": "MNIST as a tensor, and the resumable batch stream.",
+    "ganlib.metrics": "FID, KID, Inception Score and the offline MNIST judge.",
 }
 
 

@@ -31,7 +31,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class MeanStd:
-    """A metric estimated over subsets or splits: mean and standard deviation."""
+    """A metric estimated over subsets or splits.
+
+    Attributes:
+        mean: Mean over the subsets or splits.
+        std: Sample standard deviation over them (0 for a single one).
+    """
 
     mean: float
     std: float
@@ -59,7 +64,10 @@ class FeatureStatistics:
         self._outer = torch.zeros(dim, dim, dtype=torch.float64)
 
     def update(self, features: Tensor) -> None:
-        """Add a batch of features of shape ``(N, D)``.
+        """Add a batch of features.
+
+        Args:
+            features: Features of shape ``(N, D)``, any float dtype and device.
 
         Raises:
             ValueError: If the features are not of shape ``(N, D)``.

@@ -67,7 +67,14 @@ class MNISTClassifier(nn.Module):
         self.head = nn.Linear(self.feature_dim, 10)
 
     def features_and_logits(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Features ``(N, 64)`` and logits ``(N, 10)`` of images ``(N, 1, 28, 28)``."""
+        """Features and logits of a batch.
+
+        Args:
+            x: Images of shape ``(N, 1, 28, 28)`` in [-1, 1].
+
+        Returns:
+            Features ``(N, 64)`` and logits ``(N, 10)``.
+        """
         features = self.body(x)
         return features, self.head(features)
 
@@ -183,7 +190,13 @@ class MNISTEvaluator:
 
     @torch.no_grad()
     def features_and_probabilities(self, images: Tensor | Iterable[Tensor]) -> tuple[Tensor, Tensor]:
-        """Classifier features ``(N, 64)`` and class probabilities ``(N, 10)``, on the CPU.
+        """Classifier features and class probabilities of a set of images.
+
+        Args:
+            images: ``(N, 1, H, W)`` in [-1, 1], as one tensor or an iterable of batches.
+
+        Returns:
+            Features ``(N, 64)`` and probabilities ``(N, 10)``, on the CPU.
 
         Raises:
             ValueError: If a batch is not ``(N, 1, H, W)`` or not in [-1, 1].

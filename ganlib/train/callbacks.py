@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torchvision.utils import save_image
+from torchvision.utils import make_grid, save_image
 
 from ganlib.train.checkpoint import CHECKPOINT_DIR, LATEST, save_checkpoint
 from ganlib.train.trainer import Callback, Metrics, Trainer
@@ -251,14 +251,18 @@ class SampleGrid(Callback):
     def save(self, trainer: Trainer) -> Path:
         """Save the grid for the current iteration now.
 
+        Args:
+            trainer: The Trainer whose sampling generator draws the grid.
+
         Returns:
             The numbered grid's path.
         """
         assert self._noise is not None, "on_fit_start has not run"
         images = generate_samples(trainer.sampling_generator, self._noise.to(trainer.device))
+        grid = make_grid(images, nrow=self.nrow, normalize=True, value_range=(-1, 1), padding=2)
         path = self.directory / f"iter_{trainer.iteration:06d}.png"
-        save_image(images, path, nrow=self.nrow, normalize=True, value_range=(-1, 1), padding=2)
-        save_image(images, self.directory / "latest.png", nrow=self.nrow, normalize=True, value_range=(-1, 1), padding=2)
+        save_image(grid, path)
+        save_image(grid, self.directory / "latest.png")
         return path
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
@@ -336,11 +340,10 @@ class LearningCurves(Callback):
         Returns:
             The figure's path, or ``None`` when nothing has been recorded yet.
         """
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        # The object-oriented API draws without pyplot's global state, so the user's
+        # interactive backend (a notebook, say) is left alone.
         import numpy as np
+        from matplotlib.figure import Figure
 
         history = self.history()
         panels = [(t, [k for k in keys if k in history]) for t, keys in _CURVE_PANELS]
@@ -348,7 +351,8 @@ class LearningCurves(Callback):
         panels += [(title, [key]) for title, key in _EXTRA_PANELS if key in self._extras]
         if not panels:
             return None
-        fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+        fig = Figure(figsize=(4.2 * len(panels), 3.4))
+        axes = fig.subplots(1, len(panels), squeeze=False)
         x = np.asarray(history["iteration"])
         for ax, (title, keys) in zip(axes[0], panels):
             if keys[0] in self._extras:
@@ -371,7 +375,6 @@ class LearningCurves(Callback):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp.png")
         fig.savefig(tmp, dpi=90)
-        plt.close(fig)
         os.replace(tmp, self.path)
         return self.path
 
@@ -406,7 +409,10 @@ class Checkpointer(Callback):
         self.keep = keep
 
     def save(self, trainer: Trainer) -> Path:
-        """Save now.
+        """Save the Trainer's state now.
+
+        Args:
+            trainer: The Trainer to save.
 
         Returns:
             The path of ``latest.pt``.
@@ -452,7 +458,14 @@ class EvaluateMNIST(Callback):
         self._evaluator: Any = None
 
     def evaluate(self, trainer: Trainer) -> dict[str, float]:
-        """Evaluate now and return the scores."""
+        """Evaluate now.
+
+        Args:
+            trainer: The Trainer whose sampling generator is scored.
+
+        Returns:
+            ``fid``, ``kid``, ``inception_score`` and ``classes_covered``.
+        """
         from ganlib.metrics.mnist import MNISTEvaluator
 
         if self._evaluator is None:
