@@ -27,19 +27,7 @@ from ganlib.data import TensorBatches, load_mnist
 from ganlib.losses import WGANGP
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.nn import NORM_NAMES
-from ganlib.train import (
-    EMA,
-    Checkpointer,
-    EvaluateMNIST,
-    LearningCurves,
-    MetricsLogger,
-    ProgressBar,
-    SampleGrid,
-    Trainer,
-    find_checkpoint,
-    load_checkpoint,
-    resolve_device,
-)
+from ganlib.train import EMA, Trainer, find_checkpoint, load_checkpoint, resolve_device, standard_callbacks
 
 log = logging.getLogger("mnist_wgan_gp")
 
@@ -120,17 +108,17 @@ def build_trainer(args: argparse.Namespace, device: torch.device) -> Trainer:
     images = images.contiguous(memory_format=memory_format)
     log.info("training on %d images of digits %s at %dx%d on %s", len(images), args.digits or "0-9", args.image_size, args.image_size, device)
     betas = tuple(args.betas)
-    # Evaluation first: it adds FID/IS to the iteration's metrics for the logger and the curves.
     digit = args.digits[0] if args.digits and len(args.digits) == 1 else None
-    evaluation = [EvaluateMNIST(args.eval_every, num=args.eval_samples, digit=digit)] if args.eval_every else []
-    callbacks = [
-        *evaluation,
-        MetricsLogger(args.out, every=args.log_every),
-        ProgressBar(every=1, print_every=args.log_every),
-        SampleGrid(args.out, every=args.sample_every, seed=args.seed + 1),
-        LearningCurves(args.out, every=args.sample_every),
-        Checkpointer(args.out, every=args.checkpoint_every),
-    ]
+    callbacks = standard_callbacks(
+        args.out,
+        log_every=args.log_every,
+        sample_every=args.sample_every,
+        checkpoint_every=args.checkpoint_every,
+        eval_every=args.eval_every,
+        eval_samples=args.eval_samples,
+        digit=digit,
+        seed=args.seed,
+    )
     return Trainer(
         generator,
         critic,

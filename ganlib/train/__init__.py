@@ -8,6 +8,7 @@ from ganlib.train.callbacks import (
     ProgressBar,
     SampleGrid,
     generate_samples,
+    standard_callbacks,
 )
 from ganlib.train.checkpoint import (
     CHECKPOINT_DIR,
@@ -44,4 +45,5 @@ __all__ = [
     "resolve_device",
     "save_checkpoint",
     "set_rng_state",
+    "standard_callbacks",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "ProgressBar",
     "SampleGrid",
     "generate_samples",
+    "standard_callbacks",
 ]
 
 
@@ -483,3 +484,45 @@ class EvaluateMNIST(Callback):
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
         if metrics.iteration % self.every == 0 or metrics.iteration == trainer.max_iterations:
             metrics.extras.update(self.evaluate(trainer))
+
+
+def standard_callbacks(
+    run_dir: str | os.PathLike[str],
+    *,
+    log_every: int = 10,
+    sample_every: int = 25,
+    checkpoint_every: int = 50,
+    eval_every: int = 0,
+    eval_samples: int = 1000,
+    digit: int | None = None,
+    seed: int = 0,
+) -> list[Callback]:
+    """The usual set of callbacks for a run directory, in the right order.
+
+    Evaluation (when ``eval_every > 0``) comes first, so that its scores reach the logger and
+    the curves; then :class:`MetricsLogger`, :class:`ProgressBar` (a printed line every
+    ``log_every`` iterations), :class:`SampleGrid`, :class:`LearningCurves` and
+    :class:`Checkpointer`.
+
+    Args:
+        run_dir: The run directory.
+        log_every: Metrics written and printed every this many iterations.
+        sample_every: Sample grid and curves every this many iterations.
+        checkpoint_every: Checkpoint every this many iterations.
+        eval_every: Offline MNIST evaluation every this many iterations; 0 turns it off.
+        eval_samples: Samples per evaluation.
+        digit: Compare evaluations with this digit's test images.
+        seed: Seed of the grid's fixed noise (``seed + 1`` is used).
+
+    Returns:
+        The callbacks.
+    """
+    evaluation: list[Callback] = [EvaluateMNIST(eval_every, num=eval_samples, digit=digit)] if eval_every else []
+    return [
+        *evaluation,
+        MetricsLogger(run_dir, every=log_every),
+        ProgressBar(every=1, print_every=log_every),
+        SampleGrid(run_dir, every=sample_every, seed=seed + 1),
+        LearningCurves(run_dir, every=sample_every),
+        Checkpointer(run_dir, every=checkpoint_every),
+    ]
