@@ -53,7 +53,17 @@ intersphinx_mapping = {
 }
 intersphinx_timeout = 5
 
-doctest_global_setup = "import torch\ntorch.manual_seed(0)"
+# Docstring examples use their module's names, as under pytest --doctest-modules.
+doctest_global_setup = """
+import torch
+from ganlib.data import *
+from ganlib.losses import *
+from ganlib.metrics import *
+from ganlib.models import *
+from ganlib.nn import *
+from ganlib.train import *
+torch.manual_seed(0)
+"""
 
 API_MODULES = {
     "ganlib.nn": "Pluggable normalization and DCGAN blocks.",
