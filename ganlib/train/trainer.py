@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -129,9 +129,12 @@ class Trainer:
         objective: The objective, e.g. ``get_objective("wgan-gp")``.
         generator_optimizer: Optimizer over the generator's parameters.
         critic_optimizer: Optimizer over the critic's parameters.
-        data: An iterator of real batches on the training device, e.g.
-            :class:`~ganlib.data.TensorBatches`. If it has ``state_dict`` and
-            ``load_state_dict``, its position is checkpointed.
+        data: Real batches: an endless iterator such as :class:`~ganlib.data.TensorBatches`
+            (fastest; its position is checkpointed), or any iterable of batches, e.g. a
+            :class:`torch.utils.data.DataLoader`, which is restarted after each pass. A batch
+            may be a tensor or an ``(images, labels)`` pair; it is moved to the models'
+            device. Only a data source with ``state_dict``/``load_state_dict`` resumes at
+            the exact same batch.
         n_critic: Critic updates per generator update (5 in WGAN and WGAN-GP, 1 in DCGAN).
         callbacks: Callbacks, run in order.
         ema: An :class:`~ganlib.train.EMA` of the generator, updated after each generator step.
@@ -154,7 +157,7 @@ class Trainer:
         objective: Objective,
         generator_optimizer: Optimizer,
         critic_optimizer: Optimizer,
-        data: Iterator[Tensor],
+        data: Iterable[Tensor] | Iterable[tuple[Tensor, ...]],
         *,
         n_critic: int = 5,
         callbacks: Sequence[Callback] = (),
@@ -184,7 +187,9 @@ class Trainer:
         self._noise_rng = torch.Generator(self.device).manual_seed(seed)
         # Only the parameters that were trainable to begin with are frozen and thawed.
         self._critic_params = [p for p in critic.parameters() if p.requires_grad]
+        self._batches = iter(data)
         self._noise: Tensor | None = None
+        self._names: tuple[str, ...] = ()
         self._critic_names: tuple[str, ...] = ()
         self._critic_sum: Tensor | None = None
         self._critic_row: Tensor | None = None
@@ -207,8 +212,18 @@ class Trainer:
         torch.stack([terms[name].detach() for name in self._critic_names], out=self._critic_row)
         self._critic_sum.add_(self._critic_row)
 
+    def _next_real(self) -> Tensor:
+        try:
+            batch = next(self._batches)
+        except StopIteration:  # a finite iterable (a DataLoader): start its next pass
+            self._batches = iter(self.data)
+            batch = next(self._batches)
+        if isinstance(batch, (tuple, list)):  # (images, labels) from a labelled dataset
+            batch = batch[0]
+        return batch.to(self.device, non_blocking=True)
+
     def _critic_step(self) -> None:
-        real = next(self.data)
+        real = self._next_real()
         with torch.no_grad():
             fake = self.generator(self._sample_noise(real.shape[0]))
         terms = self.objective.critic_loss(self.critic, real, fake)
@@ -249,10 +264,11 @@ class Trainer:
         critic_mean = self._critic_sum / self.n_critic
         self._critic_sum.zero_()
         generator_values = torch.stack([t.detach() for t in generator_terms.values()])
-        names = tuple("critic_loss" if n == "loss" else n for n in self._critic_names) + tuple(
-            "generator_loss" if n == "loss" else f"generator_{n}" for n in generator_terms
-        )
-        return Metrics(self.iteration, names, torch.cat([critic_mean, generator_values]))
+        if not self._names:
+            self._names = tuple("critic_loss" if n == "loss" else n for n in self._critic_names) + tuple(
+                "generator_loss" if n == "loss" else f"generator_{n}" for n in generator_terms
+            )
+        return Metrics(self.iteration, self._names, torch.cat([critic_mean, generator_values]))
 
     def fit(self, iterations: int) -> None:
         """Train until ``iterations`` generator iterations have been completed in total.

@@ -175,3 +175,14 @@ def test_a_callback_can_stop_training_early():
     trainer = tiny_trainer(callbacks=[StopAtTwo()])
     trainer.fit(10)
     assert trainer.iteration == 2
+
+
+def test_a_dataloader_of_labelled_batches_is_cycled_across_passes():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    t = tiny_trainer()
+    images = torch.rand(16, 1, 16, 16) * 2 - 1
+    loader = DataLoader(TensorDataset(images, torch.zeros(16)), batch_size=8, shuffle=True, drop_last=True)
+    trainer = Trainer(t.generator, t.critic, t.objective, t.generator_optimizer, t.critic_optimizer, loader, n_critic=3)
+    trainer.fit(2)  # 6 critic steps over a loader of 2 batches per pass: 3 passes
+    assert trainer.critic_steps == 6 and trainer.state_dict()["data"] is None
