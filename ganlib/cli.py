@@ -46,6 +46,7 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _format_table(result: MNISTEvaluation) -> str:
     against = "the MNIST test set" if result.digit is None else f"the test images of digit {result.digit}"
+    against += f" (reference at {result.reference_size}x{result.reference_size})"
     histogram = "  ".join(f"{d}:{100 * v:.1f}%" for d, v in enumerate(result.class_histogram))
     rows = [
         ("FID", f"{result.fid:.3f}"),

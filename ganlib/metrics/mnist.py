@@ -5,7 +5,8 @@ digits. ganlib ships a small MNIST classifier (trained by ``scripts/train_mnist_
 and the statistics of its 64-dimensional penultimate features on the 10,000 MNIST test
 images, overall and per digit. :class:`MNISTEvaluator` turns generated digits into:
 
-* FID and KID against the test set (or one digit's test images), on the classifier's features;
+* FID and KID against the test set (or one digit's test images), on the classifier's
+  features (scaled to unit mean square on the test set);
 * the MNIST Inception Score, on its class probabilities;
 * the class histogram, the number of classes covered, KL(histogram || uniform) and the mean
   classifier confidence (mode coverage and mode collapse at a glance).
@@ -15,7 +16,7 @@ Nothing is downloaded and no dataset needs to be on disk.
 
 from __future__ import annotations
 
-import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -110,11 +111,19 @@ def load_mnist_classifier(device: torch.device | str = "cpu") -> MNISTClassifier
 def load_mnist_reference() -> dict[str, Any]:
     """The shipped reference: feature means and covariances of the MNIST test set.
 
+    Features are the classifier's 64-d penultimate activations times ``feature_scale``, one
+    constant chosen so that the test set's features have unit mean square (the classifier's
+    raw ReLU features are about 7 times larger). The scale keeps the cubic KID kernel in the
+    same numeric range as with Inception features; FID is unaffected up to that factor squared.
+
     Returns:
-        A dict with ``mean`` ``(11, 64)`` and ``cov`` ``(11, 64, 64)`` in float64 (index
-        ``d`` is digit ``d``, index 10 the whole test set), ``features`` ``(10000, 64)`` in
-        float16 and ``labels`` ``(10000,)``, for KID; and ``test_accuracy``, the
-        classifier's accuracy on the test set.
+        A dict with ``sizes``, the image sizes the statistics were computed at (the test
+        images resized to that size and back to 28, as generated images are); ``mean``
+        ``(S, 11, 64)`` and ``cov`` ``(S, 11, 64, 64)`` (index ``[s, d]``: size ``sizes[s]``,
+        digit ``d``, with ``d = 10`` the whole test set); ``features`` ``(S, 2000, 64)`` in
+        float16 and ``labels`` ``(2000,)`` of a fixed random subset of the test set, for
+        KID; ``feature_scale``; and ``test_accuracy``, the classifier's accuracy on the native
+        test set.
     """
     return _load_asset(_REFERENCE)
 
@@ -126,6 +135,8 @@ class MNISTEvaluation:
     Attributes:
         num_samples: Number of images judged.
         digit: The digit compared with, or ``None`` for the whole test set.
+        reference_size: Image size of the reference statistics used (see
+            :class:`MNISTEvaluator`).
         fid: Fréchet distance to the reference features (lower is better).
         kid: KID mean and std over subsets (lower is better; about 0 for real digits).
         inception_score: MNIST Inception Score mean and std over splits (at most 10; real
@@ -139,6 +150,7 @@ class MNISTEvaluation:
 
     num_samples: int
     digit: int | None
+    reference_size: int
     fid: float
     kid: MeanStd
     inception_score: MeanStd
@@ -158,29 +170,49 @@ class MNISTEvaluation:
 class MNISTEvaluator:
     """Judge generated MNIST digits with the shipped classifier, offline.
 
-    Images of any size are resized to 28x28 (bilinear, antialiased) and must be 1-channel,
-    in [-1, 1]. They may come as one tensor or as an iterable of batches, which is streamed:
-    only the 64-d features and the 10 probabilities per image are kept.
+    Images must be 1-channel, in [-1, 1], of any size; they are resized to 28x28 (bilinear,
+    antialiased) for the classifier. They are compared with the test images **put through the
+    same path**: for a generator trained on MNIST resized to S x S (with
+    :func:`~ganlib.data.load_mnist`), the reference is the test set resized to S x S and back,
+    so the two resizes' blur is not charged to the generator. References ship for 28 (native)
+    and the DCGAN sizes 16, 32, 64, 128 and 256; other sizes fall back to 28 with a warning.
+    Images may come as one tensor or as an iterable of batches, which is streamed: only the
+    64-d features and the 10 probabilities per image are kept.
 
     Args:
         device: Device of the classifier; the CPU by default.
         batch_size: Images per classifier forward pass.
         coverage_threshold: Fraction of the images a digit needs to count as covered.
+        classifier: A classifier to use instead of the shipped one (e.g. while training it).
 
     Example:
         >>> import torch
         >>> evaluator = MNISTEvaluator()
         >>> result = evaluator.evaluate(torch.rand(20, 1, 64, 64) * 2 - 1, kid_subsets=2)
-        >>> result.num_samples, result.fid > 100
-        (20, True)
+        >>> result.num_samples, result.reference_size, result.classes_covered < 10
+        (20, 64, True)
     """
 
-    def __init__(self, device: torch.device | str = "cpu", batch_size: int = 500, coverage_threshold: float = 0.01) -> None:
+    def __init__(
+        self,
+        device: torch.device | str = "cpu",
+        batch_size: int = 500,
+        coverage_threshold: float = 0.01,
+        *,
+        classifier: MNISTClassifier | None = None,
+    ) -> None:
         self.device = torch.device(device)
         self.batch_size = batch_size
         self.coverage_threshold = coverage_threshold
-        self.classifier = load_mnist_classifier(self.device)
-        self.reference = load_mnist_reference()
+        if classifier is None:
+            self.classifier = load_mnist_classifier(self.device)
+        else:
+            self.classifier = classifier.to(self.device).eval()
+
+    @property
+    def reference(self) -> dict[str, Any]:
+        """The shipped reference statistics, see :func:`load_mnist_reference`."""
+        return load_mnist_reference()
 
     def _batches(self, images: Tensor | Iterable[Tensor]) -> Iterable[Tensor]:
         if isinstance(images, Tensor):
@@ -189,32 +221,52 @@ class MNISTEvaluator:
             yield from images
 
     @torch.no_grad()
-    def features_and_probabilities(self, images: Tensor | Iterable[Tensor]) -> tuple[Tensor, Tensor]:
+    def embed(self, images: Tensor | Iterable[Tensor], *, scale: float | None = None) -> tuple[Tensor, Tensor, int]:
         """Classifier features and class probabilities of a set of images.
 
         Args:
             images: ``(N, 1, H, W)`` in [-1, 1], as one tensor or an iterable of batches.
+            scale: Factor applied to the raw features; the reference's ``feature_scale`` when
+                ``None``.
 
         Returns:
-            Features ``(N, 64)`` and probabilities ``(N, 10)``, on the CPU.
+            Features ``(N, 64)`` and probabilities ``(N, 10)`` on the CPU, and the image size H.
 
         Raises:
-            ValueError: If a batch is not ``(N, 1, H, W)`` or not in [-1, 1].
+            ValueError: If a batch is not ``(N, 1, H, H)``, not in [-1, 1], or of another size
+                than the first batch.
         """
-        features, probabilities = [], []
+        scale = self.reference["feature_scale"] if scale is None else scale
+        features, probabilities, size = [], [], None
         for batch in self._batches(images):
-            if batch.ndim != 4 or batch.shape[1] != 1:
-                raise ValueError(f"images have shape {tuple(batch.shape)}; expected (N, 1, H, W) grey digits")
+            if batch.ndim != 4 or batch.shape[1] != 1 or batch.shape[2] != batch.shape[3]:
+                raise ValueError(f"images have shape {tuple(batch.shape)}; expected (N, 1, H, H) grey digits")
+            if size is not None and batch.shape[2] != size:
+                raise ValueError(f"a batch of {batch.shape[2]}x{batch.shape[2]} images follows {size}x{size} ones; use one size")
+            size = batch.shape[2]
             low, high = batch.min().item(), batch.max().item()
             if low < -1.01 or high > 1.01:
                 raise ValueError(f"images range over [{low:.3g}, {high:.3g}]; expected values in [-1, 1] (as the generator's Tanh gives)")
             x = batch.to(self.device, torch.float32)
-            if x.shape[-2:] != (CLASSIFIER_INPUT_SIZE, CLASSIFIER_INPUT_SIZE):
+            if size != CLASSIFIER_INPUT_SIZE:
                 x = TF.resize(x, [CLASSIFIER_INPUT_SIZE, CLASSIFIER_INPUT_SIZE], antialias=True)
             f, logits = self.classifier.features_and_logits(x)
-            features.append(f.cpu())
+            features.append(f.cpu() * scale)
             probabilities.append(logits.softmax(1).cpu())
-        return torch.cat(features), torch.cat(probabilities)
+        if size is None:
+            raise ValueError("no images were given")
+        return torch.cat(features), torch.cat(probabilities), size
+
+    def _reference_index(self, size: int) -> int:
+        sizes = list(self.reference["sizes"])
+        if size in sizes:
+            return sizes.index(size)
+        warnings.warn(
+            f"no MNIST reference for {size}x{size} images (available: {sizes}); comparing with the "
+            "native 28x28 statistics, which charges the generator for the blur of resizing",
+            stacklevel=3,
+        )
+        return sizes.index(CLASSIFIER_INPUT_SIZE)
 
     def evaluate(
         self,
@@ -228,7 +280,7 @@ class MNISTEvaluator:
         """Judge a set of generated images.
 
         Args:
-            images: ``(N, 1, H, W)`` in [-1, 1], as one tensor or an iterable of batches.
+            images: ``(N, 1, H, H)`` in [-1, 1], as one tensor or an iterable of batches.
             digit: Compare with this digit's test images instead of the whole test set.
             kid_subsets: Random subsets for KID.
             kid_subset_size: Samples per KID subset (capped at the set sizes).
@@ -243,29 +295,29 @@ class MNISTEvaluator:
         """
         if digit is not None and (isinstance(digit, bool) or digit not in range(10)):
             raise ValueError(f"digit={digit!r} is invalid; expected 0..9 or None")
-        features, probabilities = self.features_and_probabilities(images)
+        features, probabilities, size = self.embed(images)
         if len(features) < 2:
             raise ValueError(f"need at least 2 images to evaluate, got {len(features)}")
+        ref, at = self.reference, self._reference_index(size)
+        group = 10 if digit is None else digit
         stats = FeatureStatistics(MNISTClassifier.feature_dim)
         stats.update(features)
-        index = 10 if digit is None else digit
-        ref = self.reference
-        fid = frechet_distance(stats.mean(), stats.covariance(), ref["mean"][index], ref["cov"][index])
-        real = ref["features"].float()
+        fid = frechet_distance(stats.mean(), stats.covariance(), ref["mean"][at, group], ref["cov"][at, group])
+        real = ref["features"][at].float()
         if digit is not None:
             real = real[ref["labels"] == digit]
         kid = kernel_distance(features, real, subsets=kid_subsets, subset_size=kid_subset_size)
         predicted = probabilities.argmax(1)
         histogram = torch.bincount(predicted, minlength=10).double() / len(predicted)
-        kl = float(torch.special.xlogy(histogram, histogram * 10).sum())
         return MNISTEvaluation(
             num_samples=len(features),
             digit=digit,
+            reference_size=int(ref["sizes"][at]),
             fid=fid,
             kid=kid,
             inception_score=inception_score(probabilities, splits=min(is_splits, len(probabilities))),
             class_histogram=[round(v, 6) for v in histogram.tolist()],
             classes_covered=int((histogram >= self.coverage_threshold).sum()),
-            kl_to_uniform=max(kl, 0.0) if not math.isnan(kl) else kl,
+            kl_to_uniform=max(float(torch.special.xlogy(histogram, histogram * 10).sum()), 0.0),
             mean_confidence=float(probabilities.max(1).values.mean()),
         )

@@ -19,6 +19,15 @@ def test_save_and_load_round_trip(tmp_path):
     assert torch.equal(loaded["x"], state["x"]) and loaded["nested"] == state["nested"]
 
 
+def test_checkpoints_get_ordinary_file_permissions(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        path = save_checkpoint({"x": 1}, tmp_path / "c.pt")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_a_crash_mid_write_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
     path = tmp_path / "latest.pt"
     save_checkpoint({"version": 1}, path)
