@@ -143,7 +143,7 @@ def comparison_figure(runs: dict[str, Path], path: Path) -> Path:
     """Put each run's latest sample grid side by side, titled with its last metrics."""
     fig = Figure(figsize=(3.2 * len(runs), 3.6))
     axes = fig.subplots(1, len(runs), squeeze=False)[0]
-    for ax, (name, run_dir) in zip(axes, runs.items()):
+    for ax, (name, run_dir) in zip(axes, runs.items(), strict=True):
         with Image.open(run_dir / "samples" / "latest.png") as grid:
             ax.imshow(grid.convert("L"), cmap="gray")
         record = _last_record(run_dir)

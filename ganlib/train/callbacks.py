@@ -132,9 +132,9 @@ class MetricsLogger(Callback):
         rows = torch.stack([m.values for m in self._pending]).tolist()
         start_wall = self._wall_time
         with self.path.open("a") as handle:
-            for k, (metrics, row) in enumerate(zip(self._pending, rows), start=1):
+            for k, (metrics, row) in enumerate(zip(self._pending, rows, strict=True), start=1):
                 wall = start_wall + elapsed * k / len(self._pending)
-                record = {"iteration": metrics.iteration, **dict(zip(metrics.names, row)), **metrics.extras}
+                record = {"iteration": metrics.iteration, **dict(zip(metrics.names, row, strict=True)), **metrics.extras}
                 record.update(it_per_s=speed, wall_time=wall)
                 handle.write(json.dumps(record) + "\n")
                 if self._writer is not None:
@@ -333,7 +333,7 @@ class LearningCurves(Callback):
         if not self._rows:
             return {"iteration": []}
         columns = torch.stack(self._rows).cpu().T.tolist()
-        return {"iteration": list(self._iterations), **dict(zip(self._names, columns))}
+        return {"iteration": list(self._iterations), **dict(zip(self._names, columns, strict=True))}
 
     def draw(self) -> Path | None:
         """Redraw the figure now.
@@ -355,7 +355,7 @@ class LearningCurves(Callback):
         fig = Figure(figsize=(4.2 * len(panels), 3.4))
         axes = fig.subplots(1, len(panels), squeeze=False)
         x = np.asarray(history["iteration"])
-        for ax, (title, keys) in zip(axes[0], panels):
+        for ax, (title, keys) in zip(axes[0], panels, strict=True):
             if keys[0] in self._extras:
                 points = np.asarray(self._extras[keys[0]])
                 ax.plot(points[:, 0], points[:, 1], marker="o", lw=1.2, label=keys[0])

@@ -53,5 +53,5 @@ class EMA(AveragedModel):
             model: The tracked model (same architecture as the copy).
         """
         self.update_parameters(model)
-        for mine, theirs in zip(self.module.buffers(), model.buffers()):
+        for mine, theirs in zip(self.module.buffers(), model.buffers(), strict=True):
             mine.copy_(theirs)

@@ -50,7 +50,7 @@ class Metrics:
 
     def to_dict(self) -> dict[str, float]:
         """The metrics, extras included, as Python floats (one device synchronization)."""
-        return {**dict(zip(self.names, self.values.tolist())), **self.extras}
+        return {**dict(zip(self.names, self.values.tolist(), strict=True)), **self.extras}
 
 
 class Callback:
@@ -336,7 +336,7 @@ class Trainer:
             "noise_rng": self._noise_rng.get_state(),
             "rng": get_rng_state(),
             "data": self.data.state_dict() if hasattr(self.data, "state_dict") else None,
-            "callbacks": {k: cb.state_dict() for k, cb in zip(self._callback_keys(), self.callbacks)},
+            "callbacks": {k: cb.state_dict() for k, cb in zip(self._callback_keys(), self.callbacks, strict=True)},
             "generator_class": type(self.generator).__name__,
             "generator_config": getattr(self.generator, "config", None),
         }
@@ -369,6 +369,6 @@ class Trainer:
         if state["data"] is not None and hasattr(self.data, "load_state_dict"):
             self.data.load_state_dict(state["data"])
         saved = state["callbacks"]
-        for key, callback in zip(self._callback_keys(), self.callbacks):
+        for key, callback in zip(self._callback_keys(), self.callbacks, strict=True):
             if key in saved:
                 callback.load_state_dict(saved[key])

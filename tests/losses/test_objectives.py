@@ -92,7 +92,7 @@ def test_other_objectives_do_not_touch_the_critic_after_a_step():
     before = [p.clone() for p in critic.parameters()]
     for name in ("minimax", "non-saturating", "wgan-gp"):
         get_objective(name).after_critic_step(critic)
-    assert all(torch.equal(a, b) for a, b in zip(before, critic.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(before, critic.parameters(), strict=True))
 
 
 def test_batchnorm_critic_with_gradient_penalty_warns_once():

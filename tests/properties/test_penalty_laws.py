@@ -94,9 +94,9 @@ def test_penalty_reaches_the_critic_weights_as_finite_differences_say(batch, see
     params = list(net.parameters())
     # The output bias does not change the input gradient, so its gradient is None (zero).
     analytic = torch.autograd.grad(gradient_penalty(critic, real, fake, eps=eps), params, allow_unused=True)
-    analytic = [torch.zeros_like(p) if g is None else g for p, g in zip(params, analytic)]
+    analytic = [torch.zeros_like(p) if g is None else g for p, g in zip(params, analytic, strict=True)]
     step = 1e-6
-    for param, grad in zip(params, analytic):
+    for param, grad in zip(params, analytic, strict=True):
         flat = param.data.view(-1)
         for k in range(0, flat.numel(), max(1, flat.numel() // 4)):  # a few coordinates per tensor
             original = flat[k].item()

@@ -58,7 +58,7 @@ def test_sample_grid_does_not_disturb_training(tmp_path):
     plain.fit(3)
     watched = tiny_trainer(callbacks=[SampleGrid(tmp_path, every=1, num=4)])
     watched.fit(3)
-    for a, b in zip(plain.generator.state_dict().values(), watched.generator.state_dict().values()):
+    for a, b in zip(plain.generator.state_dict().values(), watched.generator.state_dict().values(), strict=True):
         assert torch.equal(a, b)
 
 

@@ -85,11 +85,11 @@ def test_load_generator_prefers_the_ema_and_says_so(tmp_path):
     save_checkpoint(trainer.state_dict(), tmp_path / "c.pt")
     generator, used_ema = load_generator(tmp_path / "c.pt")
     assert used_ema and not generator.training
-    for a, b in zip(generator.parameters(), trainer.ema.module.parameters()):
+    for a, b in zip(generator.parameters(), trainer.ema.module.parameters(), strict=True):
         assert torch.equal(a, b)
     raw, used_ema = load_generator(tmp_path / "c.pt", use_ema=False)
     assert not used_ema
-    assert all(torch.equal(a, b) for a, b in zip(raw.parameters(), trainer.generator.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(raw.parameters(), trainer.generator.parameters(), strict=True))
 
 
 def test_load_generator_explains_a_foreign_checkpoint(tmp_path):

@@ -10,7 +10,7 @@ def test_ema_of_constant_weights_is_those_weights():
     ema = EMA(net, decay=0.9)
     for _ in range(5):
         ema.update(net)
-    for a, b in zip(ema.module.parameters(), net.parameters()):
+    for a, b in zip(ema.module.parameters(), net.parameters(), strict=True):
         torch.testing.assert_close(a, b)
 
 

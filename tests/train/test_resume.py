@@ -26,7 +26,7 @@ def test_stop_and_resume_matches_the_uninterrupted_run_exactly(tmp_path, objecti
 
     assert same(parameters(straight.generator), parameters(resumed.generator))
     assert same(parameters(straight.critic), parameters(resumed.critic))
-    for a, b in zip(straight.generator.buffers(), resumed.generator.buffers()):
+    for a, b in zip(straight.generator.buffers(), resumed.generator.buffers(), strict=True):
         assert torch.equal(a, b)
     if ema:
         assert same(parameters(straight.ema), parameters(resumed.ema))
