@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import torch
 from torchvision.utils import save_image
@@ -24,6 +25,10 @@ def _positive(text: str) -> int:
     return value
 
 
+def _latent_dim(generator: torch.nn.Module) -> int:
+    return int(cast(int, generator.latent_dim))
+
+
 def _sample(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".pt", ".png"):
@@ -33,7 +38,7 @@ def _sample(args: argparse.Namespace) -> int:
     generator, used_ema = load_generator(args.checkpoint, use_ema=not args.no_ema, map_location=device)
     print(f"sampling {args.num} images with the {'EMA' if used_ema else 'raw'} generator weights from {args.checkpoint}", file=sys.stderr)
     rng = torch.Generator().manual_seed(args.seed)
-    noise = torch.randn(args.num, generator.latent_dim, generator=rng).to(device)
+    noise = torch.randn(args.num, _latent_dim(generator), generator=rng).to(device)
     images = generate_samples(generator, noise).cpu()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pt":
@@ -73,7 +78,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         generator, used_ema = load_generator(args.checkpoint, use_ema=not args.no_ema, map_location=device)
         rng = torch.Generator().manual_seed(args.seed)
-        images = generate_samples(generator, torch.randn(args.num, generator.latent_dim, generator=rng).to(device)).cpu()
+        images = generate_samples(generator, torch.randn(args.num, _latent_dim(generator), generator=rng).to(device)).cpu()
         source = f"{args.checkpoint} ({'EMA' if used_ema else 'raw'} weights, {args.num} samples)"
     print(f"evaluating {source}", file=sys.stderr)
     result = MNISTEvaluator(device).evaluate(images, digit=args.digit, kid_subsets=args.kid_subsets)

@@ -11,7 +11,7 @@ for the minimax objectives, potentials for the Wasserstein ones).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
@@ -30,7 +30,7 @@ def _check_positive_int(name: str, value: object) -> None:
         raise ValueError(f"{name}={value!r} is invalid; expected a positive integer")
 
 
-def _check_architecture(image_size: object, channels: object, width: object) -> int:
+def _check_architecture(image_size: int, channels: int, width: int) -> int:
     """Validate the shared architecture arguments; return the number of 2x resamplings."""
     valid_sizes = [2**k for k in range(4, 9)]
     if isinstance(image_size, bool) or image_size not in valid_sizes:
@@ -57,7 +57,8 @@ def dcgan_init_(module: nn.Module) -> None:
     """
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         if parametrize.is_parametrized(module, "weight"):
-            weight = module.parametrizations.weight.original
+            parametrizations = cast(nn.ModuleDict, module.parametrizations)
+            weight = cast(Tensor, parametrizations["weight"].original)
         else:
             weight = module.weight
         nn.init.normal_(weight, 0.0, 0.02)

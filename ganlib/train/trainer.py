@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
@@ -205,7 +205,7 @@ class Trainer:
         return self._noise.normal_(generator=self._noise_rng)
 
     def _accumulate(self, terms: dict[str, Tensor]) -> None:
-        if self._critic_sum is None:
+        if self._critic_sum is None or self._critic_row is None:
             self._critic_names = tuple(terms)
             self._critic_sum = torch.zeros(len(terms), device=self.device)
             self._critic_row = torch.empty(len(terms), device=self.device)
@@ -220,7 +220,7 @@ class Trainer:
             batch = next(self._batches)
         if isinstance(batch, (tuple, list)):  # (images, labels) from a labelled dataset
             batch = batch[0]
-        return batch.to(self.device, non_blocking=True)
+        return cast(Tensor, batch).to(self.device, non_blocking=True)
 
     def _critic_step(self) -> None:
         real = self._next_real()
