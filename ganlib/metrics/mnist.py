@@ -85,7 +85,7 @@ class MNISTClassifier(nn.Module):
 
 
 def _asset(name: str) -> Any:
-    return resources.files("ganlib.metrics").joinpath("assets", name)
+    return resources.files("ganlib.metrics").joinpath("assets").joinpath(name)
 
 
 @lru_cache(maxsize=None)
