@@ -1,29 +1,19 @@
-import importlib.util
 import json
-import sys
 
 from PIL import Image
 
-from tests.conftest import REPO_ROOT
-
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("compare_objectives", REPO_ROOT / "examples" / "compare_objectives.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["compare_objectives"] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.examples.helpers import load_example
 
 
 def test_every_objective_has_its_papers_recipe():
-    example = load_example()
+    example = load_example("compare_objectives")
     assert set(example.RECIPES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp"}
     assert example.RECIPES["wgan-clip"].optimizer == "rmsprop" and example.RECIPES["wgan-clip"].lr == 5e-5
     assert example.RECIPES["wgan-gp"].betas == (0.0, 0.9) and example.RECIPES["wgan-gp"].n_critic == 5
 
 
 def test_tiny_comparison_writes_runs_and_a_figure(mnist_root, tmp_path):
-    example = load_example()
+    example = load_example("compare_objectives")
     argv = [
         "--data-root", str(mnist_root), "--digits", "7", "--iterations", "2", "--image-size", "16", "--width", "4",
         "--latent-dim", "8", "--batch-size", "16", "--device", "cpu", "--out", str(tmp_path),

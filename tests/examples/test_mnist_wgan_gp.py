@@ -1,8 +1,6 @@
 """Smoke runs of the flagship example at 16x16 with tiny widths, on the real MNIST files."""
 
-import importlib.util
 import json
-import sys
 
 import pytest
 import torch
@@ -10,16 +8,12 @@ import torch
 from ganlib.cli import main as cli_main
 from ganlib.train import load_checkpoint
 
-from tests.conftest import REPO_ROOT
+from tests.examples.helpers import load_example
 
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("mnist_wgan_gp", REPO_ROOT / "examples" / "mnist_wgan_gp.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mnist_wgan_gp"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_example("mnist_wgan_gp")
 
 
 def tiny_args(root, out, *extra):
