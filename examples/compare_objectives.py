@@ -153,7 +153,7 @@ def comparison_figure(runs: dict[str, Path], path: Path) -> Path:
         ax.set_title(f"{name}\n{subtitle}", fontsize=10)
         ax.axis("off")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     return path
 
 
