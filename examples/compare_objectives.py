@@ -30,7 +30,7 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ganlib.data import TensorBatches, load_mnist
+from ganlib.data import TensorBatches, load_mnist, parse_digits
 from ganlib.losses import OBJECTIVES, get_objective
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.nn import NORM_NAMES
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data-root", default=None)
     p.add_argument("--download", action="store_true")
-    p.add_argument("--digits", default="3", help="digits to train on, e.g. 3 or 0,1,2, or 'all'")
+    p.add_argument("--digits", type=parse_digits, default=[3], help="digits to train on, e.g. 3 or 0,1,2, or 'all'")
     p.add_argument("--objectives", nargs="+", choices=list(OBJECTIVES), default=list(RECIPES))
     p.add_argument("--iterations", type=int, default=300, help="generator iterations per objective")
     p.add_argument("--image-size", type=int, default=64)
@@ -90,10 +90,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _digits(text: str) -> list[int] | None:
-    return None if text == "all" else sorted({int(d) for d in text.split(",")})
-
-
 def train_one(name: str, args: argparse.Namespace, images: torch.Tensor, device: torch.device) -> Path:
     """Train one objective with its recipe; return its run directory."""
     recipe = RECIPES[name]
@@ -102,7 +98,6 @@ def train_one(name: str, args: argparse.Namespace, images: torch.Tensor, device:
     generator = DCGANGenerator(args.latent_dim, args.image_size, 1, args.width).to(device)
     critic = DCGANCritic(args.image_size, 1, args.width, norm=args.critic_norm or recipe.critic_norm).to(device)
     kwargs = {"real_label": args.label_smoothing} if name in ("minimax", "non-saturating") else {}
-    digits = _digits(args.digits)
     trainer = Trainer(
         generator,
         critic,
@@ -117,7 +112,7 @@ def train_one(name: str, args: argparse.Namespace, images: torch.Tensor, device:
             sample_every=args.sample_every,
             checkpoint_every=args.checkpoint_every,
             eval_every=args.eval_every,
-            digit=digits[0] if digits and len(digits) == 1 else None,
+            digits=args.digits,
             seed=args.seed,
         ),
         ema=EMA(generator, args.ema) if args.ema is not None else None,
@@ -162,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = build_parser().parse_args(argv)
     device = resolve_device(args.device)
-    images = load_mnist(args.data_root, image_size=args.image_size, digits=_digits(args.digits), download=args.download, device=device)
+    images = load_mnist(args.data_root, image_size=args.image_size, digits=args.digits, download=args.download, device=device)
     args.out.mkdir(parents=True, exist_ok=True)
     runs = {}
     try:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from ganlib.data import TensorBatches, load_mnist
+from ganlib.data import TensorBatches, load_mnist, parse_digits
 from ganlib.losses import WGANGP
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.nn import NORM_NAMES
@@ -32,24 +32,12 @@ from ganlib.train import EMA, Trainer, find_checkpoint, load_checkpoint, resolve
 log = logging.getLogger("mnist_wgan_gp")
 
 
-def _digits(text: str) -> list[int] | None:
-    if text == "all":
-        return None
-    try:
-        digits = sorted({int(part) for part in text.split(",")})
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--digits {text!r}: expected digits like 3 or 0,1,2, or 'all'") from None
-    if not digits or any(d not in range(10) for d in digits):
-        raise argparse.ArgumentTypeError(f"--digits {text!r}: each digit must be in 0..9")
-    return digits
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data-root", default=None, help="directory containing MNIST/raw (default: $GANLIB_DATA, then ~/.cache/ganlib/datasets)")
     p.add_argument("--download", action="store_true", help="download MNIST if it is missing (needs the network)")
-    p.add_argument("--digits", type=_digits, default=None, help="digits to train on, e.g. 3 or 0,1,2 (default: all)")
+    p.add_argument("--digits", type=parse_digits, default=None, help="digits to train on, e.g. 3 or 0,1,2 (default: all)")
     p.add_argument("--iterations", type=int, default=2000, help="total generator iterations (also when resuming)")
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--batch-size", type=int, default=64)
@@ -108,7 +96,6 @@ def build_trainer(args: argparse.Namespace, device: torch.device) -> Trainer:
     images = images.contiguous(memory_format=memory_format)
     log.info("training on %d images of digits %s at %dx%d on %s", len(images), args.digits or "0-9", args.image_size, args.image_size, device)
     betas = tuple(args.betas)
-    digit = args.digits[0] if args.digits and len(args.digits) == 1 else None
     callbacks = standard_callbacks(
         args.out,
         log_every=args.log_every,
@@ -116,7 +103,7 @@ def build_trainer(args: argparse.Namespace, device: torch.device) -> Trainer:
         checkpoint_every=args.checkpoint_every,
         eval_every=args.eval_every,
         eval_samples=args.eval_samples,
-        digit=digit,
+        digits=args.digits,
         seed=args.seed,
     )
     return Trainer(

@@ -6,6 +6,7 @@ from ganlib.data.mnist import (
     DEFAULT_DATA_ROOT,
     MNISTNotFoundError,
     load_mnist,
+    parse_digits,
     resolve_data_root,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "MNISTNotFoundError",
     "TensorBatches",
     "load_mnist",
+    "parse_digits",
     "resolve_data_root",
 ]

@@ -7,6 +7,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ganlib._validation import check_int
+
 __all__ = ["TensorBatches"]
 
 
@@ -40,11 +42,7 @@ class TensorBatches:
     """
 
     def __init__(self, data: Tensor, batch_size: int, *, seed: int = 0) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= len(data):
-            raise ValueError(
-                f"batch_size={batch_size!r} is invalid; expected an integer from 1 to the "
-                f"number of samples ({len(data)})"
-            )
+        check_int("batch_size", batch_size, maximum=len(data), expected=f"an integer from 1 to the number of samples ({len(data)})")
         self.data = data
         self.batch_size = batch_size
         self._rng = torch.Generator().manual_seed(seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,7 +12,9 @@ from torch import Tensor
 from torchvision import datasets
 from torchvision.transforms import v2
 
-__all__ = ["DATA_ENV_VAR", "DEFAULT_DATA_ROOT", "MNISTNotFoundError", "load_mnist", "resolve_data_root"]
+from ganlib._validation import check_int
+
+__all__ = ["DATA_ENV_VAR", "DEFAULT_DATA_ROOT", "MNISTNotFoundError", "load_mnist", "parse_digits", "resolve_data_root"]
 
 DATA_ENV_VAR = "GANLIB_DATA"
 """Environment variable naming the data root when no ``root`` is passed."""
@@ -27,6 +30,10 @@ _RAW_FILES = {
 
 class MNISTNotFoundError(FileNotFoundError):
     """The MNIST files are not where ganlib looked for them."""
+
+
+class _DigitsError(ValueError, argparse.ArgumentTypeError):
+    """A ValueError that argparse also reports verbatim when ``parse_digits`` is a ``type=``."""
 
 
 def resolve_data_root(root: str | os.PathLike[str] | None = None) -> Path:
@@ -45,6 +52,30 @@ def resolve_data_root(root: str | os.PathLike[str] | None = None) -> Path:
 
 def _has_raw_files(raw: Path, train: bool) -> bool:
     return all((raw / name).exists() or (raw / f"{name}.gz").exists() for name in _RAW_FILES[train])
+
+
+def parse_digits(text: str) -> list[int] | None:
+    """Parse a command-line digit selection such as ``"3"``, ``"0,1,2"`` or ``"all"``.
+
+    Args:
+        text: Comma-separated digits, or ``"all"``.
+
+    Returns:
+        The sorted digits, or ``None`` for all of them (what :func:`load_mnist` takes).
+
+    Raises:
+        ValueError: If a part is not a digit from 0 to 9.
+
+    Example:
+        >>> parse_digits("3,1,3"), parse_digits("all")
+        ([1, 3], None)
+    """
+    if text.strip().lower() == "all":
+        return None
+    try:
+        return _check_digits(int(part) for part in text.split(","))
+    except ValueError:
+        raise _DigitsError(f"digits {text!r} are invalid; expected digits 0-9 like 3 or 0,1,2, or 'all'") from None
 
 
 def _check_digits(digits: Iterable[int] | None) -> list[int] | None:
@@ -92,8 +123,7 @@ def load_mnist(
         ValueError: If ``digits`` or ``image_size`` is invalid.
     """
     chosen = _check_digits(digits)
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1:
-        raise ValueError(f"image_size={image_size!r} is invalid; expected a positive integer")
+    check_int("image_size", image_size)
     root_path = resolve_data_root(root)
     raw = root_path / "MNIST" / "raw"
     if not download and not _has_raw_files(raw, train):

@@ -16,6 +16,7 @@ from typing import Any, cast
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
+from ganlib._validation import check_int
 from ganlib.nn import DownBlock, NormLike, UpBlock, resolve_norm
 
 __all__ = ["MAX_IMAGE_SIZE", "MIN_IMAGE_SIZE", "DCGANCritic", "DCGANGenerator", "dcgan_init_"]
@@ -23,11 +24,6 @@ __all__ = ["MAX_IMAGE_SIZE", "MIN_IMAGE_SIZE", "DCGANCritic", "DCGANGenerator", 
 MIN_IMAGE_SIZE = 16
 MAX_IMAGE_SIZE = 256
 _CHANNELS = (1, 3)
-
-
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} is invalid; expected a positive integer")
 
 
 def _check_architecture(image_size: int, channels: int, width: int) -> int:
@@ -40,7 +36,7 @@ def _check_architecture(image_size: int, channels: int, width: int) -> int:
         )
     if isinstance(channels, bool) or channels not in _CHANNELS:
         raise ValueError(f"channels={channels!r} is not supported; expected 1 (grey) or 3 (RGB)")
-    _check_positive_int("width", width)
+    check_int("width", width)
     return int(math.log2(image_size)) - 2  # 4x4 <-> image_size
 
 
@@ -107,7 +103,7 @@ class DCGANGenerator(nn.Module):
         norm: NormLike = "batch",
     ) -> None:
         super().__init__()
-        _check_positive_int("latent_dim", latent_dim)
+        check_int("latent_dim", latent_dim)
         doublings = _check_architecture(image_size, channels, width)
         spec = resolve_norm(norm)
         self.latent_dim = latent_dim

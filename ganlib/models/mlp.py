@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
+from ganlib._validation import check_int
 from ganlib.nn import resolve_norm
 
 __all__ = ["MLPCritic"]
@@ -48,9 +49,9 @@ class MLPCritic(nn.Module):
         super().__init__()
         if norm not in _MLP_NORMS:
             raise ValueError(f"norm={norm!r} is not supported by MLPCritic; expected one of {_MLP_NORMS}")
-        for name, value in [("in_features", in_features), *(("hidden", h) for h in hidden)]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} is invalid; expected positive integers")
+        check_int("in_features", in_features)
+        for width in hidden:
+            check_int("hidden", width, expected="positive layer widths")
         spec = resolve_norm(norm)
         layers: list[nn.Module] = []
         width = in_features

@@ -21,12 +21,17 @@ import json
 import math
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
+from tqdm.auto import tqdm
+
+from ganlib._validation import check_int
+from ganlib.metrics.mnist import MNISTEvaluator
 
 from ganlib.train.checkpoint import CHECKPOINT_DIR, LATEST, save_checkpoint
 from ganlib.train.trainer import Callback, Metrics, Trainer
@@ -44,9 +49,7 @@ __all__ = [
 
 
 def _check_every(every: int) -> int:
-    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-        raise ValueError(f"every={every!r} is invalid; expected a positive number of iterations")
-    return every
+    return check_int("every", every, expected="a positive number of iterations")
 
 
 @torch.no_grad()
@@ -182,15 +185,11 @@ class ProgressBar(Callback):
         keys: tuple[str, ...] = ("critic_loss", "generator_loss", "wasserstein", "gp", "acc_real", "acc_fake"),
     ) -> None:
         self.every = _check_every(every)
-        if isinstance(print_every, bool) or not isinstance(print_every, int) or print_every < 0:
-            raise ValueError(f"print_every={print_every!r} is invalid; expected 0 (off) or a positive integer")
-        self.print_every = print_every
+        self.print_every = check_int("print_every", print_every, minimum=0, expected="0 (off) or a positive integer")
         self.keys = keys
         self._bar: Any = None
 
     def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
-        from tqdm.auto import tqdm
-
         self._bar = tqdm(total=trainer.max_iterations, initial=trainer.iteration, unit="it", dynamic_ncols=True)
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
@@ -456,7 +455,7 @@ class EvaluateMNIST(Callback):
         self.digit = digit
         self.seed = seed
         self.kid_subsets = kid_subsets
-        self._evaluator: Any = None
+        self._evaluator: MNISTEvaluator | None = None
 
     def evaluate(self, trainer: Trainer) -> dict[str, float]:
         """Evaluate now.
@@ -467,8 +466,6 @@ class EvaluateMNIST(Callback):
         Returns:
             ``fid``, ``kid``, ``inception_score`` and ``classes_covered``.
         """
-        from ganlib.metrics.mnist import MNISTEvaluator
-
         if self._evaluator is None:
             self._evaluator = MNISTEvaluator(trainer.device)
         noise = torch.randn(self.num, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
@@ -494,15 +491,15 @@ def standard_callbacks(
     checkpoint_every: int = 50,
     eval_every: int = 0,
     eval_samples: int = 1000,
-    digit: int | None = None,
+    digits: Sequence[int] | None = None,
     seed: int = 0,
 ) -> list[Callback]:
     """The usual set of callbacks for a run directory, in the right order.
 
     Evaluation (when ``eval_every > 0``) comes first, so that its scores reach the logger and
-    the curves; then :class:`MetricsLogger`, :class:`ProgressBar` (a printed line every
-    ``log_every`` iterations), :class:`SampleGrid`, :class:`LearningCurves` and
-    :class:`Checkpointer`.
+    the curves; then :class:`MetricsLogger`, :class:`ProgressBar` (metrics shown and printed
+    every ``log_every`` iterations, so watching costs one device sync per ``log_every``),
+    :class:`SampleGrid`, :class:`LearningCurves` and :class:`Checkpointer`.
 
     Args:
         run_dir: The run directory.
@@ -511,17 +508,19 @@ def standard_callbacks(
         checkpoint_every: Checkpoint every this many iterations.
         eval_every: Offline MNIST evaluation every this many iterations; 0 turns it off.
         eval_samples: Samples per evaluation.
-        digit: Compare evaluations with this digit's test images.
+        digits: The digits trained on; with exactly one, evaluations compare with that
+            digit's test images instead of all ten.
         seed: Seed of the grid's fixed noise (``seed + 1`` is used).
 
     Returns:
         The callbacks.
     """
+    digit = digits[0] if digits is not None and len(digits) == 1 else None
     evaluation: list[Callback] = [EvaluateMNIST(eval_every, num=eval_samples, digit=digit)] if eval_every else []
     return [
         *evaluation,
         MetricsLogger(run_dir, every=log_every),
-        ProgressBar(every=1, print_every=log_every),
+        ProgressBar(every=log_every, print_every=log_every),
         SampleGrid(run_dir, every=sample_every, seed=seed + 1),
         LearningCurves(run_dir, every=sample_every),
         Checkpointer(run_dir, every=checkpoint_every),

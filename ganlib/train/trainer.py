@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.optim import Optimizer
 
+from ganlib._validation import check_int
 from ganlib.losses import Objective
 from ganlib.train.checkpoint import get_rng_state, set_rng_state
 from ganlib.train.ema import EMA
@@ -165,8 +166,7 @@ class Trainer:
         latent_dim: int | None = None,
         seed: int = 0,
     ) -> None:
-        if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
-            raise ValueError(f"n_critic={n_critic!r} is invalid; expected a positive integer")
+        check_int("n_critic", n_critic)
         latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
         if latent_dim is None:
             raise ValueError("latent_dim is unknown: pass latent_dim=... or give the generator a latent_dim attribute")
@@ -285,11 +285,12 @@ class Trainer:
             ValueError: If ``iterations`` is negative or below the iterations already done.
             KeyboardInterrupt: After an interrupt has been handled.
         """
-        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < self.iteration:
-            raise ValueError(
-                f"iterations={iterations!r} is invalid; it is the total number of generator "
-                f"iterations and {self.iteration} are already done"
-            )
+        check_int(
+            "iterations",
+            iterations,
+            minimum=self.iteration,
+            expected=f"the total number of generator iterations, at least the {self.iteration} already done",
+        )
         self.max_iterations = iterations
         self.generator.train()
         self.critic.train()

@@ -72,3 +72,12 @@ def test_batches_reject_bad_sizes_and_mismatched_state():
         TensorBatches(torch.zeros(5, 1), 6)
     with pytest.raises(ValueError, match="same data selection"):
         TensorBatches(torch.zeros(5, 1), 2).load_state_dict(TensorBatches(torch.zeros(6, 1), 2).state_dict())
+
+
+def test_parse_digits_for_command_lines():
+    from ganlib.data import parse_digits
+
+    assert parse_digits("3") == [3] and parse_digits("2,0,2") == [0, 2] and parse_digits("ALL") is None
+    for bad in ("12", "3,x", "", "-1"):
+        with pytest.raises(ValueError, match="expected digits 0-9"):
+            parse_digits(bad)

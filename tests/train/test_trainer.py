@@ -139,7 +139,7 @@ def test_fit_counts_iterations_in_total():
     trainer.fit(2)
     trainer.fit(3)
     assert trainer.iteration == 3
-    with pytest.raises(ValueError, match="iterations=1 is invalid.*3 are already done"):
+    with pytest.raises(ValueError, match="iterations=1 is invalid.*at least the 3 already done"):
         trainer.fit(1)
 
 
