@@ -1,4 +1,4 @@
-"""Compare the classic GAN objectives on the same DCGAN networks and the same data.
+"""Compare GAN objectives on the same DCGAN networks and the same data.
 
 Each objective is trained with its paper's recipe, into its own run directory, and the
 final samples are put side by side in ``comparison.png`` (with ``summary.json`` holding
@@ -6,10 +6,18 @@ each run's last logged metrics):
 
 * ``minimax`` and ``non-saturating`` (Goodfellow et al., 2014, with the DCGAN recipe):
   n_critic=1, Adam(2e-4, betas=(0.5, 0.999)), BatchNorm critic;
-* ``wgan-clip`` (Arjovsky et al., 2017): n_critic=5, RMSprop(5e-5), clip 0.01, BatchNorm critic;
-* ``wgan-gp`` (Gulrajani et al., 2017): n_critic=5, Adam(1e-4, betas=(0, 0.9)), layer-norm critic.
+* ``wgan-clip`` (Arjovsky et al., 2017): n_critic=5, RMSprop(5e-5), clip 0.01, BatchNorm
+  critic (the paper's DCGAN critic keeps its BatchNorm);
+* ``wgan-gp`` (Gulrajani et al., 2017): n_critic=5, Adam(1e-4, betas=(0, 0.9)), layer-norm critic;
+* ``hinge`` (Miyato et al., 2018, SN-GAN): n_critic=5, Adam(2e-4, betas=(0, 0.9)), spectral norm;
+* ``least-squares`` (Mao et al., 2017): DCGAN's optimizer, BatchNorm critic;
+* ``relativistic`` and ``relativistic-average`` (Jolicoeur-Martineau, 2018): n_critic=1,
+  Adam(2e-4, betas=(0.5, 0.999)), BatchNorm critic;
+* ``r1`` (Mescheder et al., 2018): the non-saturating loss with R1, gamma=10, n_critic=1,
+  Adam(1e-4, betas=(0, 0.99)), no critic normalization.
 
     python examples/compare_objectives.py --data-root ../shared/datasets --digits 3 --iterations 300
+    python examples/compare_objectives.py --objectives wgan-gp hinge r1 --iterations 300
 
 ``--critic-norm`` uses one normalization for every critic (to compare norms instead),
 ``--label-smoothing 0.9`` turns on one-sided label smoothing for the logit objectives, and
@@ -31,10 +39,11 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ganlib.data import TensorBatches, load_mnist, parse_digits
-from ganlib.losses import OBJECTIVES, get_objective
+from ganlib.losses import Objective, get_objective
+from ganlib.metrics import EvaluateMNIST
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.nn import NORM_NAMES
-from ganlib.train import EMA, Trainer, find_checkpoint, load_checkpoint, resolve_device, standard_callbacks
+from ganlib.train import EMA, Trainer, TrainingInterrupted, find_checkpoint, load_checkpoint, resolve_device, standard_callbacks
 
 log = logging.getLogger("compare_objectives")
 
@@ -43,19 +52,36 @@ log = logging.getLogger("compare_objectives")
 class Recipe:
     """One objective's training settings, from its paper."""
 
+    loss: str
     n_critic: int
     optimizer: str
     lr: float
     betas: tuple[float, float] = (0.9, 0.999)
     critic_norm: str = "batch"
+    penalty: str | None = None
+    penalty_weight: float | None = None
+
+    def objective(self, real_label: float) -> Objective:
+        """The recipe's objective; ``real_label`` applies to the logit losses only."""
+        kwargs = {"real_label": real_label} if self.loss in ("minimax", "non-saturating") else {}
+        if self.penalty is None:
+            return get_objective(self.loss, **kwargs)
+        return get_objective(self.loss, penalty=self.penalty, penalty_weight=self.penalty_weight, **kwargs)
 
 
+DCGAN_ADAM = {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999)}
 RECIPES = {
-    "minimax": Recipe(1, "adam", 2e-4, (0.5, 0.999)),
-    "non-saturating": Recipe(1, "adam", 2e-4, (0.5, 0.999)),
-    "wgan-clip": Recipe(5, "rmsprop", 5e-5),
-    "wgan-gp": Recipe(5, "adam", 1e-4, (0.0, 0.9), critic_norm="layer"),
+    "minimax": Recipe("minimax", 1, **DCGAN_ADAM),
+    "non-saturating": Recipe("non-saturating", 1, **DCGAN_ADAM),
+    "wgan-clip": Recipe("wgan-clip", 5, "rmsprop", 5e-5),
+    "wgan-gp": Recipe("wgan-gp", 5, "adam", 1e-4, (0.0, 0.9), critic_norm="layer"),
+    "hinge": Recipe("hinge", 5, "adam", 2e-4, (0.0, 0.9), critic_norm="spectral"),
+    "least-squares": Recipe("least-squares", 1, **DCGAN_ADAM),
+    "relativistic": Recipe("relativistic", 1, **DCGAN_ADAM),
+    "relativistic-average": Recipe("relativistic-average", 1, **DCGAN_ADAM),
+    "r1": Recipe("non-saturating", 1, "adam", 1e-4, (0.0, 0.99), critic_norm="none", penalty="r1", penalty_weight=10.0),
 }
+DEFAULT_OBJECTIVES = ("minimax", "non-saturating", "wgan-clip", "wgan-gp")
 
 
 def _optimizer(recipe: Recipe, module: torch.nn.Module) -> torch.optim.Optimizer:
@@ -70,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", default=None)
     p.add_argument("--download", action="store_true")
     p.add_argument("--digits", type=parse_digits, default=[3], help="digits to train on, e.g. 3 or 0,1,2, or 'all'")
-    p.add_argument("--objectives", nargs="+", choices=list(OBJECTIVES), default=list(RECIPES))
+    p.add_argument("--objectives", nargs="+", choices=list(RECIPES), default=list(DEFAULT_OBJECTIVES), help="recipes to train (see the module docstring)")
     p.add_argument("--iterations", type=int, default=300, help="generator iterations per objective")
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--width", type=int, default=64)
@@ -97,11 +123,13 @@ def train_one(name: str, args: argparse.Namespace, images: torch.Tensor, device:
     torch.manual_seed(args.seed)
     generator = DCGANGenerator(args.latent_dim, args.image_size, 1, args.width).to(device)
     critic = DCGANCritic(args.image_size, 1, args.width, norm=args.critic_norm or recipe.critic_norm).to(device)
-    kwargs = {"real_label": args.label_smoothing} if name in ("minimax", "non-saturating") else {}
+    evaluation = None
+    if args.eval_every:
+        evaluation = EvaluateMNIST(args.eval_every, digit=args.digits[0] if args.digits is not None and len(args.digits) == 1 else None)
     trainer = Trainer(
         generator,
         critic,
-        get_objective(name, **kwargs),
+        recipe.objective(args.label_smoothing),
         _optimizer(recipe, generator),
         _optimizer(recipe, critic),
         TensorBatches(images, args.batch_size, seed=args.seed),
@@ -111,8 +139,7 @@ def train_one(name: str, args: argparse.Namespace, images: torch.Tensor, device:
             log_every=args.log_every,
             sample_every=args.sample_every,
             checkpoint_every=args.checkpoint_every,
-            eval_every=args.eval_every,
-            digits=args.digits,
+            evaluation=evaluation,
             seed=args.seed,
         ),
         ema=EMA(generator, args.ema) if args.ema is not None else None,
@@ -163,9 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in args.objectives:
             runs[name] = train_one(name, args, images, device)
-    except KeyboardInterrupt:
+    except TrainingInterrupted as stop:
         log.info("interrupted; repeat the command with --resume to continue")
-        return 130
+        return stop.exit_code
     summary = {name: _last_record(run_dir) for name, run_dir in runs.items()}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     log.info("comparison: %s", comparison_figure(runs, args.out / "comparison.png"))

@@ -25,9 +25,20 @@ import torch
 
 from ganlib.data import TensorBatches, load_mnist, parse_digits
 from ganlib.losses import WGANGP
+from ganlib.metrics import EvaluateMNIST
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.nn import NORM_NAMES
-from ganlib.train import EMA, Trainer, find_checkpoint, load_checkpoint, resolve_device, standard_callbacks
+from ganlib.train import (
+    CAPTURE_MODES,
+    EMA,
+    PRECISIONS,
+    Trainer,
+    TrainingInterrupted,
+    find_checkpoint,
+    load_checkpoint,
+    resolve_device,
+    standard_callbacks,
+)
 
 log = logging.getLogger("mnist_wgan_gp")
 
@@ -53,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, ...")
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=True, help="use the channels_last memory format (faster convolutions on CPU)")
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32", help="fp32, bf16 autocast, or fp16 autocast with loss scaling")
+    p.add_argument("--capture", choices=("auto", *CAPTURE_MODES), default="auto", help="record each iteration as a CUDA graph (auto: on CUDA)")
     p.add_argument("--out", type=Path, default=None, help="run directory (default: runs/mnist-wgan-gp, or the resumed run)")
     p.add_argument("--resume", type=Path, default=None, help="run directory or checkpoint file to continue from")
     p.add_argument("--sample-every", type=int, default=25, help="save a sample grid every N iterations")
@@ -95,28 +108,34 @@ def build_trainer(args: argparse.Namespace, device: torch.device) -> Trainer:
     images = load_mnist(args.data_root, image_size=args.image_size, digits=args.digits, download=args.download, device=device)
     images = images.contiguous(memory_format=memory_format)
     log.info("training on %d images of digits %s at %dx%d on %s", len(images), args.digits or "0-9", args.image_size, args.image_size, device)
-    betas = tuple(args.betas)
+    digit = args.digits[0] if args.digits is not None and len(args.digits) == 1 else None
+    evaluation = EvaluateMNIST(args.eval_every, num=args.eval_samples, digit=digit) if args.eval_every else None
     callbacks = standard_callbacks(
         args.out,
         log_every=args.log_every,
         sample_every=args.sample_every,
         checkpoint_every=args.checkpoint_every,
-        eval_every=args.eval_every,
-        eval_samples=args.eval_samples,
-        digits=args.digits,
+        evaluation=evaluation,
         seed=args.seed,
     )
+    capture = args.capture if args.capture != "auto" else ("cuda-graph" if device.type == "cuda" else "none")
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels once
+    # Fused Adam (one kernel for all parameters) where the device has it; it also runs inside a CUDA graph.
+    adam = {"lr": args.lr, "betas": tuple(args.betas), "fused": device.type == "cuda" or None}
     return Trainer(
         generator,
         critic,
         WGANGP(gp_weight=args.gp_weight),
-        torch.optim.Adam(generator.parameters(), lr=args.lr, betas=betas),
-        torch.optim.Adam(critic.parameters(), lr=args.lr, betas=betas),
+        torch.optim.Adam(generator.parameters(), **adam),
+        torch.optim.Adam(critic.parameters(), **adam),
         TensorBatches(images, args.batch_size, seed=args.seed),
         n_critic=args.n_critic,
         callbacks=callbacks,
         ema=EMA(generator, decay=args.ema) if args.ema is not None else None,
         seed=args.seed,
+        precision=args.precision,
+        capture=capture,
     )
 
 
@@ -134,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         log.info("resumed from %s at iteration %d", args.resume, trainer.iteration)
     try:
         trainer.fit(args.iterations)
-    except KeyboardInterrupt:
-        log.info("interrupted at iteration %d; checkpoint saved. Continue with --resume %s", trainer.iteration, args.out)
-        return 130
+    except TrainingInterrupted as stop:
+        log.info("interrupted at iteration %d; checkpoint saved. Continue with --resume %s", stop.iteration, args.out)
+        return stop.exit_code
     log.info("done: %d iterations; samples in %s, checkpoint in %s", trainer.iteration, args.out / "samples", args.out / "checkpoints")
     return 0
 

@@ -13,7 +13,8 @@ import torch
 from torchvision.utils import save_image
 
 from ganlib.metrics.mnist import MNISTEvaluation, MNISTEvaluator
-from ganlib.train import generate_samples, load_generator, resolve_device
+from ganlib.models import load_generator
+from ganlib.train import generate_samples, resolve_device
 
 __all__ = ["main"]
 

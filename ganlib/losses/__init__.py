@@ -1,53 +1,127 @@
-"""Loss functions, the gradient penalty, and objectives that pair a critic and a generator loss."""
+"""Losses, penalties and objectives: pure functions of critic scores and a step's tensors.
 
+* :mod:`ganlib.losses.functional` -- the losses as pure functions of scores;
+* :mod:`ganlib.losses.adversarial` -- each critic loss paired with its generator loss;
+* :mod:`ganlib.losses.penalties` -- gradient penalties (GP, LP, DRAGAN, R1, R2) and weight clipping;
+* :mod:`ganlib.losses.step` -- :class:`Step`, what an objective sees in one update;
+* :mod:`ganlib.losses.objectives` -- objectives: a loss plus penalties, by name.
+
+Importing this package imports torch and nothing else of ganlib's heavier parts (no
+torchvision, no Trainer).
+"""
+
+from ganlib.losses.adversarial import (
+    LOSSES,
+    AdversarialLoss,
+    HingeLoss,
+    LeastSquaresLoss,
+    MinimaxLoss,
+    NonSaturatingLoss,
+    RelativisticAverageLoss,
+    RelativisticLoss,
+    Terms,
+    WassersteinLoss,
+    logit_accuracy,
+    midpoint_accuracy,
+    threshold_accuracy,
+)
 from ganlib.losses.functional import (
+    hinge_critic_loss,
+    hinge_generator_loss,
+    least_squares_critic_loss,
+    least_squares_generator_loss,
     minimax_critic_loss,
     minimax_generator_loss,
     nonsaturating_generator_loss,
+    relativistic_average_critic_loss,
+    relativistic_average_generator_loss,
+    relativistic_critic_loss,
+    relativistic_generator_loss,
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
 from ganlib.losses.objectives import (
     OBJECTIVES,
     WGANGP,
-    BatchNormPenaltyWarning,
-    Critic,
+    ComposedObjective,
     Minimax,
     NonSaturating,
     Objective,
-    Terms,
     WGANClip,
     get_objective,
-    logit_accuracy,
-    midpoint_accuracy,
 )
 from ganlib.losses.penalties import (
+    PENALTIES,
+    BatchNormPenaltyWarning,
+    DRAGANPenalty,
+    GradientPenalty,
+    LipschitzPenalty,
+    Penalty,
+    R1Penalty,
+    R2Penalty,
+    WeightClip,
     critic_gradient_norm,
+    critic_input_gradient,
     gradient_penalty,
     interpolate,
     penalty_from_norms,
+    perturb,
+    zero_centered_penalty,
 )
+from ganlib.losses.step import Critic, Phase, Step
 
 __all__ = [
+    "LOSSES",
     "OBJECTIVES",
+    "PENALTIES",
     "WGANGP",
+    "AdversarialLoss",
     "BatchNormPenaltyWarning",
+    "ComposedObjective",
     "Critic",
+    "DRAGANPenalty",
+    "GradientPenalty",
+    "HingeLoss",
+    "LeastSquaresLoss",
+    "LipschitzPenalty",
     "Minimax",
+    "MinimaxLoss",
     "NonSaturating",
+    "NonSaturatingLoss",
     "Objective",
+    "Penalty",
+    "Phase",
+    "R1Penalty",
+    "R2Penalty",
+    "RelativisticAverageLoss",
+    "RelativisticLoss",
+    "Step",
     "Terms",
     "WGANClip",
+    "WassersteinLoss",
+    "WeightClip",
     "critic_gradient_norm",
+    "critic_input_gradient",
     "get_objective",
     "gradient_penalty",
+    "hinge_critic_loss",
+    "hinge_generator_loss",
     "interpolate",
+    "least_squares_critic_loss",
+    "least_squares_generator_loss",
     "logit_accuracy",
     "midpoint_accuracy",
     "minimax_critic_loss",
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
     "penalty_from_norms",
+    "perturb",
+    "relativistic_average_critic_loss",
+    "relativistic_average_generator_loss",
+    "relativistic_critic_loss",
+    "relativistic_generator_loss",
+    "threshold_accuracy",
     "wasserstein_critic_loss",
     "wasserstein_generator_loss",
+    "zero_centered_penalty",
 ]

@@ -1,147 +1,88 @@
-"""Objectives: a critic loss paired with a generator loss, returning named terms.
+"""Objectives: what the critic and the generator minimize, returned as named terms.
 
-An objective is pure: it scores samples with the critic and returns a dict whose ``"loss"``
-entry is the tensor to backpropagate and whose other entries are detached diagnostics for
-logging. It never samples noise, never touches an optimizer and never calls ``.item()``; the
-:class:`~ganlib.train.Trainer` owns the steps. The one exception to purity is
-:meth:`Objective.after_critic_step`, a hook the Trainer calls after every critic optimizer
-step (weight clipping lives there, Arjovsky et al., 2017, Algorithm 1).
+An objective reads a :class:`~ganlib.losses.Step` (real and fake batches, labels, noise,
+counters, the critic) and returns a dict whose ``"loss"`` entry is the tensor to
+backpropagate and whose other entries are detached diagnostics for logging. It never
+samples noise, never touches an optimizer and never calls ``.item()``; the
+:class:`~ganlib.train.Trainer` owns the steps. Two hooks leave that purity on purpose:
+:meth:`Objective.after_critic_step` (weight clipping acts on the weights after the update)
+and :meth:`Objective.state_dict` (objectives with state, such as BEGAN's :math:`k_t`, are
+checkpointed with the run).
 
-Critic accuracy
----------------
-For the logit objectives (minimax, non-saturating), a sample counts as classified real when
-its logit is above 0, i.e. :math:`D(x) > 1/2`. A Wasserstein critic has no such threshold:
-its scores are defined up to an additive constant. ganlib measures it against the midpoint of
-the batch's mean real and mean fake scores,
-
-.. math::
-
-    t = \\tfrac{1}{2}\\big(\\bar{f}_{\\text{real}} + \\bar{f}_{\\text{fake}}\\big),
-
-so ``acc_real`` is the fraction of real samples scored above :math:`t` and ``acc_fake`` the
-fraction of fakes scored below it. It is shift-invariant, 0.5/0.5 when the critic cannot
-tell the two apart and 1/1 when it separates them completely.
+Most objectives are a :class:`ComposedObjective`: an adversarial loss
+(:mod:`ganlib.losses.adversarial`) plus any number of penalties
+(:mod:`ganlib.losses.penalties`), each with a weight and an optional lazy interval, plus
+optional weight clipping. :func:`get_objective` builds them by name.
 """
 
 from __future__ import annotations
 
-import warnings
-import weakref
-from collections.abc import Callable
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
 
-from ganlib.losses.functional import (
-    minimax_critic_loss,
-    minimax_generator_loss,
-    nonsaturating_generator_loss,
-    wasserstein_critic_loss,
-    wasserstein_generator_loss,
+from ganlib.losses.adversarial import (
+    LOSSES,
+    AdversarialLoss,
+    MinimaxLoss,
+    NonSaturatingLoss,
+    Terms,
+    WassersteinLoss,
 )
-from ganlib.losses.penalties import critic_gradient_norm, interpolate, penalty_from_norms
+from ganlib.losses.penalties import PENALTIES, GradientPenalty, Penalty, WeightClip
+from ganlib.losses.step import Step
 
 __all__ = [
     "OBJECTIVES",
-    "BatchNormPenaltyWarning",
-    "Critic",
+    "WGANGP",
+    "ComposedObjective",
     "Minimax",
     "NonSaturating",
     "Objective",
-    "Terms",
     "WGANClip",
-    "WGANGP",
     "get_objective",
-    "logit_accuracy",
-    "midpoint_accuracy",
 ]
-
-Critic = Callable[[Tensor], Tensor]
-"""Anything that maps a batch ``(N, *)`` to scores ``(N,)``, usually an ``nn.Module``."""
-
-Terms = dict[str, Tensor]
-"""Named scalar terms; ``"loss"`` is differentiable, every other entry is detached."""
-
-
-class BatchNormPenaltyWarning(UserWarning):
-    """A gradient penalty is applied to a critic that contains BatchNorm."""
-
-
-def logit_accuracy(real_scores: Tensor, fake_scores: Tensor) -> tuple[Tensor, Tensor]:
-    """Critic accuracy for logit scores: real if the logit is above 0.
-
-    Args:
-        real_scores: Logits on real samples, shape ``(N,)``.
-        fake_scores: Logits on generated samples, shape ``(M,)``.
-
-    Returns:
-        ``(acc_real, acc_fake)``: fraction of reals with logit > 0 and of fakes with logit < 0.
-
-    Example:
-        >>> import torch
-        >>> [a.item() for a in logit_accuracy(torch.tensor([1.0, -1.0]), torch.tensor([-2.0]))]
-        [0.5, 1.0]
-    """
-    real_scores, fake_scores = real_scores.detach(), fake_scores.detach()
-    return (real_scores > 0).float().mean(), (fake_scores < 0).float().mean()
-
-
-def midpoint_accuracy(real_scores: Tensor, fake_scores: Tensor) -> tuple[Tensor, Tensor]:
-    """Critic accuracy for shift-invariant (Wasserstein) scores.
-
-    The threshold is the midpoint :math:`t` of the mean real and mean fake scores.
-
-    Args:
-        real_scores: Scores on real samples, shape ``(N,)``.
-        fake_scores: Scores on generated samples, shape ``(M,)``.
-
-    Returns:
-        ``(acc_real, acc_fake)``: fraction of reals above :math:`t` and of fakes below it.
-
-    Example:
-        >>> import torch
-        >>> # means 6 and 1.5, threshold 3.75: one real of two above, both fakes below
-        >>> [a.item() for a in midpoint_accuracy(torch.tensor([10.0, 2.0]), torch.tensor([0.0, 3.0]))]
-        [0.5, 1.0]
-    """
-    real_scores, fake_scores = real_scores.detach(), fake_scores.detach()
-    threshold = 0.5 * (real_scores.mean() + fake_scores.mean())
-    return (real_scores > threshold).float().mean(), (fake_scores < threshold).float().mean()
 
 
 class Objective:
-    """Base class of objectives. Subclasses implement the two losses.
+    """Base class of objectives: the contract between an objective and the Trainer.
+
+    Override :meth:`critic_loss` and :meth:`generator_loss`; everything else has a default.
 
     Attributes:
-        name: The registry name, e.g. ``"wgan-gp"``.
+        name: A short name for messages and run configs.
+        needs_real_in_generator_step: Whether :meth:`generator_loss` reads ``step.real``
+            (the relativistic losses do). The Trainer then draws a real batch for the
+            generator step too.
     """
 
     name: ClassVar[str] = ""
+    needs_real_in_generator_step: bool = False
 
-    def critic_loss(self, critic: Critic, real: Tensor, fake: Tensor) -> Terms:
-        """Critic terms for one batch.
+    def critic_loss(self, step: Step) -> Terms:
+        """Critic terms for one critic step.
 
         Args:
-            critic: Maps ``(N, *)`` to scores ``(N,)``.
-            real: Real samples, shape ``(N, *)``.
-            fake: Generated samples (detached), shape ``(M, *)``.
+            step: The critic step: ``step.real``, ``step.fake`` (detached), ``step.labels``,
+                ``step.critic``, ``step.critic_step`` ...
 
         Returns:
-            ``loss`` plus detached ``d_real``, ``d_fake``, ``acc_real``, ``acc_fake`` and the
-            objective's own extras.
+            ``loss`` (differentiable) plus detached diagnostics, e.g. ``d_real``, ``d_fake``,
+            ``acc_real``, ``acc_fake``. The set of names may differ from step to step.
         """
         raise NotImplementedError
 
-    def generator_loss(self, critic: Critic, fake: Tensor) -> Terms:
-        """Generator terms for one batch.
+    def generator_loss(self, step: Step) -> Terms:
+        """Generator terms for one generator step.
 
         Args:
-            critic: Maps ``(N, *)`` to scores ``(N,)``.
-            fake: Generated samples with their graph, shape ``(N, *)``.
+            step: The generator step: ``step.fake`` carries the generator's graph; the
+                critic's parameters are frozen.
 
         Returns:
-            ``loss`` plus the detached mean fake score ``d_fake``.
+            ``loss`` (differentiable) plus detached diagnostics.
         """
         raise NotImplementedError
 
@@ -152,26 +93,133 @@ class Objective:
             critic: The critic whose parameters were just updated.
         """
 
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
-        return f"{type(self).__name__}({fields})"
+    def schedule(self, critic_step: int) -> Hashable:
+        """A key for the work :meth:`critic_loss` does at ``critic_step``.
+
+        Objectives whose work changes from step to step (a lazy penalty) return different
+        keys for different steps; the Trainer's CUDA-graph capture, which records one
+        iteration's work once, uses it to tell whether every iteration does the same work.
+
+        Args:
+            critic_step: The critic step's index (0-based).
+
+        Returns:
+            ``None`` here: the same work at every step.
+        """
+        return None
+
+    def state_dict(self) -> dict[str, Any]:
+        """The objective's resumable state (none here). Tensors only, for ``weights_only`` loading."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the state returned by :meth:`state_dict`.
+
+        Raises:
+            ValueError: If ``state`` is not empty (this objective has no state).
+        """
+        if state:
+            raise ValueError(f"{type(self).__name__} has no state, but the checkpoint holds {sorted(state)}")
 
 
-def _score_terms(real_scores: Tensor, fake_scores: Tensor, accuracy: Callable[..., tuple[Tensor, Tensor]]) -> Terms:
-    acc_real, acc_fake = accuracy(real_scores, fake_scores)
+def _score_terms(loss: AdversarialLoss, real_scores: Tensor, fake_scores: Tensor) -> Terms:
+    acc_real, acc_fake = loss.accuracy(real_scores, fake_scores)
     return {
         "d_real": real_scores.detach().mean(),
         "d_fake": fake_scores.detach().mean(),
         "acc_real": acc_real,
         "acc_fake": acc_fake,
+        **loss.extras(real_scores, fake_scores),
     }
 
 
-class Minimax(Objective):
-    """The original minimax GAN (Goodfellow et al., 2014) with the saturating generator loss.
+class ComposedObjective(Objective):
+    """An adversarial loss plus critic penalties and optional weight clipping.
 
-    Critic: :func:`~ganlib.losses.minimax_critic_loss`. Generator:
-    :func:`~ganlib.losses.minimax_generator_loss`, :math:`\\mathbb{E}[\\log(1 - D(G(z)))]`.
+    Critic loss:
+
+    .. math::
+
+        L_D = \\ell_D(D(x), D(\\tilde{x})) + \\sum_p [\\text{step} \\bmod k_p = 0]\\; k_p\\, w_p\\, P_p,
+
+    for penalties :math:`P_p` with weights :math:`w_p` and lazy intervals :math:`k_p`; the
+    generator loss is the loss's own. Terms: ``loss``, ``d_real``, ``d_fake``, ``acc_real``,
+    ``acc_fake``, the loss's extras (``wasserstein``), and each applied penalty's value under
+    its name (``gp``, ``r1`` ...) with its extras (``grad_norm``; a second penalty's extras
+    are prefixed with its name).
+
+    Args:
+        loss: The adversarial loss.
+        penalties: Critic penalties (distinct names).
+        clip: Weight clipping after every critic step, or ``None``.
+
+    Raises:
+        ValueError: If two penalties share a name.
+
+    Example:
+        >>> from ganlib.losses import HingeLoss, R1Penalty
+        >>> ComposedObjective(HingeLoss(), [R1Penalty(weight=1.0, every=16)]).name
+        'hinge+r1'
+    """
+
+    def __init__(self, loss: AdversarialLoss, penalties: Iterable[Penalty] = (), clip: WeightClip | None = None) -> None:
+        self.loss = loss
+        self.penalties: tuple[Penalty, ...] = tuple(penalties)
+        names = [p.name for p in self.penalties]
+        if len(set(names)) != len(names):
+            raise ValueError(f"penalties {names} repeat a name; combine each penalty at most once")
+        self.clip = clip
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """``loss`` or ``loss+penalty+...``, e.g. ``"wasserstein+gp"``."""
+        parts = [self.loss.name, *(p.name for p in self.penalties), *(["clip"] if self.clip else [])]
+        return "+".join(parts)
+
+    @property
+    def needs_real_in_generator_step(self) -> bool:  # type: ignore[override]
+        """Whether the loss needs the real batch in the generator step."""
+        return self.loss.needs_real_in_generator_step
+
+    def critic_loss(self, step: Step) -> Terms:  # noqa: D102
+        real_scores, fake_scores = step.score_pair()
+        loss = self.loss.critic(real_scores, fake_scores)
+        terms = _score_terms(self.loss, real_scores, fake_scores)
+        for penalty in self.penalties:
+            if not penalty.applies(step.critic_step):
+                continue
+            reported = penalty(step)
+            value = reported[penalty.name]
+            loss = loss + penalty.effective_weight * value
+            for key, term in reported.items():
+                terms[f"{penalty.name}_{key}" if key in terms else key] = term.detach()
+        return {"loss": loss, **terms}
+
+    def generator_loss(self, step: Step) -> Terms:  # noqa: D102
+        fake_scores = step.score(step.fake)
+        real_scores = None
+        if self.loss.needs_real_in_generator_step:
+            with torch.no_grad():
+                real_scores = step.score(step.require_real())
+        return {"loss": self.loss.generator(fake_scores, real_scores), "d_fake": fake_scores.detach().mean()}
+
+    def after_critic_step(self, critic: nn.Module) -> None:  # noqa: D102
+        if self.clip is not None:
+            self.clip.apply(critic)
+
+    def schedule(self, critic_step: int) -> Hashable:  # noqa: D102
+        return tuple(p.name for p in self.penalties if p.applies(critic_step))
+
+    def __repr__(self) -> str:
+        clip = f", clip={self.clip!r}" if self.clip is not None else ""
+        return f"{type(self).__name__}(loss={self.loss!r}, penalties={list(self.penalties)!r}{clip})"
+
+
+# --- The 0.1.0 objectives, kept by name ------------------------------------------------------
+
+
+class Minimax(ComposedObjective):
+    """The original minimax GAN (Goodfellow et al., 2014): :class:`~ganlib.losses.MinimaxLoss`.
 
     Args:
         real_label: Target for real samples; 0.9 gives one-sided label smoothing
@@ -184,25 +232,14 @@ class Minimax(Objective):
     name = "minimax"
 
     def __init__(self, real_label: float = 1.0) -> None:
-        if not 0.0 < real_label <= 1.0:
-            raise ValueError(f"real_label={real_label!r} is invalid; expected a value in (0, 1]")
-        self.real_label = real_label
+        super().__init__(MinimaxLoss(real_label))
 
-    def critic_loss(self, critic: Critic, real: Tensor, fake: Tensor) -> Terms:  # noqa: D102
-        real_scores, fake_scores = critic(real), critic(fake)
-        loss = minimax_critic_loss(real_scores, fake_scores, real_label=self.real_label)
-        return {"loss": loss, **_score_terms(real_scores, fake_scores, logit_accuracy)}
-
-    def generator_loss(self, critic: Critic, fake: Tensor) -> Terms:  # noqa: D102
-        fake_scores = critic(fake)
-        return {"loss": minimax_generator_loss(fake_scores), "d_fake": fake_scores.detach().mean()}
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(real_label={self.loss.real_label!r})"  # type: ignore[attr-defined]
 
 
 class NonSaturating(Minimax):
-    """Minimax critic with the non-saturating generator loss (Goodfellow et al., 2014).
-
-    Generator: :func:`~ganlib.losses.nonsaturating_generator_loss`,
-    :math:`-\\mathbb{E}[\\log D(G(z))]`. This is what most "vanilla GAN" code trains.
+    """Minimax critic with the non-saturating generator loss: :class:`~ganlib.losses.NonSaturatingLoss`.
 
     Args:
         real_label: Target for real samples; 0.9 gives one-sided label smoothing.
@@ -210,29 +247,16 @@ class NonSaturating(Minimax):
 
     name = "non-saturating"
 
-    def generator_loss(self, critic: Critic, fake: Tensor) -> Terms:  # noqa: D102
-        fake_scores = critic(fake)
-        return {"loss": nonsaturating_generator_loss(fake_scores), "d_fake": fake_scores.detach().mean()}
+    def __init__(self, real_label: float = 1.0) -> None:
+        ComposedObjective.__init__(self, NonSaturatingLoss(real_label))
 
 
-class _Wasserstein(Objective):
-    def _wasserstein_terms(self, critic: Critic, real: Tensor, fake: Tensor) -> tuple[Tensor, Terms]:
-        real_scores, fake_scores = critic(real), critic(fake)
-        loss = wasserstein_critic_loss(real_scores, fake_scores)
-        terms = _score_terms(real_scores, fake_scores, midpoint_accuracy)
-        terms["wasserstein"] = -loss.detach()
-        return loss, terms
-
-    def generator_loss(self, critic: Critic, fake: Tensor) -> Terms:  # noqa: D102
-        fake_scores = critic(fake)
-        return {"loss": wasserstein_generator_loss(fake_scores), "d_fake": fake_scores.detach().mean()}
-
-
-class WGANClip(_Wasserstein):
+class WGANClip(ComposedObjective):
     """Wasserstein GAN with weight clipping (Arjovsky et al., 2017, Algorithm 1).
 
-    After **every** critic optimizer step, each critic parameter is clamped to
-    :math:`[-c, c]`. The paper pairs it with RMSProp, lr=5e-5, n_critic=5.
+    :class:`~ganlib.losses.WassersteinLoss` plus :class:`~ganlib.losses.WeightClip`: after
+    **every** critic optimizer step, each critic parameter is clamped to :math:`[-c, c]`. The
+    paper pairs it with RMSProp, lr=5e-5, n_critic=5.
 
     Args:
         clip: The clipping bound :math:`c` (0.01 in the paper).
@@ -244,26 +268,14 @@ class WGANClip(_Wasserstein):
     name = "wgan-clip"
 
     def __init__(self, clip: float = 0.01) -> None:
-        if not clip > 0:
-            raise ValueError(f"clip={clip!r} is invalid; expected a positive bound")
-        self.clip = clip
+        super().__init__(WassersteinLoss(), clip=WeightClip(clip))
 
-    def critic_loss(self, critic: Critic, real: Tensor, fake: Tensor) -> Terms:  # noqa: D102
-        loss, terms = self._wasserstein_terms(critic, real, fake)
-        return {"loss": loss, **terms}
-
-    @torch.no_grad()
-    def after_critic_step(self, critic: nn.Module) -> None:
-        """Clamp every critic parameter to ``[-clip, clip]`` in place.
-
-        Args:
-            critic: The critic whose parameters were just updated.
-        """
-        for param in critic.parameters():
-            param.clamp_(-self.clip, self.clip)
+    def __repr__(self) -> str:
+        assert self.clip is not None
+        return f"WGANClip(clip={self.clip.clip!r})"
 
 
-class WGANGP(_Wasserstein):
+class WGANGP(ComposedObjective):
     """Wasserstein GAN with gradient penalty (Gulrajani et al., 2017, Algorithm 1).
 
     .. math::
@@ -271,13 +283,14 @@ class WGANGP(_Wasserstein):
         L_D = \\mathbb{E}[D(\\tilde{x})] - \\mathbb{E}[D(x)]
               + \\lambda\\, \\mathbb{E}_{\\hat{x}}\\big[(\\lVert \\nabla_{\\hat{x}} D(\\hat{x}) \\rVert_2 - 1)^2\\big].
 
-    The paper's settings: :math:`\\lambda = 10`, n_critic = 5, Adam(lr=1e-4, betas=(0, 0.9)).
-    Besides the Wasserstein terms it reports ``gp`` (the unweighted penalty) and
-    ``grad_norm`` (the mean gradient norm at the interpolates, which should approach 1).
+    :class:`~ganlib.losses.WassersteinLoss` plus :class:`~ganlib.losses.GradientPenalty`. The
+    paper's settings: :math:`\\lambda = 10`, n_critic = 5, Adam(lr=1e-4, betas=(0, 0.9)).
+    Besides the Wasserstein terms it reports ``gp`` (the unweighted penalty) and ``grad_norm``
+    (the mean gradient norm at the interpolates, which should approach 1).
 
     BatchNorm mixes the samples of a batch, so a BatchNorm critic's per-sample gradient is
-    not the gradient being penalized; the paper recommends layer norm instead. Using this
-    objective with a critic that contains BatchNorm emits a :class:`BatchNormPenaltyWarning`
+    not the gradient being penalized; the paper recommends layer norm instead. A penalty on
+    a critic that contains BatchNorm emits a :class:`~ganlib.losses.BatchNormPenaltyWarning`
     (once per critic).
 
     Args:
@@ -286,73 +299,102 @@ class WGANGP(_Wasserstein):
         one_sided: Penalize only norms above the target.
 
     Raises:
-        ValueError: If ``gp_weight`` is negative or ``target`` is not positive.
+        ValueError: If ``gp_weight`` is negative or not finite, or ``target`` is not positive and finite.
     """
 
     name = "wgan-gp"
 
     def __init__(self, gp_weight: float = 10.0, target: float = 1.0, one_sided: bool = False) -> None:
-        if not gp_weight >= 0:
-            raise ValueError(f"gp_weight={gp_weight!r} is invalid; expected a non-negative weight")
-        if not target > 0:
-            raise ValueError(f"target={target!r} is invalid; expected a positive gradient norm")
-        self.gp_weight = gp_weight
-        self.target = target
-        self.one_sided = one_sided
-        self._checked: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+        try:
+            penalty = GradientPenalty(gp_weight, target=target, one_sided=one_sided)
+        except ValueError as error:
+            raise ValueError(str(error).replace("weight=", "gp_weight=", 1)) from None
+        super().__init__(WassersteinLoss(), [penalty])
 
-    def _warn_on_batch_norm(self, critic: Critic) -> None:
-        if not isinstance(critic, nn.Module) or critic in self._checked:
-            return
-        self._checked.add(critic)
-        if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in critic.modules()):
-            warnings.warn(
-                "WGAN-GP with a BatchNorm critic: BatchNorm mixes the samples of a batch, so the "
-                "per-sample gradient penalty no longer constrains what it should, and such "
-                "critics often fail to learn. Use norm='layer' (the paper's choice), "
-                "'instance', 'spectral' or 'none'.",
-                BatchNormPenaltyWarning,
-                stacklevel=3,
-            )
+    @property
+    def gp_weight(self) -> float:
+        """The penalty weight λ."""
+        return self.penalties[0].weight
 
-    def critic_loss(self, critic: Critic, real: Tensor, fake: Tensor) -> Terms:  # noqa: D102
-        self._warn_on_batch_norm(critic)
-        loss, terms = self._wasserstein_terms(critic, real, fake)
-        norms = critic_gradient_norm(critic, interpolate(real, fake))
-        gp = penalty_from_norms(norms, target=self.target, one_sided=self.one_sided)
-        terms["gp"] = gp.detach()
-        terms["grad_norm"] = norms.detach().mean()
-        return {"loss": loss + self.gp_weight * gp, **terms}
+    def __repr__(self) -> str:
+        penalty = self.penalties[0]
+        assert isinstance(penalty, GradientPenalty)
+        return f"WGANGP(gp_weight={penalty.weight!r}, target={penalty.target!r}, one_sided={penalty.one_sided!r})"
 
 
 OBJECTIVES: dict[str, type[Objective]] = {
     cls.name: cls for cls in (Minimax, NonSaturating, WGANClip, WGANGP)
 }
-"""Registry of objective names: ``minimax``, ``non-saturating``, ``wgan-clip``, ``wgan-gp``."""
+"""The 0.1.0 objective names: ``minimax``, ``non-saturating``, ``wgan-clip``, ``wgan-gp``."""
 
 
-def get_objective(name: str, **kwargs: Any) -> Objective:
-    """Build an objective by name.
+def _build_penalty(penalty: str | Penalty, weight: float | None, every: int) -> Penalty:
+    if isinstance(penalty, Penalty):
+        return penalty
+    try:
+        cls = PENALTIES[penalty]
+    except KeyError:
+        valid = ", ".join(map(repr, [*PENALTIES, "clip"]))
+        raise ValueError(f"penalty {penalty!r} is unknown; valid names are {valid}") from None
+    return cls(weight, every)
+
+
+def get_objective(
+    name: str,
+    *,
+    penalty: str | Penalty | Sequence[str | Penalty] | None = None,
+    penalty_weight: float | None = None,
+    penalty_every: int = 1,
+    clip: float | None = None,
+    **kwargs: Any,
+) -> Objective:
+    """Build an objective by name: a loss, optionally with penalties or weight clipping.
 
     Args:
-        name: One of ``"minimax"``, ``"non-saturating"``, ``"wgan-clip"``, ``"wgan-gp"``.
-        **kwargs: Passed to the objective's constructor, e.g. ``gp_weight=10``.
+        name: An adversarial loss (``minimax``, ``non-saturating``, ``wasserstein``, ``hinge``,
+            ``least-squares``, ``relativistic``, ``relativistic-average``) or one of the 0.1.0
+            presets ``wgan-gp`` (``wasserstein`` + ``gp`` with λ=10) and ``wgan-clip``
+            (``wasserstein`` + clipping at 0.01).
+        penalty: A penalty name (``gp``, ``lp``, ``dragan``, ``r1``, ``r2``), ``clip`` for weight
+            clipping, a :class:`~ganlib.losses.Penalty`, or a sequence of these.
+        penalty_weight: Weight of a penalty given by name (each penalty's paper default when
+            ``None``).
+        penalty_every: Lazy interval of a penalty given by name: applied every this many
+            critic steps with its weight multiplied by it.
+        clip: The clipping bound for ``penalty="clip"`` (0.01 when ``None``).
+        **kwargs: Passed to the loss (``real_label``, ``a``, ``b``, ``c``) or, for the presets,
+            to :class:`WGANGP` (``gp_weight``, ``target``, ``one_sided``) or :class:`WGANClip` (``clip``).
 
     Returns:
         The objective.
 
     Raises:
-        ValueError: If ``name`` is unknown (the message lists the valid names).
-        TypeError: If a keyword argument is not accepted by that objective.
+        ValueError: If a name is unknown (the message lists the valid names) or a value is invalid.
+        TypeError: If a keyword argument is not accepted by that loss.
 
     Example:
         >>> get_objective("wgan-gp", gp_weight=5.0)
         WGANGP(gp_weight=5.0, target=1.0, one_sided=False)
+        >>> get_objective("hinge", penalty="r1", penalty_weight=1.0, penalty_every=16).name
+        'hinge+r1'
     """
-    try:
-        cls = OBJECTIVES[name]
-    except KeyError:
-        raise ValueError(
-            f"objective {name!r} is unknown; valid names are {', '.join(map(repr, OBJECTIVES))}"
-        ) from None
-    return cls(**kwargs)
+    if name in OBJECTIVES and penalty is None and penalty_weight is None and penalty_every == 1 and clip is None:
+        return OBJECTIVES[name](**kwargs)
+    if name in ("wgan-gp", "wgan-clip"):
+        if penalty is not None or penalty_weight is not None or penalty_every != 1:
+            raise ValueError(f"objective {name!r} is a preset with its own penalty; use name='wasserstein' with penalty=... instead")
+        if name == "wgan-clip" and clip is not None:
+            kwargs["clip"] = clip
+        return OBJECTIVES[name](**kwargs)
+    if name not in LOSSES:
+        valid = ", ".join(map(repr, [*LOSSES, "wgan-gp", "wgan-clip"]))
+        raise ValueError(f"objective {name!r} is unknown; valid names are {valid}")
+    loss = LOSSES[name](**kwargs)
+    requested = [] if penalty is None else [penalty] if isinstance(penalty, (str, Penalty)) else list(penalty)
+    if "clip" not in requested and clip is not None:
+        raise ValueError(f"clip={clip!r} was given without penalty='clip'")
+    weight_clip = WeightClip(0.01 if clip is None else clip) if "clip" in requested else None
+    penalties = [_build_penalty(p, penalty_weight, penalty_every) for p in requested if p != "clip"]
+    if weight_clip is not None and (penalty_weight is not None or penalty_every != 1) and not penalties:
+        raise ValueError("penalty='clip' takes its bound from clip=..., not penalty_weight or penalty_every")
+    return ComposedObjective(loss, penalties, weight_clip)

@@ -1,5 +1,7 @@
-"""Sample-quality metrics: Fréchet distance, KID, Inception Score, and an offline MNIST judge."""
+"""Sample-quality metrics: Fréchet distance, KID, Inception Score, an offline MNIST judge, and the
+callback that scores a run with it while it trains."""
 
+from ganlib.metrics.evaluate import EvaluateMNIST
 from ganlib.metrics.inception import INCEPTION_HELP, inception_fid
 from ganlib.metrics.mnist import (
     CLASSIFIER_INPUT_SIZE,
@@ -20,6 +22,7 @@ from ganlib.metrics.functional import (
 
 __all__ = [
     "CLASSIFIER_INPUT_SIZE",
+    "EvaluateMNIST",
     "INCEPTION_HELP",
     "FeatureStatistics",
     "MNISTClassifier",

@@ -17,12 +17,16 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
 from ganlib._validation import check_int
-from ganlib.nn import DownBlock, NormLike, UpBlock, resolve_norm
+from ganlib.models.registry import register_model
+from ganlib.nn import DownBlock, NormLike, UpBlock, norm_name, resolve_norm
 
-__all__ = ["MAX_IMAGE_SIZE", "MIN_IMAGE_SIZE", "DCGANCritic", "DCGANGenerator", "dcgan_init_"]
+__all__ = ["MAX_IMAGE_SIZE", "MAX_LATENT_DIM", "MAX_WIDTH", "MIN_IMAGE_SIZE", "DCGANCritic", "DCGANGenerator", "dcgan_init_"]
 
 MIN_IMAGE_SIZE = 16
 MAX_IMAGE_SIZE = 256
+MAX_WIDTH = 1024
+"""Largest ``width`` accepted: checked before any layer is allocated."""
+MAX_LATENT_DIM = 4096
 _CHANNELS = (1, 3)
 
 
@@ -36,7 +40,7 @@ def _check_architecture(image_size: int, channels: int, width: int) -> int:
         )
     if isinstance(channels, bool) or channels not in _CHANNELS:
         raise ValueError(f"channels={channels!r} is not supported; expected 1 (grey) or 3 (RGB)")
-    check_int("width", width)
+    check_int("width", width, maximum=MAX_WIDTH, expected=f"an integer from 1 to {MAX_WIDTH}")
     return int(math.log2(image_size)) - 2  # 4x4 <-> image_size
 
 
@@ -67,6 +71,7 @@ def dcgan_init_(module: nn.Module) -> None:
             nn.init.zeros_(module.bias)
 
 
+@register_model("dcgan-generator")
 class DCGANGenerator(nn.Module):
     """DCGAN generator: ``z -> image`` in [-1, 1].
 
@@ -103,7 +108,7 @@ class DCGANGenerator(nn.Module):
         norm: NormLike = "batch",
     ) -> None:
         super().__init__()
-        check_int("latent_dim", latent_dim)
+        check_int("latent_dim", latent_dim, maximum=MAX_LATENT_DIM, expected=f"an integer from 1 to {MAX_LATENT_DIM}")
         doublings = _check_architecture(image_size, channels, width)
         spec = resolve_norm(norm)
         self.latent_dim = latent_dim
@@ -114,7 +119,7 @@ class DCGANGenerator(nn.Module):
             "image_size": image_size,
             "channels": channels,
             "width": width,
-            "norm": norm if isinstance(norm, str) else spec.name,
+            "norm": norm_name(norm),
         }
         top = width * 2 ** (doublings - 1)
         stem = nn.ConvTranspose2d(latent_dim, top, 4, stride=1, padding=0, bias=not spec.has_layer)
@@ -146,6 +151,7 @@ class DCGANGenerator(nn.Module):
         return self.net(z[:, :, None, None])
 
 
+@register_model("dcgan-critic")
 class DCGANCritic(nn.Module):
     """DCGAN discriminator (critic) with the final sigmoid removed.
 
@@ -190,7 +196,7 @@ class DCGANCritic(nn.Module):
             "image_size": image_size,
             "channels": channels,
             "width": width,
-            "norm": norm if isinstance(norm, str) else spec.name,
+            "norm": norm_name(norm),
         }
         first = nn.Conv2d(channels, width, 4, stride=2, padding=1, bias=True)
         layers: list[nn.Module] = [spec.weight(first), nn.LeakyReLU(0.2, inplace=True)]

@@ -7,13 +7,16 @@ from collections.abc import Sequence
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
+from ganlib.models.registry import register_model
 from ganlib.nn import resolve_norm
 
 __all__ = ["MLPCritic"]
 
 _MLP_NORMS = ("none", "spectral", "layer")
+_MAX_FEATURES = 1 << 16
 
 
+@register_model("mlp-critic")
 class MLPCritic(nn.Module):
     """Fully connected critic: ``Linear -> [norm] -> LeakyReLU`` blocks, then a linear score.
 
@@ -49,9 +52,10 @@ class MLPCritic(nn.Module):
         super().__init__()
         if norm not in _MLP_NORMS:
             raise ValueError(f"norm={norm!r} is not supported by MLPCritic; expected one of {_MLP_NORMS}")
-        check_int("in_features", in_features)
+        check_int("in_features", in_features, maximum=_MAX_FEATURES, expected=f"an integer from 1 to {_MAX_FEATURES}")
         for width in hidden:
-            check_int("hidden", width, expected="positive layer widths")
+            check_int("hidden", width, maximum=_MAX_FEATURES, expected=f"layer widths from 1 to {_MAX_FEATURES}")
+        self.config = {"in_features": in_features, "hidden": list(hidden), "norm": norm, "negative_slope": negative_slope}
         spec = resolve_norm(norm)
         layers: list[nn.Module] = []
         width = in_features

@@ -19,7 +19,7 @@ from typing import Union
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-__all__ = ["NORM_NAMES", "Norm", "NormLike", "resolve_norm"]
+__all__ = ["NORM_NAMES", "Norm", "NormLike", "list_norms", "norm_name", "register_norm", "resolve_norm"]
 
 NormLike = Union[str, "Norm", Callable[[int], nn.Module]]
 """A normalization choice: one of :data:`NORM_NAMES`, a :class:`Norm`, or a callable that
@@ -75,15 +75,77 @@ _NORMS: dict[str, Norm] = {
 }
 
 NORM_NAMES: tuple[str, ...] = tuple(_NORMS)
-"""The valid normalization names: ``batch``, ``layer``, ``instance``, ``spectral``, ``none``."""
+"""The built-in normalization names: ``batch``, ``layer``, ``instance``, ``spectral``, ``none``."""
+
+
+def register_norm(name: str, norm: Norm | Callable[[int], nn.Module]) -> Norm:
+    """Register a normalization under ``name``, so models accept it by name and checkpoints
+    that name it can be rebuilt.
+
+    Args:
+        name: The new name; built-in names cannot be replaced.
+        norm: A :class:`Norm`, or a callable mapping a channel count to a feature layer.
+
+    Returns:
+        The registered :class:`Norm` (named ``name``).
+
+    Raises:
+        ValueError: If ``name`` is empty, built in, or already registered to something else.
+
+    Example:
+        >>> from torch import nn
+        >>> norm = register_norm("group4", lambda c: nn.GroupNorm(4, c))
+        >>> resolve_norm("group4").layer(8).num_groups
+        4
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name={name!r} is invalid; expected a non-empty string")
+    if name in NORM_NAMES:
+        raise ValueError(f"name={name!r} is a built-in normalization and cannot be replaced")
+    if isinstance(norm, Norm):
+        spec = Norm(name, norm.layer, norm.weight, norm.has_layer)
+    elif callable(norm):
+        spec = Norm(name, norm)
+    else:
+        raise TypeError(f"norm must be a Norm or a callable channels -> nn.Module, got {type(norm).__name__}")
+    previous = _NORMS.get(name)
+    if previous is not None and (previous.layer, previous.weight, previous.has_layer) != (spec.layer, spec.weight, spec.has_layer):
+        raise ValueError(f"a different normalization is already registered as {name!r}")
+    _NORMS[name] = spec
+    return spec
+
+
+def list_norms() -> list[str]:
+    """The names :func:`resolve_norm` accepts: the built-ins, then registered ones."""
+    return list(_NORMS)
+
+
+def norm_name(norm: NormLike) -> str:
+    """The name under which ``norm`` can be rebuilt from a saved config.
+
+    Args:
+        norm: A normalization choice.
+
+    Returns:
+        Its own name if it is a string or a registered normalization, else the name of the
+        callable (which a checkpoint cannot rebuild until it is registered with
+        :func:`register_norm`).
+    """
+    if isinstance(norm, str):
+        return norm
+    for name, spec in _NORMS.items():
+        if spec is norm or spec.layer is norm or (isinstance(norm, Norm) and (spec.layer, spec.weight, spec.has_layer) == (norm.layer, norm.weight, norm.has_layer)):
+            return name
+    return norm.name if isinstance(norm, Norm) else getattr(norm, "__name__", type(norm).__name__)
 
 
 def resolve_norm(norm: NormLike) -> Norm:
     """Resolve a normalization choice to a :class:`Norm`.
 
     Args:
-        norm: One of :data:`NORM_NAMES`; a :class:`Norm`; or a callable taking the channel
-            count and returning a feature layer, e.g. ``lambda c: nn.GroupNorm(4, c)``.
+        norm: One of :data:`NORM_NAMES` or a name given to :func:`register_norm`; a
+            :class:`Norm`; or a callable taking the channel count and returning a feature
+            layer, e.g. ``lambda c: nn.GroupNorm(4, c)``.
 
             * ``"batch"``: :class:`torch.nn.BatchNorm2d` (Ioffe & Szegedy, 2015).
             * ``"layer"``: ``GroupNorm(1, C)``, layer norm over (C, H, W) with a per-channel
@@ -97,7 +159,7 @@ def resolve_norm(norm: NormLike) -> Norm:
         The resolved :class:`Norm`.
 
     Raises:
-        ValueError: If ``norm`` is a string that is not one of :data:`NORM_NAMES`.
+        ValueError: If ``norm`` is a string that is neither built in nor registered.
         TypeError: If ``norm`` is neither a string, a :class:`Norm` nor a callable.
 
     Example:
@@ -115,8 +177,8 @@ def resolve_norm(norm: NormLike) -> Norm:
         except KeyError:
             raise ValueError(
                 f"norm={norm!r} is not a known normalization; valid names are "
-                f"{', '.join(repr(n) for n in NORM_NAMES)}, or pass a callable "
-                "channels -> nn.Module"
+                f"{', '.join(repr(n) for n in _NORMS)}, or pass a callable "
+                "channels -> nn.Module (register it with ganlib.nn.register_norm to save it by name)"
             ) from None
     if callable(norm):
         return Norm(getattr(norm, "__name__", type(norm).__name__), norm)

@@ -1,8 +1,8 @@
-"""Training: the Trainer, its callbacks, checkpoints and the EMA of generator weights."""
+"""Training: the Trainer, its seams (precision, distribution, capture), callbacks and the EMA."""
 
+from ganlib.checkpoint import CHECKPOINT_DIR, LATEST, find_checkpoint, load_checkpoint, save_checkpoint
 from ganlib.train.callbacks import (
     Checkpointer,
-    EvaluateMNIST,
     LearningCurves,
     MetricsLogger,
     ProgressBar,
@@ -10,38 +10,41 @@ from ganlib.train.callbacks import (
     generate_samples,
     standard_callbacks,
 )
-from ganlib.train.checkpoint import (
-    CHECKPOINT_DIR,
-    LATEST,
-    find_checkpoint,
-    get_rng_state,
-    load_checkpoint,
-    load_generator,
-    save_checkpoint,
-    set_rng_state,
-)
+from ganlib.train.capture import GraphCapture, capture_blocker, make_capturable
 from ganlib.train.device import resolve_device
+from ganlib.train.distributed import Distributed
 from ganlib.train.ema import EMA
-from ganlib.train.trainer import Callback, Metrics, Trainer
+from ganlib.train.metrics import MetricAccumulator, Metrics, metric_name
+from ganlib.train.precision import PRECISIONS, Precision
+from ganlib.train.rng import get_rng_state, set_rng_state
+from ganlib.train.trainer import CAPTURE_MODES, Callback, Trainer, TrainingInterrupted
 
 __all__ = [
+    "CAPTURE_MODES",
     "CHECKPOINT_DIR",
     "EMA",
-    "EvaluateMNIST",
     "LATEST",
+    "PRECISIONS",
     "Callback",
     "Checkpointer",
+    "Distributed",
+    "GraphCapture",
     "LearningCurves",
+    "MetricAccumulator",
     "Metrics",
     "MetricsLogger",
+    "Precision",
     "ProgressBar",
     "SampleGrid",
     "Trainer",
+    "TrainingInterrupted",
+    "capture_blocker",
     "find_checkpoint",
     "generate_samples",
     "get_rng_state",
     "load_checkpoint",
-    "load_generator",
+    "make_capturable",
+    "metric_name",
     "resolve_device",
     "save_checkpoint",
     "set_rng_state",

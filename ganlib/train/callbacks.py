@@ -18,10 +18,12 @@ A run directory produced by the flagship example and these callbacks looks like:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
+import shutil
 import time
-from collections.abc import Sequence
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +33,14 @@ from torchvision.utils import make_grid, save_image
 from tqdm.auto import tqdm
 
 from ganlib._validation import check_int
-from ganlib.metrics.mnist import MNISTEvaluator
+from ganlib.checkpoint import CHECKPOINT_DIR, LATEST
+from ganlib.train.metrics import Metrics, finite_or_none
+from ganlib.train.trainer import Callback, Trainer
 
-from ganlib.train.checkpoint import CHECKPOINT_DIR, LATEST, save_checkpoint
-from ganlib.train.trainer import Callback, Metrics, Trainer
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Checkpointer",
-    "EvaluateMNIST",
     "LearningCurves",
     "MetricsLogger",
     "ProgressBar",
@@ -81,9 +83,13 @@ class MetricsLogger(Callback):
     in this run, resumed runs continuing the count). Records are buffered and written every
     ``every`` iterations, with one device synchronization per write.
 
-    On resume, records past the resumed iteration (written after the last checkpoint by a
-    run that then crashed) are dropped from ``metrics.jsonl`` and purged from TensorBoard,
-    so the history never holds two versions of an iteration.
+    Pending records are also written before every checkpoint and when training stops with
+    an error, so the log always reaches at least the newest checkpoint. On resume, records
+    past the resumed iteration (written after the last checkpoint by a run that then crashed)
+    are dropped from ``metrics.jsonl`` and purged from TensorBoard, so the history never
+    holds two versions of an iteration; a torn last line (a crash in the middle of a write)
+    is dropped with a warning. The file is strict JSON: a non-finite value is written as
+    ``null``.
 
     Args:
         run_dir: The run directory; writes ``metrics.jsonl`` and ``tensorboard/`` there.
@@ -114,8 +120,21 @@ class MetricsLogger(Callback):
     def _truncate_after(self, iteration: int) -> None:
         if not self.path.exists():
             return
+        kept = []
         with self.path.open() as handle:
-            kept = [line for line in handle if line.strip() and json.loads(line)["iteration"] <= iteration]
+            lines = handle.readlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                if number == len(lines):
+                    warnings.warn(f"{self.path}: dropped a torn last line (a write cut short by a crash)", RuntimeWarning, stacklevel=2)
+                    continue
+                raise ValueError(f"{self.path}, line {number}, is not valid JSON; fix or remove that line to resume") from None
+            if record.get("iteration", 0) <= iteration:
+                kept.append(line if line.endswith("\n") else line + "\n")
         tmp = self.path.with_suffix(".jsonl.tmp")
         tmp.write_text("".join(kept))
         os.replace(tmp, self.path)
@@ -132,27 +151,37 @@ class MetricsLogger(Callback):
         elapsed = now - self._last_time
         self._last_time = now
         speed = len(self._pending) / elapsed if elapsed > 0 else math.nan
-        rows = torch.stack([m.values for m in self._pending]).tolist()
+        flat = torch.cat([m.values.reshape(-1) for m in self._pending]).tolist()  # one sync for all
         start_wall = self._wall_time
+        offset = 0
+        lines = []
+        for k, metrics in enumerate(self._pending, start=1):
+            row = flat[offset : offset + len(metrics.names)]
+            offset += len(metrics.names)
+            record = {"iteration": metrics.iteration, **dict(zip(metrics.names, row, strict=True)), **metrics.extras}
+            record.update(it_per_s=speed, wall_time=start_wall + elapsed * k / len(self._pending))
+            lines.append(json.dumps({key: finite_or_none(v) if isinstance(v, float) else v for key, v in record.items()}) + "\n")
+            if self._writer is not None:
+                for name, value in record.items():
+                    if name != "iteration":
+                        self._writer.add_scalar(name, value, metrics.iteration)
         with self.path.open("a") as handle:
-            for k, (metrics, row) in enumerate(zip(self._pending, rows, strict=True), start=1):
-                wall = start_wall + elapsed * k / len(self._pending)
-                record = {"iteration": metrics.iteration, **dict(zip(metrics.names, row, strict=True)), **metrics.extras}
-                record.update(it_per_s=speed, wall_time=wall)
-                handle.write(json.dumps(record) + "\n")
-                if self._writer is not None:
-                    for name, value in record.items():
-                        if name != "iteration":
-                            self._writer.add_scalar(name, value, metrics.iteration)
+            handle.write("".join(lines))
         self._wall_time += elapsed
         self._pending.clear()
         if self._writer is not None:
             self._writer.flush()
 
+    def on_save_checkpoint(self, trainer: Trainer) -> None:  # noqa: D102
+        self._flush()
+
     def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
         self._close()
 
     def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+        self._close()
+
+    def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
         self._close()
 
     def _close(self) -> None:
@@ -209,6 +238,9 @@ class ProgressBar(Callback):
         self._close()
 
     def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+        self._close()
+
+    def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
         self._close()
 
     def _close(self) -> None:
@@ -283,7 +315,7 @@ class SampleGrid(Callback):
 _CURVE_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("losses", ("critic_loss", "generator_loss")),
     ("Wasserstein estimate", ("wasserstein",)),
-    ("gradient penalty", ("gp", "grad_norm")),
+    ("penalties", ("gp", "lp", "dragan", "r1", "r2", "grad_norm")),
     ("critic accuracy", ("acc_real", "acc_fake")),
 )
 
@@ -294,11 +326,12 @@ _EXTRA_PANELS: tuple[tuple[str, str], ...] = (("FID (MNIST classifier)", "fid"),
 class LearningCurves(Callback):
     """Plot the learning curves to ``curves.png`` every ``every`` iterations and at the end.
 
-    Panels: the critic and generator losses; the Wasserstein estimate; the gradient penalty
-    and the mean gradient norm at the interpolates; the critic's accuracy on real and on fake;
-    and, when an evaluation callback provides them, FID and the Inception Score.
-    Panels whose metrics the objective does not produce are left out. Raw values are drawn
-    thin, with a moving average over ``smooth`` iterations on top.
+    Panels, each drawn only when the run reports its metrics: the critic and generator
+    losses; the Wasserstein estimate; the penalties (``gp``, ``lp``, ``dragan``, ``r1``,
+    ``r2``) and the mean gradient norm at the penalty's points; the critic's accuracy on real
+    and on fake; and, when an evaluation callback measures them, FID and the Inception Score.
+    A metric reported on some iterations only (a lazy penalty) is drawn at those iterations.
+    Raw values are drawn thin, with a moving average over ``smooth`` points on top.
 
     Args:
         run_dir: The run directory.
@@ -310,15 +343,11 @@ class LearningCurves(Callback):
         self.path = Path(run_dir) / "curves.png"
         self.every = _check_every(every)
         self.smooth = _check_every(smooth)
-        self._names: tuple[str, ...] = ()
-        self._iterations: list[int] = []
-        self._rows: list[Tensor] = []
+        self._records: list[Metrics] = []
         self._extras: dict[str, list[tuple[int, float]]] = {}
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
-        self._names = metrics.names
-        self._iterations.append(metrics.iteration)
-        self._rows.append(metrics.values)
+        self._records.append(metrics)
         for name, value in metrics.extras.items():
             self._extras.setdefault(name, []).append((metrics.iteration, value))
         if metrics.iteration % self.every == 0:
@@ -328,11 +357,21 @@ class LearningCurves(Callback):
         self.draw()
 
     def history(self) -> dict[str, list[float]]:
-        """The recorded history, ``{"iteration": [...], name: [...]}`` (one device sync)."""
-        if not self._rows:
-            return {"iteration": []}
-        columns = torch.stack(self._rows).cpu().T.tolist()
-        return {"iteration": list(self._iterations), **dict(zip(self._names, columns, strict=True))}
+        """The recorded device metrics as columns, ``{"iteration": [...], name: [...]}``.
+
+        A metric missing from an iteration is NaN there. One device synchronization.
+        """
+        names: dict[str, None] = {}
+        for record in self._records:
+            names.update(dict.fromkeys(record.names))
+        flat = torch.cat([r.values.reshape(-1).float().cpu() for r in self._records]).tolist() if self._records else []
+        columns: dict[str, list[float]] = {name: [math.nan] * len(self._records) for name in names}
+        offset = 0
+        for row, record in enumerate(self._records):
+            for name in record.names:
+                columns[name][row] = flat[offset]
+                offset += 1
+        return {"iteration": [r.iteration for r in self._records], **columns}
 
     def draw(self) -> Path | None:
         """Redraw the figure now.
@@ -353,14 +392,16 @@ class LearningCurves(Callback):
             return None
         fig = Figure(figsize=(4.2 * len(panels), 3.4))
         axes = fig.subplots(1, len(panels), squeeze=False)
-        x = np.asarray(history["iteration"])
+        x_all = np.asarray(history["iteration"])
         for ax, (title, keys) in zip(axes[0], panels, strict=True):
             if keys[0] in self._extras:
                 points = np.asarray(self._extras[keys[0]])
                 ax.plot(points[:, 0], points[:, 1], marker="o", lw=1.2, label=keys[0])
                 keys = []
             for key in keys:
-                y = np.asarray(history[key])
+                y = np.asarray(history[key], dtype=float)
+                present = np.isfinite(y)
+                x, y = x_all[present], y[present]
                 (line,) = ax.plot(x, y, lw=0.6, alpha=0.35)
                 if self.smooth > 1 and len(y) >= self.smooth:
                     kernel = np.ones(self.smooth) / self.smooth
@@ -379,14 +420,20 @@ class LearningCurves(Callback):
         return self.path
 
     def state_dict(self) -> dict[str, Any]:  # noqa: D102
-        rows = torch.stack(self._rows).cpu() if self._rows else torch.empty(0)
+        history = self.history()
+        iterations = history.pop("iteration")
+        names = list(history)
+        rows = torch.tensor([history[n] for n in names], dtype=torch.float32).T if names else torch.empty(len(iterations), 0)
         extras = {k: [list(p) for p in v] for k, v in self._extras.items()}
-        return {"names": list(self._names), "iterations": torch.tensor(self._iterations, dtype=torch.long), "rows": rows, "extras": extras}
+        return {"names": names, "iterations": torch.tensor(iterations, dtype=torch.long), "rows": rows, "extras": extras}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
-        self._names = tuple(state["names"])
-        self._iterations = state["iterations"].tolist()
-        self._rows = list(state["rows"].unbind(0)) if len(self._iterations) else []
+        names = tuple(state["names"])
+        self._records = []
+        for iteration, row in zip(state["iterations"].tolist(), state["rows"].reshape(len(state["iterations"]), -1), strict=True):
+            present = torch.isfinite(row)
+            kept = tuple(n for n, p in zip(names, present.tolist(), strict=True) if p)
+            self._records.append(Metrics(int(iteration), kept, row[present].clone()))
         self._extras = {k: [(int(i), float(v)) for i, v in points] for k, points in state.get("extras", {}).items()}
 
 
@@ -395,7 +442,9 @@ class Checkpointer(Callback):
 
     The newest state is always ``checkpoints/latest.pt``; with ``keep=True`` each periodic
     checkpoint is also kept as ``checkpoints/iter_XXXXXX.pt``. Writes are atomic
-    (:func:`~ganlib.train.save_checkpoint`).
+    (:meth:`Trainer.save_checkpoint`). When training stops with an error *between*
+    iterations (in a callback, say), the state is consistent and is saved too; an error
+    inside an iteration leaves the models partly updated, and nothing is saved.
 
     Args:
         run_dir: The run directory.
@@ -417,10 +466,13 @@ class Checkpointer(Callback):
         Returns:
             The path of ``latest.pt``.
         """
-        state = trainer.state_dict()
+        latest = trainer.save_checkpoint(self.directory / LATEST)
         if self.keep:
-            save_checkpoint(state, self.directory / f"iter_{trainer.iteration:06d}.pt")
-        return save_checkpoint(state, self.directory / LATEST)
+            kept = self.directory / f"iter_{trainer.iteration:06d}.pt"
+            tmp = kept.with_name(f".{kept.name}.tmp")
+            shutil.copyfile(latest, tmp)
+            os.replace(tmp, kept)
+        return latest
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
         if metrics.iteration % self.every == 0:
@@ -432,55 +484,10 @@ class Checkpointer(Callback):
     def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
         self.save(trainer)
 
-
-class EvaluateMNIST(Callback):
-    """Score the generator with ganlib's offline MNIST judge every ``every`` iterations.
-
-    Draws ``num`` samples from fixed noise with :attr:`Trainer.sampling_generator` (the EMA
-    when present) and adds ``fid``, ``kid``, ``inception_score`` and ``classes_covered`` to the
-    iteration's :attr:`Metrics.extras`, where :class:`MetricsLogger` and
-    :class:`LearningCurves` pick them up. Put it **before** those callbacks in the list.
-
-    Args:
-        every: Evaluate every this many iterations (and at the end of training).
-        num: Samples per evaluation.
-        digit: Compare with this digit's test images (single-digit runs).
-        seed: Seed of the fixed noise.
-        kid_subsets: KID subsets per evaluation.
-    """
-
-    def __init__(self, every: int = 500, num: int = 1000, digit: int | None = None, seed: int = 4321, kid_subsets: int = 10) -> None:
-        self.every = _check_every(every)
-        self.num = num
-        self.digit = digit
-        self.seed = seed
-        self.kid_subsets = kid_subsets
-        self._evaluator: MNISTEvaluator | None = None
-
-    def evaluate(self, trainer: Trainer) -> dict[str, float]:
-        """Evaluate now.
-
-        Args:
-            trainer: The Trainer whose sampling generator is scored.
-
-        Returns:
-            ``fid``, ``kid``, ``inception_score`` and ``classes_covered``.
-        """
-        if self._evaluator is None:
-            self._evaluator = MNISTEvaluator(trainer.device)
-        noise = torch.randn(self.num, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
-        images = generate_samples(trainer.sampling_generator, noise.to(trainer.device))
-        result = self._evaluator.evaluate(images, digit=self.digit, kid_subsets=self.kid_subsets)
-        return {
-            "fid": result.fid,
-            "kid": result.kid.mean,
-            "inception_score": result.inception_score.mean,
-            "classes_covered": float(result.classes_covered),
-        }
-
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
-        if metrics.iteration % self.every == 0 or metrics.iteration == trainer.max_iterations:
-            metrics.extras.update(self.evaluate(trainer))
+    def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
+        if not trainer.in_iteration and trainer.iteration > 0:
+            path = self.save(trainer)
+            log.warning("training stopped with an error after iteration %d; saved %s", trainer.iteration, path)
 
 
 def standard_callbacks(
@@ -489,36 +496,30 @@ def standard_callbacks(
     log_every: int = 10,
     sample_every: int = 25,
     checkpoint_every: int = 50,
-    eval_every: int = 0,
-    eval_samples: int = 1000,
-    digits: Sequence[int] | None = None,
+    evaluation: Callback | None = None,
     seed: int = 0,
 ) -> list[Callback]:
-    """The usual set of callbacks for a run directory, in the right order.
+    """The usual set of callbacks for a run directory, in order.
 
-    Evaluation (when ``eval_every > 0``) comes first, so that its scores reach the logger and
-    the curves; then :class:`MetricsLogger`, :class:`ProgressBar` (metrics shown and printed
-    every ``log_every`` iterations, so watching costs one device sync per ``log_every``),
-    :class:`SampleGrid`, :class:`LearningCurves` and :class:`Checkpointer`.
+    :class:`MetricsLogger`, :class:`ProgressBar` (metrics shown and printed every
+    ``log_every`` iterations, so watching costs one device sync per ``log_every``),
+    :class:`SampleGrid`, :class:`LearningCurves` and :class:`Checkpointer`, after the
+    ``evaluation`` callback if one is given (e.g. :class:`~ganlib.metrics.EvaluateMNIST`;
+    its scores reach the others through :meth:`Callback.measure` in any order).
 
     Args:
         run_dir: The run directory.
         log_every: Metrics written and printed every this many iterations.
         sample_every: Sample grid and curves every this many iterations.
         checkpoint_every: Checkpoint every this many iterations.
-        eval_every: Offline MNIST evaluation every this many iterations; 0 turns it off.
-        eval_samples: Samples per evaluation.
-        digits: The digits trained on; with exactly one, evaluations compare with that
-            digit's test images instead of all ten.
+        evaluation: An evaluation callback, or ``None``.
         seed: Seed of the grid's fixed noise (``seed + 1`` is used).
 
     Returns:
         The callbacks.
     """
-    digit = digits[0] if digits is not None and len(digits) == 1 else None
-    evaluation: list[Callback] = [EvaluateMNIST(eval_every, num=eval_samples, digit=digit)] if eval_every else []
     return [
-        *evaluation,
+        *([evaluation] if evaluation is not None else []),
         MetricsLogger(run_dir, every=log_every),
         ProgressBar(every=log_every, print_every=log_every),
         SampleGrid(run_dir, every=sample_every, seed=seed + 1),

@@ -9,6 +9,7 @@ from ganlib.losses import (
     Minimax,
     NonSaturating,
     WGANClip,
+    Step,
     get_objective,
     logit_accuracy,
     midpoint_accuracy,
@@ -18,15 +19,23 @@ from ganlib.models import DCGANCritic, MLPCritic
 CRITIC_KEYS = {"loss", "d_real", "d_fake", "acc_real", "acc_fake"}
 
 
+def critic_step(critic, real, fake, **kwargs):
+    return Step("critic", critic, real=real, fake=fake, **kwargs)
+
+
+def generator_step(critic, fake, real=None):
+    return Step("generator", critic, fake=fake, real=real)
+
+
 def test_registry_names():
     assert set(OBJECTIVES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp"}
     assert isinstance(get_objective("non-saturating"), NonSaturating)
-    assert get_objective("wgan-clip").clip == 0.01
+    assert get_objective("wgan-clip").clip.clip == 0.01
     assert get_objective("wgan-gp").gp_weight == 10.0
 
 
 def test_unknown_objective_lists_the_valid_names():
-    with pytest.raises(ValueError, match="'wgan'.*'minimax', 'non-saturating', 'wgan-clip', 'wgan-gp'"):
+    with pytest.raises(ValueError, match="'wgan'.*'minimax', 'non-saturating', 'wasserstein', 'hinge'.*'wgan-gp', 'wgan-clip'"):
         get_objective("wgan")
 
 
@@ -46,18 +55,18 @@ def test_bad_hyperparameters_are_named(factory, match):
 def test_terms_are_named_and_only_the_loss_is_differentiable(name, extra):
     critic = MLPCritic(3, hidden=(8,))
     objective = get_objective(name)
-    terms = objective.critic_loss(critic, torch.randn(6, 3), torch.randn(6, 3))
+    terms = objective.critic_loss(critic_step(critic, torch.randn(6, 3), torch.randn(6, 3)))
     assert set(terms) == CRITIC_KEYS | extra
     assert terms["loss"].requires_grad
     assert all(not v.requires_grad and v.ndim == 0 for k, v in terms.items() if k != "loss")
-    gen = objective.generator_loss(critic, torch.randn(6, 3, requires_grad=True))
+    gen = objective.generator_loss(generator_step(critic, torch.randn(6, 3, requires_grad=True)))
     assert set(gen) == {"loss", "d_fake"} and gen["loss"].requires_grad
 
 
 def test_wgan_gp_loss_is_wasserstein_plus_weighted_penalty():
     critic = MLPCritic(3, hidden=(8,))
     torch.manual_seed(0)
-    terms = WGANGP(gp_weight=7.0).critic_loss(critic, torch.randn(6, 3), torch.randn(6, 3))
+    terms = WGANGP(gp_weight=7.0).critic_loss(critic_step(critic, torch.randn(6, 3), torch.randn(6, 3)))
     torch.testing.assert_close(terms["loss"].detach(), -terms["wasserstein"] + 7.0 * terms["gp"])
     torch.testing.assert_close(terms["wasserstein"], terms["d_real"] - terms["d_fake"])
 
@@ -100,17 +109,17 @@ def test_batchnorm_critic_with_gradient_penalty_warns_once():
     objective = WGANGP()
     x = torch.randn(4, 1, 16, 16)
     with pytest.warns(BatchNormPenaltyWarning, match="norm='layer'"):
-        objective.critic_loss(critic, x, x)
+        objective.critic_loss(critic_step(critic, x, x))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        objective.critic_loss(critic, x, x)
+        objective.critic_loss(critic_step(critic, x, x))
 
 
 def test_layernorm_critic_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         x = torch.randn(4, 1, 16, 16)
-        WGANGP().critic_loss(DCGANCritic(image_size=16, width=4), x, x)
+        WGANGP().critic_loss(critic_step(DCGANCritic(image_size=16, width=4), x, x))
 
 
 def test_penalty_changes_the_critic_gradient():
@@ -121,7 +130,7 @@ def test_penalty_changes_the_critic_gradient():
     def grads(weight):
         torch.manual_seed(1)
         critic.zero_grad()
-        WGANGP(gp_weight=weight).critic_loss(critic, real, fake)["loss"].backward()
+        WGANGP(gp_weight=weight).critic_loss(critic_step(critic, real, fake))["loss"].backward()
         return torch.cat([p.grad.flatten() for p in critic.parameters()])
 
     assert not torch.allclose(grads(0.0), grads(10.0))

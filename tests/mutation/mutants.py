@@ -65,7 +65,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "clip-before-step",
         "weights clipped before the critic optimizer step instead of after it",
         "ganlib/train/trainer.py",
-        "        self.critic_optimizer.step()\n        self.objective.after_critic_step(self.critic)\n",
-        "        self.objective.after_critic_step(self.critic)\n        self.critic_optimizer.step()\n",
+        '        self.precision.step(optimizer, "critic")\n        self.objective.after_critic_step(self.critic)\n',
+        '        self.objective.after_critic_step(self.critic)\n        self.precision.step(optimizer, "critic")\n',
     ),
 )

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from ganlib.data import TensorBatches
-from ganlib.losses import WGANClip, critic_gradient_norm, get_objective, interpolate
+from ganlib.losses import Step, WGANClip, critic_gradient_norm, get_objective, interpolate
 from ganlib.models import DCGANCritic, MLPCritic
 from ganlib.train import Trainer
 
@@ -125,7 +125,7 @@ def test_wgan_gp_training_pulls_the_interpolate_gradient_norm_toward_one():
         optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.0, 0.9))
         for _ in range(300):
             optimizer.zero_grad()
-            objective.critic_loss(critic, real, fake)["loss"].backward()
+            objective.critic_loss(Step("critic", critic, real=real, fake=fake))["loss"].backward()
             optimizer.step()
         after = mean_gradient_norm(critic, real, fake)
         assert abs(after - 1) < 0.35, (init_scale, before, after)

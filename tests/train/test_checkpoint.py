@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib.train import find_checkpoint, get_rng_state, load_checkpoint, load_generator, save_checkpoint, set_rng_state
-from ganlib.train import checkpoint as checkpoint_module
+from ganlib import checkpoint as checkpoint_module
+from ganlib.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
+from ganlib.models import load_generator
+from ganlib.train import get_rng_state, set_rng_state
 
 from tests.train.helpers import tiny_trainer
 
@@ -94,5 +96,5 @@ def test_load_generator_prefers_the_ema_and_says_so(tmp_path):
 
 def test_load_generator_explains_a_foreign_checkpoint(tmp_path):
     save_checkpoint({"generator": {}}, tmp_path / "c.pt")
-    with pytest.raises(ValueError, match="does not describe a ganlib generator"):
+    with pytest.raises(ValueError, match="does not describe a registered generator"):
         load_generator(tmp_path / "c.pt")

@@ -16,7 +16,7 @@ def test_ema_of_constant_weights_is_those_weights():
 
 def test_decay_semantics_by_hand():
     net = nn.Linear(1, 1, bias=False)
-    ema = EMA(net, decay=0.75)
+    ema = EMA(net, decay=0.75, warmup=False)
     with torch.no_grad():
         net.weight.fill_(4.0)
     ema.update(net)  # first update copies: 4
@@ -40,3 +40,46 @@ def test_batchnorm_buffers_are_copied_not_averaged():
 def test_bad_decay_is_named():
     with pytest.raises(ValueError, match="decay=1.0"):
         EMA(nn.Linear(1, 1), decay=1.0)
+
+
+def test_warmup_schedule_by_hand():
+    # beta_t = min(decay, (1 + t) / (10 + t)): 0.1, 2/11, 0.25, then capped at decay = 0.25.
+    net = nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        net.weight.fill_(10.0)
+    ema = EMA(net, decay=0.25)  # the average starts at the copied weight 10
+    expected = 10.0
+    for t, target in enumerate([0.0, 4.0, 8.0, 2.0]):
+        with torch.no_grad():
+            net.weight.fill_(target)
+        beta = min(0.25, (1 + t) / (10 + t))
+        assert ema.beta().item() == pytest.approx(beta)
+        ema.update(net)
+        expected = beta * expected + (1 - beta) * target
+        assert ema.module.weight.item() == pytest.approx(expected)
+
+
+def test_warmup_forgets_the_initial_weights_fast():
+    # Without the warm-up, after 500 updates at 0.999 about 61% of the start survives; with it, under 2%.
+    net = nn.Linear(1, 1, bias=False)
+    survivors = {}
+    for warmup in (False, True):
+        with torch.no_grad():
+            net.weight.fill_(1.0)
+        ema = EMA(net, 0.999, warmup=warmup)
+        ema.n_averaged.fill_(1)  # skip the copy at t = 0 so the start weight is what decays
+        with torch.no_grad():
+            net.weight.fill_(0.0)
+        for _ in range(500):
+            ema.update(net)
+        survivors[warmup] = ema.module.weight.item()
+    assert survivors[False] == pytest.approx(0.999**500, rel=1e-3)
+    assert survivors[True] < 0.02
+
+
+def test_update_never_reads_the_device():
+    # The step counter stays a tensor: an update is capturable and sync-free.
+    net = nn.Linear(2, 2)
+    ema = EMA(net, 0.9)
+    ema.update(net)
+    assert isinstance(ema.n_averaged, torch.Tensor) and ema.n_averaged.device == next(net.parameters()).device

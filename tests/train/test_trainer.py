@@ -21,32 +21,33 @@ def test_each_critic_step_draws_a_fresh_real_batch():
     trainer = tiny_trainer(n_critic=3)
     seen = []
     original = trainer.objective.critic_loss
-    trainer.objective.critic_loss = lambda c, real, fake: seen.append(real.clone()) or original(c, real, fake)
+    trainer.objective.critic_loss = lambda step: seen.append(step.real.clone()) or original(step)
     trainer.train_iteration()
     assert len(seen) == 3 and not torch.equal(seen[0], seen[1]) and not torch.equal(seen[1], seen[2])
 
 
 def test_critic_phase_changes_only_the_critic_and_generator_phase_only_the_generator():
-    trainer = tiny_trainer()
-    g0, d0 = parameters(trainer.generator), parameters(trainer.critic)
-    trainer._critic_step()
-    g1, d1 = parameters(trainer.generator), parameters(trainer.critic)
-    assert same(g0, g1) and not same(d0, d1)
-    trainer._generator_step(8)
-    g2, d2 = parameters(trainer.generator), parameters(trainer.critic)
-    assert same(d1, d2) and not same(g1, g2)
+    trainer = tiny_trainer(n_critic=2)
+    snapshots = [(parameters(trainer.generator), parameters(trainer.critic))]
+    record = lambda *args: snapshots.append((parameters(trainer.generator), parameters(trainer.critic)))  # noqa: E731
+    trainer.critic_optimizer.register_step_post_hook(record)
+    trainer.generator_optimizer.register_step_post_hook(record)
+    trainer.train_iteration()
+    (g0, d0), (g1, d1), (g2, d2), (g3, d3) = snapshots  # start, critic step 1, critic step 2, generator step
+    assert same(g0, g1) and same(g1, g2) and not same(d0, d1) and not same(d1, d2)
+    assert same(d2, d3) and not same(g2, g3)
 
 
 def test_fakes_for_the_critic_carry_no_generator_graph_and_the_generator_step_computes_no_critic_grads():
-    trainer = tiny_trainer()
-    fakes = []
+    trainer = tiny_trainer(n_critic=1)
+    fakes, critic_grads = [], []
     original = trainer.objective.critic_loss
-    trainer.objective.critic_loss = lambda c, real, fake: fakes.append(fake) or original(c, real, fake)
-    trainer._critic_step()
+    trainer.objective.critic_loss = lambda step: fakes.append(step.fake) or original(step)
+    trainer.critic_optimizer.register_step_post_hook(lambda opt, *a: opt.zero_grad(set_to_none=True))
+    trainer.generator_optimizer.register_step_pre_hook(lambda *a: critic_grads.append([p.grad for p in trainer.critic.parameters()]))
+    trainer.train_iteration()
     assert fakes[0].grad_fn is None and not fakes[0].requires_grad
-    trainer.critic.zero_grad(set_to_none=True)
-    trainer._generator_step(8)
-    assert all(p.grad is None for p in trainer.critic.parameters())  # no critic gradient computed
+    assert all(g is None for g in critic_grads[0])  # no critic gradient computed in the generator step
     assert all(p.requires_grad for p in trainer.critic.parameters())  # thawed again
 
 
@@ -63,7 +64,7 @@ def test_clipping_holds_after_every_critic_step():
     # A large learning rate pushes weights far past c in one step: only clipping *after*
     # the step keeps them inside. The pre-forward hook sees the state left by every step.
     trainer = tiny_trainer("wgan-clip", n_critic=3, lr=0.5)
-    c = trainer.objective.clip
+    c = trainer.objective.clip.clip
     worst = []
 
     def check(module, args):
@@ -93,8 +94,8 @@ def test_metrics_average_the_critic_terms_over_the_critic_steps():
     recorded = []
     original = trainer.objective.critic_loss
 
-    def spy(c, real, fake):
-        terms = original(c, real, fake)
+    def spy(step):
+        terms = original(step)
         recorded.append({k: v.detach().clone() for k, v in terms.items()})
         return terms
 

@@ -1,0 +1,94 @@
+"""Checkpoint files: atomic writes, and loading that never executes pickled code.
+
+This module knows files, not training: :mod:`ganlib.train` decides what goes into a
+checkpoint, and :func:`ganlib.models.load_generator` rebuilds a generator from one.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = ["CHECKPOINT_DIR", "LATEST", "find_checkpoint", "load_checkpoint", "save_checkpoint"]
+
+CHECKPOINT_DIR = "checkpoints"
+"""Sub-directory of a run directory that holds its checkpoints."""
+
+LATEST = "latest.pt"
+"""File name of the newest checkpoint in :data:`CHECKPOINT_DIR`."""
+
+
+def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write ``state`` with :func:`torch.save`, atomically.
+
+    The state goes to a temporary file in the same directory, is flushed and fsynced, and
+    then replaces ``path`` with :func:`os.replace`, which is atomic on POSIX and Windows.
+    A crash at any point leaves either the old file or the new one, never a torn one.
+
+    Args:
+        state: Tensors, numbers, strings and containers of them (what ``weights_only``
+            loading accepts).
+        path: Destination file; its directory is created if needed.
+
+    Returns:
+        The destination path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL with a unique name, like mkstemp, but with the permissions a plain open() gets
+    # (mkstemp makes the file private, 0600).
+    tmp_name = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+    fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(state, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        tmp_name.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike[str], map_location: torch.device | str | None = "cpu") -> dict[str, Any]:
+    """Load a checkpoint with ``weights_only=True``: no pickled code is ever executed.
+
+    Args:
+        path: A checkpoint file, or a run directory (its ``checkpoints/latest.pt`` is used).
+        map_location: Where to put the tensors.
+
+    Returns:
+        The saved state.
+
+    Raises:
+        FileNotFoundError: If no checkpoint is found at ``path``.
+    """
+    return torch.load(find_checkpoint(path), map_location=map_location, weights_only=True)
+
+
+def find_checkpoint(path: str | os.PathLike[str]) -> Path:
+    """Resolve a checkpoint file or a run directory to a checkpoint file.
+
+    Args:
+        path: A ``.pt`` file, a run directory, or a run's ``checkpoints`` directory.
+
+    Returns:
+        The checkpoint file.
+
+    Raises:
+        FileNotFoundError: If nothing loadable is there.
+    """
+    path = Path(path)
+    candidates = [path] if path.is_file() else [path / CHECKPOINT_DIR / LATEST, path / LATEST]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"no checkpoint at {path}: expected a checkpoint file or a run directory containing "
+        f"{CHECKPOINT_DIR}/{LATEST}"
+    )

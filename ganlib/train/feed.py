@@ -1,0 +1,131 @@
+"""How the Trainer draws real batches: from any iterable, or from static slots a CUDA graph can read.
+
+A feed is prepared once per iteration, outside anything captured (:meth:`prepare`), and then
+drawn from by the iteration's steps (:meth:`draw`), in a fixed order. :class:`IndexFeed`
+serves a :class:`~ganlib.data.TensorBatches` on the training device: ``prepare`` advances the
+stream by one iteration's worth of batches and copies their indices into static index
+tensors; ``draw`` gathers the samples into static buffers. Eager and captured iterations
+therefore see exactly the same batches. :class:`IterableFeed` serves anything else (a
+``DataLoader``, a list), moving each batch to the device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
+
+import torch
+from torch import Tensor
+
+from ganlib.data import TensorBatches
+
+__all__ = ["Feed", "IndexFeed", "IterableFeed", "make_feed", "same_device"]
+
+Batch = tuple[Tensor, Tensor | None]
+
+
+class Feed:
+    """Base class of feeds.
+
+    Attributes:
+        capturable: Whether :meth:`draw` can run inside a CUDA graph.
+    """
+
+    capturable: bool = False
+
+    def prepare(self) -> None:
+        """Get one iteration's batches ready (called outside any captured region)."""
+
+    def draw(self) -> Batch:
+        """The next real batch and its labels (``None`` without labels)."""
+        raise NotImplementedError
+
+
+def _unpack(batch: Any) -> Batch:
+    if isinstance(batch, (tuple, list)):
+        images = batch[0]
+        labels = batch[1] if len(batch) > 1 and isinstance(batch[1], Tensor) else None
+        return cast(Tensor, images), labels
+    return cast(Tensor, batch), None
+
+
+class IterableFeed(Feed):
+    """Batches from any iterable: a tensor or ``(images, labels)`` per item.
+
+    A finite iterable (a ``DataLoader``) is restarted after each pass.
+
+    Args:
+        data: The iterable.
+        device: Where batches are moved.
+    """
+
+    def __init__(self, data: Iterable[Any], device: torch.device) -> None:
+        self.data = data
+        self.device = device
+        self._batches: Iterator[Any] = iter(data)
+
+    def draw(self) -> Batch:  # noqa: D102
+        try:
+            batch = next(self._batches)
+        except StopIteration:  # a finite iterable: start its next pass
+            self._batches = iter(self.data)
+            try:
+                batch = next(self._batches)
+            except StopIteration:
+                raise ValueError("data yielded no batches; pass a non-empty data set or DataLoader") from None
+        images, labels = _unpack(batch)
+        if not isinstance(images, Tensor):
+            raise TypeError(f"data yielded a {type(images).__name__}; expected a tensor or an (images, labels) pair of tensors")
+        images = images.to(self.device, non_blocking=True)
+        return images, None if labels is None else labels.to(self.device, non_blocking=True)
+
+
+class IndexFeed(Feed):
+    """Batches of a :class:`~ganlib.data.TensorBatches` on the training device, via static slots.
+
+    Args:
+        batches: The stream; its tensors must be on the training device.
+        slots: Batches drawn per iteration.
+    """
+
+    capturable = True
+
+    def __init__(self, batches: TensorBatches, slots: int) -> None:
+        self.batches = batches
+        self.slots = slots
+        size = batches.batch_size
+        self._index = torch.zeros(slots, size, dtype=torch.long, device=batches.device)
+        self._out = [torch.empty_like(batches.data[:size]) for _ in range(slots)]
+        labels = batches.labels
+        self._labels_out = [None if labels is None else torch.empty_like(labels[:size]) for _ in range(slots)]
+        self._next = 0
+
+    def prepare(self) -> None:  # noqa: D102
+        for slot in range(self.slots):
+            self._index[slot].copy_(self.batches.next_index())
+        self._next = 0
+
+    def draw(self) -> Batch:  # noqa: D102
+        slot = self._next
+        if slot >= self.slots:
+            raise RuntimeError(f"an iteration drew more than the {self.slots} batches prepared for it")
+        self._next += 1
+        images, labels = self.batches.gather(self._index[slot], self._out[slot], self._labels_out[slot])
+        return images.detach(), None if labels is None else labels.detach()
+
+
+def same_device(a: torch.device, b: torch.device) -> bool:
+    """Whether two devices are the same, counting ``cuda`` and ``cuda:0`` (the current device) as one."""
+    if a.type != b.type:
+        return False
+    if a.type != "cuda":
+        return a.index == b.index or None in (a.index, b.index)
+    current = torch.cuda.current_device()
+    return (current if a.index is None else a.index) == (current if b.index is None else b.index)
+
+
+def make_feed(data: Any, device: torch.device, slots: int) -> Feed:
+    """An :class:`IndexFeed` for a :class:`~ganlib.data.TensorBatches` on ``device``, else an :class:`IterableFeed`."""
+    if isinstance(data, TensorBatches) and same_device(data.device, device):
+        return IndexFeed(data, slots)
+    return IterableFeed(data, device)
