@@ -1,24 +1,36 @@
-"""Time one WGAN-GP generator iteration through ganlib's Trainer against a plain PyTorch loop.
+"""Time one WGAN-GP generator iteration: ganlib's Trainer against hand-written loops.
 
 Workload: the 64x64 DCGAN (BatchNorm generator, layer-norm critic), batch 64, n_critic=5,
 lambda=10, Adam(1e-4, (0, 0.9)): five critic steps and one generator step per iteration.
 
-The plain loop is the obvious hand-written version of the same math: NCHW tensors, fakes
-generated with the generator's graph and then detached, and the critic's parameter
-gradients computed (and discarded) during the generator step. The two are timed in the same
-process, alternating, after a warm-up iteration each; the report gives the median of each
-and the ratio Trainer / plain last (below 1.0 means the Trainer is faster).
+Variants, all timed in one process, alternating, after warm-up iterations each:
 
-    python benchmarks/step_time.py                   # 5 timed iterations each
-    python benchmarks/step_time.py --repeats 3 --threads 2
+* ``plain``: the obvious hand-written loop. NCHW tensors, fakes generated with the
+  generator's graph and then detached, the critic's parameter gradients computed (and
+  discarded) in the generator step, default Adam. The reference of every ratio.
+* ``matched``: a hand-written loop with exactly the Trainer's settings (channels-last,
+  fakes under ``no_grad``, critic frozen in the generator step, the same optimizer, one
+  critic forward over ``cat(real, fake)`` where the Trainer fuses it). ``trainer/matched``
+  is the Trainer's own overhead: its bookkeeping, metrics and seams.
+* ``trainer``: :class:`ganlib.train.Trainer`, eager.
+* ``captured`` (CUDA only): the Trainer with ``capture="cuda-graph"``.
+
+    python benchmarks/step_time.py                   # CPU, 5 timed samples each
+    python benchmarks/step_time.py --repeats 7 --threads 2
+    python benchmarks/step_time.py --device cuda     # adds the captured Trainer
     python benchmarks/step_time.py --quick           # 32x32, width 16: a fast sanity run
+
+The report gives each variant's median time per iteration and its ratio to ``plain``
+(below 1.0: faster), then ``trainer/matched``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -36,22 +48,16 @@ def _models(size: int, width: int, device: torch.device, channels_last: bool, se
     return generator, critic
 
 
-def _adam(module: torch.nn.Module) -> torch.optim.Adam:
-    return torch.optim.Adam(module.parameters(), lr=1e-4, betas=(0.0, 0.9))
-
-
-def build_trainer(data: torch.Tensor, size: int, width: int, batch: int, device: torch.device) -> Trainer:
-    generator, critic = _models(size, width, device, channels_last=True, seed=0)
-    images = data.contiguous(memory_format=torch.channels_last)
-    return Trainer(generator, critic, WGANGP(10.0), _adam(generator), _adam(critic), TensorBatches(images, batch, seed=0), n_critic=5)
+def _adam(module: torch.nn.Module, fused: bool) -> torch.optim.Adam:
+    return torch.optim.Adam(module.parameters(), lr=1e-4, betas=(0.0, 0.9), fused=fused or None)
 
 
 class PlainLoop:
-    """The same WGAN-GP iteration written the obvious way, as a reference."""
+    """The same WGAN-GP iteration written the obvious way, as the reference."""
 
     def __init__(self, data: torch.Tensor, size: int, width: int, batch: int, device: torch.device) -> None:
         self.generator, self.critic = _models(size, width, device, channels_last=False, seed=0)
-        self.g_opt, self.c_opt = _adam(self.generator), _adam(self.critic)
+        self.g_opt, self.c_opt = _adam(self.generator, False), _adam(self.critic, False)
         self.data, self.batch, self.device = data, batch, device
 
     def iteration(self) -> None:
@@ -70,44 +76,114 @@ class PlainLoop:
         self.g_opt.step()
 
 
+class MatchedLoop:
+    """A hand-written loop with the Trainer's settings, to isolate the Trainer's own overhead."""
+
+    def __init__(self, data: torch.Tensor, size: int, width: int, batch: int, device: torch.device, fused: bool) -> None:
+        self.generator, self.critic = _models(size, width, device, channels_last=True, seed=0)
+        self.g_opt, self.c_opt = _adam(self.generator, fused), _adam(self.critic, fused)
+        self.data = data.contiguous(memory_format=torch.channels_last)
+        self.batch, self.device = batch, device
+        self.fuse = device.type == "cuda"  # the Trainer's default: fuse on CUDA for a layer-norm critic
+        self.noise = torch.empty(batch, 100, device=device)
+
+    def iteration(self) -> None:
+        for _ in range(5):
+            real = self.data[torch.randint(len(self.data), (self.batch,), device=self.device)]
+            with torch.no_grad():
+                fake = self.generator(self.noise.normal_())
+            if self.fuse:
+                real_scores, fake_scores = self.critic(torch.cat([real, fake])).split(self.batch)
+            else:
+                real_scores, fake_scores = self.critic(real), self.critic(fake)
+            loss = fake_scores.mean() - real_scores.mean() + 10.0 * gradient_penalty(self.critic, real, fake)
+            self.c_opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.c_opt.step()
+        params = list(self.critic.parameters())
+        for p in params:
+            p.requires_grad_(False)
+        loss = -self.critic(self.generator(self.noise.normal_())).mean()
+        self.g_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.g_opt.step()
+        for p in params:
+            p.requires_grad_(True)
+
+
+def build_trainer(data: torch.Tensor, size: int, width: int, batch: int, device: torch.device, fused: bool, capture: str) -> Trainer:
+    generator, critic = _models(size, width, device, channels_last=True, seed=0)
+    images = data.contiguous(memory_format=torch.channels_last)
+    return Trainer(
+        generator,
+        critic,
+        WGANGP(10.0),
+        _adam(generator, fused),
+        _adam(critic, fused),
+        TensorBatches(images, batch, seed=0),
+        n_critic=5,
+        capture=capture,
+    )
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
 
-def _timed(fn, device: torch.device) -> float:
+def _timed(fn: Callable[[], object], device: torch.device, inner: int) -> float:
     _sync(device)
     start = time.perf_counter()
-    fn()
+    for _ in range(inner):
+        fn()
     _sync(device)
-    return time.perf_counter() - start
+    return (time.perf_counter() - start) / inner
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=5, help="timed iterations of each variant")
+    parser.add_argument("--repeats", type=int, default=5, help="timed samples of each variant")
+    parser.add_argument("--inner", type=int, default=None, help="iterations per timed sample (default: 1 on the CPU, 20 on CUDA)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--quick", action="store_true", help="32x32, width 16: a fast sanity run")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--json", default=None, help="also write the medians to this JSON file")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    size, width, batch = (32, 16, 64) if args.quick else (64, 64, 64)
+    cuda = device.type == "cuda"
+    if cuda:
+        torch.backends.cudnn.benchmark = True
+    inner = args.inner or (20 if cuda else 1)
+    size, width, batch = (32, 16, args.batch) if args.quick else (64, 64, args.batch)
     data = (torch.rand(2048, 1, size, size, generator=torch.Generator().manual_seed(0)) * 2 - 1).to(device)
-    trainer = build_trainer(data, size, width, batch, device)
-    plain = PlainLoop(data, size, width, batch, device)
+    variants: dict[str, Callable[[], object]] = {
+        "plain": PlainLoop(data, size, width, batch, device).iteration,
+        "matched": MatchedLoop(data, size, width, batch, device, fused=cuda).iteration,
+        "trainer": build_trainer(data, size, width, batch, device, fused=cuda, capture="none").train_iteration,
+    }
+    if cuda:
+        variants["captured"] = build_trainer(data, size, width, batch, device, fused=True, capture="cuda-graph").train_iteration
     print(f"device={device} threads={torch.get_num_threads()} size={size} width={width} batch={batch} n_critic=5 torch={torch.__version__}")
-    trainer.train_iteration()  # warm-up: allocator, kernels, lazily built buffers
-    plain.iteration()
-    times: dict[str, list[float]] = {"trainer": [], "plain": []}
+    for fn in variants.values():  # warm-up: allocator, kernels, cuDNN search, graph capture
+        for _ in range(5 if cuda else 1):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.repeats):
-        times["trainer"].append(_timed(trainer.train_iteration, device))
-        times["plain"].append(_timed(plain.iteration, device))
-    t_trainer, t_plain = statistics.median(times["trainer"]), statistics.median(times["plain"])
-    print(f"trainer: median {t_trainer:.3f} s/iteration  (runs: {', '.join(f'{t:.2f}' for t in times['trainer'])})")
-    print(f"plain:   median {t_plain:.3f} s/iteration  (runs: {', '.join(f'{t:.2f}' for t in times['plain'])})")
-    print(f"ratio trainer/plain: {t_trainer / t_plain:.3f}")
+        for name, fn in variants.items():
+            times[name].append(_timed(fn, device, inner))
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    unit, scale = ("ms", 1e3) if cuda else ("s", 1.0)
+    print(f"{'variant':<10} {'median ' + unit + '/it':>14} {'vs plain':>9}   samples")
+    for name, t in times.items():
+        print(f"{name:<10} {medians[name] * scale:>14.3f} {medians[name] / medians['plain']:>9.3f}   {', '.join(f'{x * scale:.2f}' for x in t)}")
+    print(f"trainer/matched: {medians['trainer'] / medians['matched']:.3f}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"device": str(device), "unit": "s", **medians}, handle, indent=2)
+    return medians
 
 
 if __name__ == "__main__":

@@ -1,0 +1,186 @@
+"""CUDA-graph capture: when it applies, why it falls back, and that captured training equals eager.
+
+The CUDA tests skip without a GPU; the fallback logic and the static-slot data path are
+tested on the CPU.
+"""
+
+import warnings
+
+import pytest
+import torch
+
+from ganlib.data import TensorBatches
+from ganlib.losses import WGANGP, get_objective, gradient_penalty
+from ganlib.models import DCGANCritic, DCGANGenerator
+from ganlib.train import Trainer, capture_blocker, make_capturable
+from ganlib.train.feed import Feed, IndexFeed
+
+from tests.train.helpers import tiny_trainer
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+class _CapturableFeed(Feed):
+    capturable = True
+
+
+def _pretend_cuda(trainer):
+    trainer.device = torch.device("cuda")
+    return trainer
+
+
+def test_capture_on_the_cpu_falls_back_with_one_warning_that_says_why():
+    trainer = tiny_trainer()
+    trainer.capture = "cuda-graph"
+    with pytest.warns(RuntimeWarning, match=r"models are on cpu; CUDA graphs need a CUDA device\); training eagerly"):
+        trainer.fit(2)
+    assert trainer.iteration == 2 and not trainer.captured
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda t: setattr(t, "data", [torch.zeros(8, 1, 16, 16)]), "TensorBatches on the models' CUDA device"),
+        (lambda t: setattr(t.precision, "precision", "fp16"), "fp16 loss scaling"),
+        (lambda t: setattr(t, "objective", get_objective("hinge", penalty="r1", penalty_every=4)), "lazy penalty"),
+        (lambda t: setattr(t, "critic_optimizer", torch.optim.LBFGS(t.critic.parameters())), "LBFGS"),
+    ],
+)
+def test_each_blocker_is_named(change, reason):
+    trainer = _pretend_cuda(tiny_trainer(n_critic=2))
+    change(trainer)
+    feed = _CapturableFeed() if not isinstance(trainer.data, list) else Feed()
+    assert reason in capture_blocker(trainer, feed)
+
+
+def test_a_lazy_penalty_whose_interval_divides_n_critic_can_be_captured():
+    trainer = _pretend_cuda(tiny_trainer(n_critic=4))
+    trainer.objective = get_objective("hinge", penalty="r1", penalty_every=2)
+    reason = capture_blocker(trainer, _CapturableFeed())
+    assert reason is None or "lazy" not in reason
+
+
+def test_make_capturable_moves_step_counters_to_the_parameters_device():
+    net = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.Adam(net.parameters())
+    net(torch.ones(1, 2)).sum().backward()
+    optimizer.step()
+    assert make_capturable(optimizer)
+    assert all(group["capturable"] for group in optimizer.param_groups)
+    assert not make_capturable(torch.optim.LBFGS(net.parameters()))
+
+
+def test_index_feed_draws_exactly_the_batches_of_the_stream():
+    data = torch.arange(40.0).reshape(40, 1)
+    labels = torch.arange(40)
+    reference = TensorBatches(data, 4, labels=labels, seed=3)
+    feed = IndexFeed(TensorBatches(data, 4, labels=labels, seed=3), slots=3)
+    for _ in range(5):  # crosses epoch boundaries
+        feed.prepare()
+        for _ in range(3):
+            images, y = feed.draw()
+            expected_images, expected_labels = next(reference)
+            assert torch.equal(images, expected_images) and torch.equal(y, expected_labels)
+    with pytest.raises(RuntimeError, match="more than the 3 batches"):
+        feed.draw()
+
+
+# --- on a GPU ---------------------------------------------------------------------------------
+
+
+def _cuda_trainer(capture, *, seed=0, precision="fp32", objective=None):
+    torch.manual_seed(seed)
+    generator = DCGANGenerator(latent_dim=8, image_size=16, width=8).cuda()
+    critic = DCGANCritic(image_size=16, width=8, norm="layer").cuda()
+    data = (torch.rand(256, 1, 16, 16, generator=torch.Generator().manual_seed(99)) * 2 - 1).cuda()
+    # Capturable Adam in both modes, so eager and captured runs take the same optimizer code path.
+    adam = {"lr": 1e-3, "betas": (0.0, 0.9), "capturable": True}
+    return Trainer(
+        generator,
+        critic,
+        objective or WGANGP(),
+        torch.optim.Adam(generator.parameters(), **adam),
+        torch.optim.Adam(critic.parameters(), **adam),
+        TensorBatches(data, 32, seed=seed),
+        n_critic=5,
+        seed=seed,
+        capture=capture,
+        precision=precision,
+    )
+
+
+def _max_relative_difference(a, b):
+    return max(((x - y).abs().max() / y.abs().max().clamp(min=1e-12)).item() for x, y in zip(a.parameters(), b.parameters(), strict=True))
+
+
+@cuda
+def test_captured_and_eager_runs_from_one_seed_agree():
+    eager = _cuda_trainer("none")
+    eager.fit(20)
+    captured = _cuda_trainer("cuda-graph")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback
+        captured.fit(20)
+    assert captured.captured
+    difference = max(_max_relative_difference(captured.generator, eager.generator), _max_relative_difference(captured.critic, eager.critic))
+    print(f"max relative parameter difference after 20 iterations: {difference:.3g}")
+    assert difference < 1e-4
+
+
+@cuda
+def test_replays_draw_new_noise_and_data_every_iteration():
+    trainer = _cuda_trainer("cuda-graph")
+    values = [trainer.train_iteration().values.clone() for _ in range(6)]
+    assert trainer.captured
+    assert not torch.equal(values[-1], values[-2])  # two replays, different numbers
+
+
+@cuda
+def test_the_penalty_inside_a_graph_equals_the_eager_penalty():
+    torch.manual_seed(0)
+    critic = DCGANCritic(image_size=16, width=8, norm="layer").cuda()
+    real, fake = torch.randn(16, 1, 16, 16, device="cuda"), torch.randn(16, 1, 16, 16, device="cuda")
+    eps = torch.rand(16, device="cuda")
+    out = torch.zeros((), device="cuda")
+
+    def penalty():
+        out.copy_(gradient_penalty(critic, real, fake, eps=eps))
+
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        penalty()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        penalty()
+    real.normal_()  # new inputs in the same buffers
+    graph.replay()
+    torch.cuda.synchronize()
+    torch.testing.assert_close(out, gradient_penalty(critic, real, fake, eps=eps).detach(), rtol=1e-5, atol=1e-6)
+
+
+@cuda
+def test_a_resumed_captured_run_equals_an_uninterrupted_one():
+    straight = _cuda_trainer("cuda-graph")
+    straight.fit(12)
+    first = _cuda_trainer("cuda-graph")
+    first.fit(6)
+    state = first.state_dict()
+    resumed = _cuda_trainer("cuda-graph", seed=5)  # other weights and streams until loaded
+    resumed.load_state_dict(state)
+    resumed.fit(12)
+    difference = max(_max_relative_difference(resumed.generator, straight.generator), _max_relative_difference(resumed.critic, straight.critic))
+    print(f"max relative parameter difference, resumed vs straight: {difference:.3g}")
+    assert difference < 1e-4
+
+
+@cuda
+def test_bf16_captures_and_fp16_falls_back():
+    trainer = _cuda_trainer("cuda-graph", precision="bf16")
+    trainer.fit(5)
+    assert trainer.captured
+    fp16 = _cuda_trainer("cuda-graph", precision="fp16")
+    with pytest.warns(RuntimeWarning, match="fp16 loss scaling"):
+        fp16.fit(2)
+    assert not fp16.captured
