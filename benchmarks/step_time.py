@@ -8,11 +8,12 @@ Variants, all timed in one process, alternating, after warm-up iterations each:
 * ``plain``: the obvious hand-written loop. NCHW tensors, fakes generated with the
   generator's graph and then detached, the critic's parameter gradients computed (and
   discarded) in the generator step, default Adam. The reference of every ratio.
-* ``matched``: a hand-written loop with exactly the Trainer's settings (channels-last,
-  fakes under ``no_grad``, critic frozen in the generator step, the same optimizer, one
+* ``matched``: a hand-written loop with exactly the Trainer's settings (the same memory
+  format, fakes under ``no_grad``, critic frozen in the generator step, the same optimizer, one
   critic forward over ``cat(real, fake)`` where the Trainer fuses it). ``trainer/matched``
   is the Trainer's own overhead: its bookkeeping, metrics and seams.
-* ``trainer``: :class:`ganlib.train.Trainer`, eager.
+* ``trainer``: :class:`ganlib.train.Trainer`, eager. Channels-last on the CPU and NCHW on CUDA,
+  the faster of the two on each (measured), as the flagship example chooses.
 * ``captured`` (CUDA only): the Trainer with ``capture="cuda-graph"``.
 
     python benchmarks/step_time.py                   # CPU, 5 timed samples each
@@ -80,9 +81,10 @@ class MatchedLoop:
     """A hand-written loop with the Trainer's settings, to isolate the Trainer's own overhead."""
 
     def __init__(self, data: torch.Tensor, size: int, width: int, batch: int, device: torch.device, fused: bool) -> None:
-        self.generator, self.critic = _models(size, width, device, channels_last=True, seed=0)
+        channels_last = device.type == "cpu"
+        self.generator, self.critic = _models(size, width, device, channels_last=channels_last, seed=0)
         self.g_opt, self.c_opt = _adam(self.generator, fused), _adam(self.critic, fused)
-        self.data = data.contiguous(memory_format=torch.channels_last)
+        self.data = data.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
         self.batch, self.device = batch, device
         self.fuse = device.type == "cuda"  # the Trainer's default: fuse on CUDA for a layer-norm critic
         self.noise = torch.empty(batch, 100, device=device)
@@ -112,8 +114,9 @@ class MatchedLoop:
 
 
 def build_trainer(data: torch.Tensor, size: int, width: int, batch: int, device: torch.device, fused: bool, capture: str) -> Trainer:
-    generator, critic = _models(size, width, device, channels_last=True, seed=0)
-    images = data.contiguous(memory_format=torch.channels_last)
+    channels_last = device.type == "cpu"
+    generator, critic = _models(size, width, device, channels_last=channels_last, seed=0)
+    images = data.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     return Trainer(
         generator,
         critic,

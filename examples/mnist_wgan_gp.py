@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ema", type=float, default=None, metavar="DECAY", help="keep an EMA of the generator with this decay, e.g. 0.999")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, ...")
-    p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=True, help="use the channels_last memory format (faster convolutions on CPU)")
+    p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None, help="channels_last memory format (default: on the CPU, where it measured faster; off on CUDA, where NCHW did)")
     p.add_argument("--precision", choices=PRECISIONS, default="fp32", help="fp32, bf16 autocast, or fp16 autocast with loss scaling")
     p.add_argument("--capture", choices=("auto", *CAPTURE_MODES), default="auto", help="record each iteration as a CUDA graph (auto: on CUDA)")
     p.add_argument("--out", type=Path, default=None, help="run directory (default: runs/mnist-wgan-gp, or the resumed run)")
@@ -102,7 +102,8 @@ def build_trainer(args: argparse.Namespace, device: torch.device) -> Trainer:
     torch.manual_seed(args.seed)
     generator = DCGANGenerator(args.latent_dim, args.image_size, 1, args.width, norm=args.generator_norm)
     critic = DCGANCritic(args.image_size, 1, args.width, norm=args.critic_norm)
-    memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
+    channels_last = args.channels_last if args.channels_last is not None else device.type == "cpu"
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
     generator.to(device, memory_format=memory_format)
     critic.to(device, memory_format=memory_format)
     images = load_mnist(args.data_root, image_size=args.image_size, digits=args.digits, download=args.download, device=device)

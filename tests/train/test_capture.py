@@ -88,13 +88,25 @@ def test_index_feed_draws_exactly_the_batches_of_the_stream():
 # --- on a GPU ---------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def deterministic_cudnn():
+    # Eager CUDA training is not bit-reproducible (atomic adds in some backward kernels), and
+    # GAN dynamics amplify the differences. The equality tests below therefore compare a
+    # captured run with an eager run *relative to two eager runs*, with cuDNN's deterministic
+    # kernels to keep that baseline small.
+    old = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    yield
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = old
+
+
 def _cuda_trainer(capture, *, seed=0, precision="fp32", objective=None):
     torch.manual_seed(seed)
     generator = DCGANGenerator(latent_dim=8, image_size=16, width=8).cuda()
     critic = DCGANCritic(image_size=16, width=8, norm="layer").cuda()
     data = (torch.rand(256, 1, 16, 16, generator=torch.Generator().manual_seed(99)) * 2 - 1).cuda()
     # Capturable Adam in both modes, so eager and captured runs take the same optimizer code path.
-    adam = {"lr": 1e-3, "betas": (0.0, 0.9), "capturable": True}
+    adam = {"lr": 1e-4, "betas": (0.0, 0.9), "capturable": True}
     return Trainer(
         generator,
         critic,
@@ -109,22 +121,42 @@ def _cuda_trainer(capture, *, seed=0, precision="fp32", objective=None):
     )
 
 
-def _max_relative_difference(a, b):
-    return max(((x - y).abs().max() / y.abs().max().clamp(min=1e-12)).item() for x, y in zip(a.parameters(), b.parameters(), strict=True))
+def _difference(a, b):
+    """Largest absolute parameter difference between two trainers' models."""
+    pairs = [*zip(a.generator.parameters(), b.generator.parameters(), strict=True), *zip(a.critic.parameters(), b.critic.parameters(), strict=True)]
+    return max((x - y).abs().max().item() for x, y in pairs)
+
+
+def _noise_trace(trainer, iterations):
+    traces = []
+    for _ in range(iterations):
+        trainer.train_iteration()
+        traces.append(trainer._noise[32].clone())
+    return traces
 
 
 @cuda
-def test_captured_and_eager_runs_from_one_seed_agree():
-    eager = _cuda_trainer("none")
-    eager.fit(20)
-    captured = _cuda_trainer("cuda-graph")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no fallback
-        captured.fit(20)
+def test_captured_replays_draw_exactly_the_eager_noise(deterministic_cudnn):
+    eager, captured = _cuda_trainer("none"), _cuda_trainer("cuda-graph")
+    noise_eager, noise_captured = _noise_trace(eager, 8), _noise_trace(captured, 8)
     assert captured.captured
-    difference = max(_max_relative_difference(captured.generator, eager.generator), _max_relative_difference(captured.critic, eager.critic))
-    print(f"max relative parameter difference after 20 iterations: {difference:.3g}")
-    assert difference < 1e-4
+    assert all(torch.equal(a, b) for a, b in zip(noise_eager, noise_captured, strict=True))
+
+
+@cuda
+def test_captured_and_eager_runs_from_one_seed_agree(deterministic_cudnn):
+    iterations = 8  # 3 eager warm-up iterations, the recording, then replays
+    runs = {}
+    for name, capture in (("eager", "none"), ("eager again", "none"), ("captured", "cuda-graph")):
+        runs[name] = _cuda_trainer(capture)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no fallback
+            runs[name].fit(iterations)
+    assert runs["captured"].captured
+    baseline = _difference(runs["eager again"], runs["eager"])
+    difference = _difference(runs["captured"], runs["eager"])
+    print(f"after {iterations} iterations: captured vs eager {difference:.3g}, eager vs eager {baseline:.3g}")
+    assert difference <= 2 * baseline + 1e-6
 
 
 @cuda
@@ -161,18 +193,19 @@ def test_the_penalty_inside_a_graph_equals_the_eager_penalty():
 
 
 @cuda
-def test_a_resumed_captured_run_equals_an_uninterrupted_one():
-    straight = _cuda_trainer("cuda-graph")
-    straight.fit(12)
+def test_a_resumed_captured_run_equals_an_uninterrupted_one(deterministic_cudnn):
+    straight, again = _cuda_trainer("cuda-graph"), _cuda_trainer("cuda-graph")
+    straight.fit(10)
+    again.fit(10)
     first = _cuda_trainer("cuda-graph")
-    first.fit(6)
+    first.fit(5)
     state = first.state_dict()
     resumed = _cuda_trainer("cuda-graph", seed=5)  # other weights and streams until loaded
     resumed.load_state_dict(state)
-    resumed.fit(12)
-    difference = max(_max_relative_difference(resumed.generator, straight.generator), _max_relative_difference(resumed.critic, straight.critic))
-    print(f"max relative parameter difference, resumed vs straight: {difference:.3g}")
-    assert difference < 1e-4
+    resumed.fit(10)  # warms up and records again from the restored state
+    baseline, difference = _difference(again, straight), _difference(resumed, straight)
+    print(f"resumed vs uninterrupted {difference:.3g}, two uninterrupted runs {baseline:.3g}")
+    assert resumed.captured and difference <= 2 * baseline + 1e-6
 
 
 @cuda
