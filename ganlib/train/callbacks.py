@@ -446,11 +446,16 @@ class Checkpointer(Callback):
     iterations (in a callback, say), the state is consistent and is saved too; an error
     inside an iteration leaves the models partly updated, and nothing is saved.
 
+    Under multi-process training it runs on every rank (saving is collective) and rank 0
+    writes; a failure on one rank saves nothing (the other ranks may be stuck in a collective).
+
     Args:
         run_dir: The run directory.
         every: Save every this many iterations.
         keep: Also keep every periodic checkpoint under its iteration number.
     """
+
+    all_ranks = True
 
     def __init__(self, run_dir: str | os.PathLike[str], every: int = 100, keep: bool = False) -> None:
         self.directory = Path(run_dir) / CHECKPOINT_DIR
@@ -467,7 +472,7 @@ class Checkpointer(Callback):
             The path of ``latest.pt``.
         """
         latest = trainer.save_checkpoint(self.directory / LATEST)
-        if self.keep:
+        if self.keep and trainer.is_main:
             kept = self.directory / f"iter_{trainer.iteration:06d}.pt"
             tmp = kept.with_name(f".{kept.name}.tmp")
             shutil.copyfile(latest, tmp)
@@ -485,7 +490,7 @@ class Checkpointer(Callback):
         self.save(trainer)
 
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
-        if not trainer.in_iteration and trainer.iteration > 0:
+        if not trainer.in_iteration and trainer.iteration > 0 and trainer.distributed is None:
             path = self.save(trainer)
             log.warning("training stopped with an error after iteration %d; saved %s", trainer.iteration, path)
 

@@ -160,6 +160,19 @@ class Distributed:
         dist.broadcast_object_list(holder, src=0, group=self._control)
         return holder[0]
 
+    def all_gather_object(self, value: Any) -> list[Any]:
+        """Every process's ``value``, in rank order, on every process.
+
+        Args:
+            value: A picklable value.
+
+        Returns:
+            The list of values.
+        """
+        gathered: list[Any] = [None] * self.world_size
+        dist.all_gather_object(gathered, value, group=self._control)
+        return gathered
+
     def barrier(self) -> None:
         """Wait until every process gets here."""
         dist.barrier(group=self._control)

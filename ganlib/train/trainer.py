@@ -60,7 +60,15 @@ class Callback:
     every callback before any :meth:`on_iteration_end`, so that scores a callback measures
     reach every consumer whatever the order. A callback's state, returned by
     :meth:`state_dict`, is saved in checkpoints under :attr:`state_key` and restored on resume.
+
+    Under multi-process training a callback runs on rank 0 only, unless its class sets
+    :attr:`all_ranks` (the checkpoint callback does: saving is collective).
+
+    Attributes:
+        all_ranks: Run this callback on every process, not only on rank 0.
     """
+
+    all_ranks: bool = False
 
     @property
     def state_key(self) -> str:
@@ -325,6 +333,11 @@ class Trainer:
         return self.objective.needs_real_in_generator_step or self.conditional
 
     @property
+    def is_main(self) -> bool:
+        """Whether this process writes files: always in one process, rank 0 under distribution."""
+        return self.distributed is None or self.distributed.is_main
+
+    @property
     def captured(self) -> bool:
         """Whether iterations are being replayed from a CUDA graph."""
         return self._graph is not None and self._graph.active
@@ -492,8 +505,13 @@ class Trainer:
 
     # --- the loop -----------------------------------------------------------------------------
 
+    @property
+    def active_callbacks(self) -> list[Callback]:
+        """The callbacks this process runs: all of them on rank 0, the ``all_ranks`` ones elsewhere."""
+        return self.callbacks if self.is_main else [cb for cb in self.callbacks if cb.all_ranks]
+
     def _run_callbacks(self, hook: str, *args: Any) -> None:
-        for callback in self.callbacks:
+        for callback in self.active_callbacks:
             getattr(callback, hook)(self, *args)
 
     def fit(self, iterations: int) -> None:
@@ -530,7 +548,7 @@ class Trainer:
                     metrics = self.train_iteration()
                     self.in_iteration = False
                     extras: dict[str, float] = {}
-                    for callback in self.callbacks:
+                    for callback in self.active_callbacks:
                         extras.update(callback.measure(self))
                     if extras:
                         metrics = metrics.with_extras(extras)
@@ -575,6 +593,7 @@ class Trainer:
             "noise_rng": self._noise_rng.get_state(),
             "noise_rng_device": self.device.type,
             "rng": get_rng_state(),
+            "rng_per_rank": self.distributed.all_gather_object(get_rng_state()) if self.distributed is not None else None,
             "data": self.data.state_dict() if hasattr(self.data, "state_dict") else None,
             "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks},
             "generator_model": model_name(self.generator),
@@ -587,14 +606,22 @@ class Trainer:
         """Let every callback prepare (:meth:`Callback.on_save_checkpoint`), then write
         :meth:`state_dict` to ``path`` atomically.
 
+        Under distribution this is collective (every rank must call it: the state holds each
+        rank's random states) and only rank 0 writes.
+
         Args:
             path: The checkpoint file.
 
         Returns:
-            The path written.
+            The path (written on rank 0).
         """
         self._run_callbacks("on_save_checkpoint")
-        return save_checkpoint(self.state_dict(), path)
+        state = self.state_dict()
+        if self.is_main:
+            save_checkpoint(state, path)
+        if self.distributed is not None:
+            self.distributed.barrier()  # no rank reads the file before it is complete
+        return Path(path)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a state saved by :meth:`state_dict`.
@@ -626,10 +653,27 @@ class Trainer:
         self.objective.load_state_dict(state.get("objective", {}))
         self.precision.load_state_dict(state.get("scalers", {}))
         self._load_noise_rng(state)
-        set_rng_state(state["rng"])
+        set_rng_state(self._own_rng_state(state))
         if state["data"] is not None and hasattr(self.data, "load_state_dict"):
             self.data.load_state_dict(state["data"])
         self._load_callback_states(state["callbacks"])
+
+    def _own_rng_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        per_rank = state.get("rng_per_rank")
+        world, rank = (1, 0) if self.distributed is None else (self.distributed.world_size, self.distributed.rank)
+        if per_rank is None:
+            if world > 1:
+                warnings.warn("the checkpoint was written by one process; every rank resumes from its random state", RuntimeWarning, stacklevel=3)
+            return state["rng"]
+        if len(per_rank) != world:
+            warnings.warn(
+                f"the checkpoint holds the random states of {len(per_rank)} processes, this run has {world}: "
+                "resuming with rank 0's, so the continuation is not the uninterrupted run",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return per_rank[0]
+        return per_rank[rank]
 
     def _load_noise_rng(self, state: dict[str, Any]) -> None:
         saved_type = state.get("noise_rng_device", "cpu" if state["noise_rng"].numel() > 16 else "cuda")
