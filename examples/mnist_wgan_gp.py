@@ -8,16 +8,22 @@ generator keeps DCGAN's BatchNorm. Start with one digit::
 
 Everything lands in the run directory (``--out``): ``samples/`` (fixed-noise grids),
 ``curves.png``, ``metrics.jsonl``, ``tensorboard/``, ``checkpoints/latest.pt`` and
-``config.json``. Interrupt with Ctrl-C (a checkpoint is saved) and continue with
-``--resume RUN_DIR``; ``--iterations`` is always the total. Draw samples later with
-``python -m ganlib sample --checkpoint RUN_DIR --num 64 --out grid.png``.
+``config.json``. A run directory that already holds a run is never overwritten (pass
+``--overwrite`` to replace it). Interrupt with Ctrl-C or SIGTERM (a checkpoint is saved) and
+continue with ``--resume RUN_DIR``; ``--iterations`` is always the total. Draw samples later
+with ``python -m ganlib sample --checkpoint RUN_DIR --num 64 --out grid.png``.
+
+On CUDA each iteration is recorded once as a CUDA graph and replayed (``--capture``). On
+several GPUs or CPU processes, launch with torchrun; ``--batch-size`` is per process::
+
+    torchrun --nproc_per_node 2 examples/mnist_wgan_gp.py --data-root ../shared/datasets --digits 3
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -28,13 +34,14 @@ from ganlib.losses import WGANGP
 from ganlib.metrics import EvaluateMNIST
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.nn import NORM_NAMES
+from ganlib.runs import RunError, cli_errors, plan_run, prepare_directory, saved_config, write_config
 from ganlib.train import (
     CAPTURE_MODES,
     EMA,
     PRECISIONS,
+    Distributed,
     Trainer,
     TrainingInterrupted,
-    find_checkpoint,
     load_checkpoint,
     resolve_device,
     standard_callbacks,
@@ -66,14 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None, help="channels_last memory format (default: on the CPU, where it measured faster; off on CUDA, where NCHW did)")
     p.add_argument("--precision", choices=PRECISIONS, default="fp32", help="fp32, bf16 autocast, or fp16 autocast with loss scaling")
     p.add_argument("--capture", choices=("auto", *CAPTURE_MODES), default="auto", help="record each iteration as a CUDA graph (auto: on CUDA)")
+    p.add_argument("--sync-bn", action="store_true", help="synchronize the generator's BatchNorm statistics across processes (torchrun on CUDA)")
     p.add_argument("--out", type=Path, default=None, help="run directory (default: runs/mnist-wgan-gp, or the resumed run)")
     p.add_argument("--resume", type=Path, default=None, help="run directory or checkpoint file to continue from")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out (a fresh run refuses otherwise)")
     p.add_argument("--sample-every", type=int, default=25, help="save a sample grid every N iterations")
     p.add_argument("--checkpoint-every", type=int, default=50, help="save a checkpoint every N iterations")
+    p.add_argument("--keep-checkpoints", type=int, default=0, metavar="K", help="also keep the last K periodic checkpoints as checkpoints/iter_N.pt")
     p.add_argument("--log-every", type=int, default=10, help="write metrics and print a line every N iterations")
     p.add_argument("--eval-every", type=int, default=0, help="score samples with the offline MNIST judge (FID, IS) every N iterations; 0: off")
     p.add_argument("--eval-samples", type=int, default=1000, help="samples per evaluation")
     return p
+
+
+ARCHITECTURE = ("image_size", "width", "latent_dim", "critic_norm", "generator_norm", "digits", "batch_size", "seed", "ema")
+"""Settings that define a run: a resume that changes one of them is refused."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -82,44 +96,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.resume is not None:
-        checkpoint = find_checkpoint(args.resume)
-        run_dir = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
-        saved_config = run_dir / "config.json"
-        if saved_config.exists():
-            saved = json.loads(saved_config.read_text())
-            # The saved run's settings become the defaults; what is typed again still wins.
-            parser.set_defaults(**{k: v for k, v in saved.items() if k not in ("resume", "out")})
-            args = parser.parse_args(argv)
-        args.resume = checkpoint
-        if args.out is None:
-            args.out = run_dir
-    args.out = Path(args.out) if args.out is not None else Path("runs/mnist-wgan-gp")
+        _, _, saved = saved_config(args.resume)
+        # The saved run's settings become the defaults; what is typed again still wins.
+        parser.set_defaults(**{k: v for k, v in saved.items() if k in vars(args) and k not in ("resume", "out", "overwrite")})
+        args = parser.parse_args(argv)
     return args
 
 
-def build_trainer(args: argparse.Namespace, device: torch.device) -> Trainer:
+def build_trainer(args: argparse.Namespace, run_dir: Path, device: torch.device, distributed: Distributed | None) -> Trainer:
     """Build the models, optimizers, data stream, callbacks and Trainer from the arguments."""
-    torch.manual_seed(args.seed)
+    rank, world = (0, 1) if distributed is None else (distributed.rank, distributed.world_size)
+    torch.manual_seed(args.seed)  # the same initial weights on every process
     generator = DCGANGenerator(args.latent_dim, args.image_size, 1, args.width, norm=args.generator_norm)
     critic = DCGANCritic(args.image_size, 1, args.width, norm=args.critic_norm)
+    if args.sync_bn:
+        if distributed is None or device.type != "cuda":
+            raise ValueError("--sync-bn needs multi-process training on CUDA (torchrun with GPUs)")
+        generator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(generator)
     channels_last = args.channels_last if args.channels_last is not None else device.type == "cpu"
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     generator.to(device, memory_format=memory_format)
     critic.to(device, memory_format=memory_format)
-    images = load_mnist(args.data_root, image_size=args.image_size, digits=args.digits, download=args.download, device=device)
+    images = load_mnist(args.data_root, image_size=args.image_size, digits=args.digits, download=args.download and rank == 0, device=device)
     images = images.contiguous(memory_format=memory_format)
     log.info("training on %d images of digits %s at %dx%d on %s", len(images), args.digits or "0-9", args.image_size, args.image_size, device)
+    torch.manual_seed(args.seed + rank)  # the penalty's interpolation weights differ between processes
     digit = args.digits[0] if args.digits is not None and len(args.digits) == 1 else None
     evaluation = EvaluateMNIST(args.eval_every, num=args.eval_samples, digit=digit) if args.eval_every else None
     callbacks = standard_callbacks(
-        args.out,
+        run_dir,
         log_every=args.log_every,
         sample_every=args.sample_every,
         checkpoint_every=args.checkpoint_every,
+        keep_checkpoints=args.keep_checkpoints,
         evaluation=evaluation,
         seed=args.seed,
     )
-    capture = args.capture if args.capture != "auto" else ("cuda-graph" if device.type == "cuda" else "none")
+    capture = args.capture if args.capture != "auto" else ("cuda-graph" if device.type == "cuda" and distributed is None else "none")
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels once
     # Fused Adam (one kernel for all parameters) where the device has it; it also runs inside a CUDA graph.
@@ -130,34 +143,51 @@ def build_trainer(args: argparse.Namespace, device: torch.device) -> Trainer:
         WGANGP(gp_weight=args.gp_weight),
         torch.optim.Adam(generator.parameters(), **adam),
         torch.optim.Adam(critic.parameters(), **adam),
-        TensorBatches(images, args.batch_size, seed=args.seed),
+        TensorBatches(images, args.batch_size, seed=args.seed, rank=rank, world_size=world),
         n_critic=args.n_critic,
         callbacks=callbacks,
         ema=EMA(generator, decay=args.ema) if args.ema is not None else None,
         seed=args.seed,
         precision=args.precision,
         capture=capture,
+        distributed=distributed,
     )
 
 
+@cli_errors
 def main(argv: list[str] | None = None) -> int:
     """Run the example; returns the process exit code."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = parse_args(argv)
-    device = resolve_device(args.device)
-    trainer = build_trainer(args, device)
-    args.out.mkdir(parents=True, exist_ok=True)
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    if args.resume is not None:
-        trainer.load_state_dict(load_checkpoint(args.resume, map_location=device))
-        log.info("resumed from %s at iteration %d", args.resume, trainer.iteration)
+    distributed = Distributed.from_environment(args.device)
+    main_process = distributed is None or distributed.is_main
+    logging.basicConfig(level=logging.INFO if main_process else logging.WARNING, format="%(message)s")
+    device = distributed.device if distributed is not None else resolve_device(args.device)
+    settings = {**vars(args), "world_size": distributed.world_size if distributed else 1}
+    settings["global_batch_size"] = args.batch_size * settings["world_size"]
+    plan = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=Path("runs/mnist-wgan-gp"), fixed=ARCHITECTURE)
+    trainer = build_trainer(args, plan.run_dir, device, distributed)
+    if plan.checkpoint is not None:
+        trainer.load_state_dict(load_checkpoint(plan.checkpoint, map_location=device))
+        if args.iterations < trainer.iteration:
+            raise RunError(f"--iterations {args.iterations} is below the {trainer.iteration} iterations the run has done; it counts the total")
+        for optimizer in (trainer.generator_optimizer, trainer.critic_optimizer):
+            for group in optimizer.param_groups:  # the command line wins over the checkpoint
+                group["lr"], group["betas"] = args.lr, tuple(args.betas)
+        log.info("resumed %s at iteration %d", plan.checkpoint, trainer.iteration)
+        for key, (old, new) in plan.changed.items():
+            log.info("  %s changed from %r to %r", key, old, new)
+    if main_process:
+        prepare_directory(plan, overwrite=args.overwrite)
+        write_config(plan.run_dir, plan.config)
     try:
         trainer.fit(args.iterations)
     except TrainingInterrupted as stop:
-        log.info("interrupted at iteration %d; checkpoint saved. Continue with --resume %s", stop.iteration, args.out)
+        log.info("%s at iteration %d: checkpoint saved. Continue with --resume %s", signal.Signals(stop.signum).name, stop.iteration, plan.run_dir)
         return stop.exit_code
-    log.info("done: %d iterations; samples in %s, checkpoint in %s", trainer.iteration, args.out / "samples", args.out / "checkpoints")
+    finally:
+        if distributed is not None:
+            distributed.close()
+    log.info("done: %d iterations; samples in %s, checkpoint in %s", trainer.iteration, plan.run_dir / "samples", plan.run_dir / "checkpoints")
     return 0
 
 

@@ -440,11 +440,12 @@ class LearningCurves(Callback):
 class Checkpointer(Callback):
     """Save the Trainer's complete state every ``every`` iterations, at the end and on Ctrl-C.
 
-    The newest state is always ``checkpoints/latest.pt``; with ``keep=True`` each periodic
-    checkpoint is also kept as ``checkpoints/iter_XXXXXX.pt``. Writes are atomic
-    (:meth:`Trainer.save_checkpoint`). When training stops with an error *between*
-    iterations (in a callback, say), the state is consistent and is saved too; an error
-    inside an iteration leaves the models partly updated, and nothing is saved.
+    The newest state is always ``checkpoints/latest.pt``; with ``keep=K`` the last ``K``
+    periodic checkpoints are also kept as ``checkpoints/iter_XXXXXX.pt`` (older ones are
+    deleted). Writes are atomic (:meth:`Trainer.save_checkpoint`), and temporary files left by
+    a save that was killed are removed at the next save. When training stops with an error
+    *between* iterations (in a callback, say), the state is consistent and is saved too; an
+    error inside an iteration leaves the models partly updated, and nothing is saved.
 
     Under multi-process training it runs on every rank (saving is collective) and rank 0
     writes; a failure on one rank saves nothing (the other ranks may be stuck in a collective).
@@ -452,36 +453,45 @@ class Checkpointer(Callback):
     Args:
         run_dir: The run directory.
         every: Save every this many iterations.
-        keep: Also keep every periodic checkpoint under its iteration number.
+        keep: Keep this many numbered periodic checkpoints besides ``latest.pt`` (0: none).
+
+    Raises:
+        ValueError: If ``every`` is not positive or ``keep`` is negative.
     """
 
     all_ranks = True
 
-    def __init__(self, run_dir: str | os.PathLike[str], every: int = 100, keep: bool = False) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str], every: int = 100, keep: int = 0) -> None:
         self.directory = Path(run_dir) / CHECKPOINT_DIR
         self.every = _check_every(every)
-        self.keep = keep
+        self.keep = check_int("keep", keep, minimum=0, expected="0 or a positive number of checkpoints")
 
-    def save(self, trainer: Trainer) -> Path:
+    def save(self, trainer: Trainer, numbered: bool = False) -> Path:
         """Save the Trainer's state now.
 
         Args:
             trainer: The Trainer to save.
+            numbered: Also keep it under its iteration number (periodic saves, with ``keep``).
 
         Returns:
             The path of ``latest.pt``.
         """
+        if trainer.is_main and self.directory.is_dir():
+            for orphan in self.directory.glob(".*.tmp"):  # left by a save that was killed
+                orphan.unlink(missing_ok=True)
         latest = trainer.save_checkpoint(self.directory / LATEST)
-        if self.keep and trainer.is_main:
+        if numbered and self.keep and trainer.is_main:
             kept = self.directory / f"iter_{trainer.iteration:06d}.pt"
             tmp = kept.with_name(f".{kept.name}.tmp")
             shutil.copyfile(latest, tmp)
             os.replace(tmp, kept)
+            for old in sorted(self.directory.glob("iter_*.pt"))[: -self.keep]:
+                old.unlink()
         return latest
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
         if metrics.iteration % self.every == 0:
-            self.save(trainer)
+            self.save(trainer, numbered=True)
 
     def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
         self.save(trainer)
@@ -501,6 +511,7 @@ def standard_callbacks(
     log_every: int = 10,
     sample_every: int = 25,
     checkpoint_every: int = 50,
+    keep_checkpoints: int = 0,
     evaluation: Callback | None = None,
     seed: int = 0,
 ) -> list[Callback]:
@@ -517,6 +528,7 @@ def standard_callbacks(
         log_every: Metrics written and printed every this many iterations.
         sample_every: Sample grid and curves every this many iterations.
         checkpoint_every: Checkpoint every this many iterations.
+        keep_checkpoints: Also keep the last this many periodic checkpoints.
         evaluation: An evaluation callback, or ``None``.
         seed: Seed of the grid's fixed noise (``seed + 1`` is used).
 
@@ -529,5 +541,5 @@ def standard_callbacks(
         ProgressBar(every=log_every, print_every=log_every),
         SampleGrid(run_dir, every=sample_every, seed=seed + 1),
         LearningCurves(run_dir, every=sample_every),
-        Checkpointer(run_dir, every=checkpoint_every),
+        Checkpointer(run_dir, every=checkpoint_every, keep=keep_checkpoints),
     ]

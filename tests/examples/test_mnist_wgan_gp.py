@@ -69,3 +69,50 @@ def test_bad_digits_flag_is_rejected(example, capsys):
     with pytest.raises(SystemExit):
         example.parse_args(["--digits", "3,12"])
     assert "expected digits 0-9" in capsys.readouterr().err
+
+
+def test_a_fresh_run_never_overwrites_a_run(example, mnist_root, tmp_path, capsys):
+    assert example.main(tiny_args(mnist_root, tmp_path, "--iterations", "1")) == 0
+    before = (tmp_path / "checkpoints" / "latest.pt").read_bytes()
+    assert example.main(tiny_args(mnist_root, tmp_path, "--iterations", "2")) == 2
+    assert f"{tmp_path} already holds a run; continue it with --resume" in capsys.readouterr().err
+    assert (tmp_path / "checkpoints" / "latest.pt").read_bytes() == before
+    assert example.main(tiny_args(mnist_root, tmp_path, "--iterations", "1", "--overwrite")) == 0
+
+
+def test_a_resume_that_changes_the_architecture_is_refused_before_anything_is_written(example, mnist_root, tmp_path, capsys):
+    assert example.main(tiny_args(mnist_root, tmp_path, "--iterations", "2")) == 0
+    config = (tmp_path / "config.json").read_text()
+    assert example.main(["--resume", str(tmp_path), "--iterations", "4", "--width", "8", "--latent-dim", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "width: saved 4, now 8" in err and "latent_dim: saved 8, now 4" in err and "Traceback" not in err
+    assert example.main(["--resume", str(tmp_path), "--iterations", "1"]) == 2
+    assert "--iterations 1 is below the 2 iterations" in capsys.readouterr().err
+    assert (tmp_path / "config.json").read_text() == config  # untouched: the next correct resume works
+    assert example.main(["--resume", str(tmp_path), "--iterations", "3", "--lr", "5e-4"]) == 0
+    assert load_checkpoint(tmp_path)["generator_optimizer"]["param_groups"][0]["lr"] == 5e-4
+
+
+def test_torchrun_trains_on_two_processes_and_only_rank_0_writes(mnist_root, tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(port),
+        str(REPO_ROOT / "examples" / "mnist_wgan_gp.py"), *tiny_args(mnist_root, tmp_path / "run", "--iterations", "3", "--batch-size", "8"),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert (config["world_size"], config["batch_size"], config["global_batch_size"]) == (2, 8, 16)
+    assert load_checkpoint(tmp_path / "run")["iteration"] == 3
+    assert len((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()) == 3  # one writer
+    assert result.stdout.count("done: 3 iterations") + result.stderr.count("done: 3 iterations") == 1
