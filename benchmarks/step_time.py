@@ -15,6 +15,9 @@ Variants, all timed in one process, alternating, after warm-up iterations each:
 * ``trainer``: :class:`ganlib.train.Trainer`, eager. Channels-last on the CPU and NCHW on CUDA,
   the faster of the two on each (measured), as the flagship example chooses.
 * ``captured`` (CUDA only): the Trainer with ``capture="cuda-graph"``.
+* ``ddp`` (with ``--ddp``): the eager Trainer with a one-process
+  :class:`~ganlib.train.Distributed` (DistributedDataParallel on one device): the wrapper's
+  own cost, compared with ``trainer``.
 
     python benchmarks/step_time.py                   # CPU, 5 timed samples each
     python benchmarks/step_time.py --repeats 7 --threads 2
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -38,7 +42,7 @@ import torch
 from ganlib.data import TensorBatches
 from ganlib.losses import WGANGP, gradient_penalty
 from ganlib.models import DCGANCritic, DCGANGenerator
-from ganlib.train import Trainer, resolve_device
+from ganlib.train import Distributed, Trainer, resolve_device
 
 
 def _models(size: int, width: int, device: torch.device, channels_last: bool, seed: int):
@@ -113,7 +117,17 @@ class MatchedLoop:
             p.requires_grad_(True)
 
 
-def build_trainer(data: torch.Tensor, size: int, width: int, batch: int, device: torch.device, fused: bool, capture: str) -> Trainer:
+def build_trainer(
+    data: torch.Tensor,
+    size: int,
+    width: int,
+    batch: int,
+    device: torch.device,
+    fused: bool,
+    capture: str,
+    distributed: Distributed | None = None,
+    precision: str = "fp32",
+) -> Trainer:
     channels_last = device.type == "cpu"
     generator, critic = _models(size, width, device, channels_last=channels_last, seed=0)
     images = data.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
@@ -126,6 +140,8 @@ def build_trainer(data: torch.Tensor, size: int, width: int, batch: int, device:
         TensorBatches(images, batch, seed=0),
         n_critic=5,
         capture=capture,
+        distributed=distributed,
+        precision=precision,
     )
 
 
@@ -152,6 +168,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--quick", action="store_true", help="32x32, width 16: a fast sanity run")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--json", default=None, help="also write the medians to this JSON file")
+    parser.add_argument("--ddp", action="store_true", help="add the Trainer under DistributedDataParallel with one process")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32", help="precision of the Trainer variants (the hand loops stay fp32)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -165,11 +183,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     variants: dict[str, Callable[[], object]] = {
         "plain": PlainLoop(data, size, width, batch, device).iteration,
         "matched": MatchedLoop(data, size, width, batch, device, fused=cuda).iteration,
-        "trainer": build_trainer(data, size, width, batch, device, fused=cuda, capture="none").train_iteration,
+        "trainer": build_trainer(data, size, width, batch, device, fused=cuda, capture="none", precision=args.precision).train_iteration,
     }
     if cuda:
-        variants["captured"] = build_trainer(data, size, width, batch, device, fused=True, capture="cuda-graph").train_iteration
-    print(f"device={device} threads={torch.get_num_threads()} size={size} width={width} batch={batch} n_critic=5 torch={torch.__version__}")
+        variants["captured"] = build_trainer(data, size, width, batch, device, fused=True, capture="cuda-graph", precision=args.precision).train_iteration
+    if args.ddp:
+        os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=os.environ.get("MASTER_PORT", "29517"), RANK="0", WORLD_SIZE="1", LOCAL_RANK="0")
+        ddp = build_trainer(data, size, width, batch, device, fused=cuda, capture="none", distributed=Distributed(device))
+        variants["ddp"] = ddp.train_iteration
+    print(f"device={device} threads={torch.get_num_threads()} size={size} width={width} batch={batch} n_critic=5 precision={args.precision} torch={torch.__version__}")
     for fn in variants.values():  # warm-up: allocator, kernels, cuDNN search, graph capture
         for _ in range(5 if cuda else 1):
             fn()
@@ -183,6 +205,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     for name, t in times.items():
         print(f"{name:<10} {medians[name] * scale:>14.3f} {medians[name] / medians['plain']:>9.3f}   {', '.join(f'{x * scale:.2f}' for x in t)}")
     print(f"trainer/matched: {medians['trainer'] / medians['matched']:.3f}")
+    if "ddp" in medians:
+        print(f"ddp/trainer (one-process DDP wrapper overhead): {medians['ddp'] / medians['trainer']:.3f}")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"device": str(device), "unit": "s", **medians}, handle, indent=2)

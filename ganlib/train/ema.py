@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.optim.swa_utils import AveragedModel
+from torch.optim.swa_utils import AveragedModel, update_bn
 
 __all__ = ["EMA"]
 
@@ -36,6 +36,9 @@ class EMA(AveragedModel):
 
     The update runs entirely on the device (the step counter is a device tensor), so it
     never synchronizes and can be captured in a CUDA graph.
+
+    Copied BatchNorm statistics were measured for the raw weights, not the averaged ones;
+    :meth:`recalibrate` recomputes them for the averaged weights on fixed noise.
 
     Args:
         model: The model to track (deep-copied).
@@ -83,3 +86,30 @@ class EMA(AveragedModel):
         if mine:
             torch._foreach_copy_(mine, theirs)
         self.n_averaged.add_(1)
+
+    @torch.no_grad()
+    def recalibrate(self, latent_dim: int, batches: int = 8, batch_size: int = 256, seed: int = 0) -> nn.Module:
+        """Recompute the averaged generator's BatchNorm statistics for its own weights.
+
+        Runs the EMA generator in training mode over ``batches`` batches of fixed noise with
+        :func:`torch.optim.swa_utils.update_bn` (a cumulative average, not a momentum). The
+        noise comes from its own seeded generator, so training's random streams are untouched.
+        The next :meth:`update` copies the raw model's statistics again: recalibrate right
+        before sampling.
+
+        Args:
+            latent_dim: The generator's noise size.
+            batches: Batches of noise.
+            batch_size: Samples per batch.
+            seed: Seed of the noise.
+
+        Returns:
+            The EMA generator (``self.module``), with recalibrated statistics.
+        """
+        if not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.module.modules()):
+            return self.module
+        device = next(self.module.parameters()).device
+        rng = torch.Generator().manual_seed(seed)
+        noise = [torch.randn(batch_size, latent_dim, generator=rng).to(device) for _ in range(batches)]
+        update_bn(noise, self.module)
+        return self.module

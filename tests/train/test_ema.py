@@ -83,3 +83,26 @@ def test_update_never_reads_the_device():
     ema = EMA(net, 0.9)
     ema.update(net)
     assert isinstance(ema.n_averaged, torch.Tensor) and ema.n_averaged.device == next(net.parameters()).device
+
+
+def test_recalibration_gives_the_statistics_of_the_averaged_weights():
+    from ganlib.models import DCGANGenerator
+
+    torch.manual_seed(0)
+    net = DCGANGenerator(latent_dim=4, image_size=16, width=4)
+    ema = EMA(net, decay=0.5)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(3.0)  # the raw weights move far from the average
+        net(torch.randn(256, 4))  # raw running statistics
+    ema.update(net)
+    copied = ema.module.net[1].running_var.clone()
+    torch.testing.assert_close(copied, net.net[1].running_var)
+    ema.recalibrate(latent_dim=4, batches=4, batch_size=512)
+    # Reference: the batch variance of the first BatchNorm's input under the averaged weights.
+    z = torch.randn(2048, 4, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        pre = ema.module.net[0](z[:, :, None, None])
+    expected = pre.var(dim=(0, 2, 3))
+    assert not torch.allclose(copied, expected, rtol=0.2)
+    torch.testing.assert_close(ema.module.net[1].running_var, expected, rtol=0.1, atol=1e-4)
