@@ -21,10 +21,11 @@ Mixed precision
 ---------------
 Under fp16 with a :class:`torch.amp.GradScaler`, small input gradients underflow unless the
 scores are scaled before differentiating. Every function here takes ``grad_scale``: the
-scaler's current scale as a tensor (never read on the host, so no synchronization). The
-scores are multiplied by it before :func:`torch.autograd.grad`, the resulting gradient is
-cast to float32 (if it is in a 16-bit type) and divided by it again before any norm is taken: the penalty is computed
-in float32 from the true gradient, as in PyTorch's AMP recipe "gradient penalty".
+scaler's current scale as a tensor (never read on the host, so no synchronization). The mean score
+is multiplied by it before :func:`torch.autograd.grad` (so each score's gradient is scaled as
+the loss's would be), and the resulting gradient is cast to float32 and multiplied by
+``N / scale`` before any norm is taken: the penalty is computed in float32 from the true
+gradient, as in PyTorch's AMP recipe "gradient penalty".
 """
 
 from __future__ import annotations
@@ -134,13 +135,16 @@ def critic_input_gradient(
     """
     if not inputs.requires_grad:
         raise ValueError("inputs must require grad; use interpolate() or call .requires_grad_()")
-    scores = at_least_float32(critic(inputs)).sum()
-    if grad_scale is not None:
-        scores = scores * grad_scale
-    (grad,) = torch.autograd.grad(scores, inputs, create_graph=True)
+    scores = at_least_float32(critic(inputs))
+    # Under loss scaling, scale the *mean* score, as a loss would be scaled: each score's
+    # upstream gradient is then scale / N, the magnitude the loss's own backward uses (the sum
+    # would send the full scale, 65,536 by default, into each fp16 score and overflow). Both
+    # factors are undone in float32 below.
+    output = scores.sum() if grad_scale is None else scores.mean() * grad_scale
+    (grad,) = torch.autograd.grad(output, inputs, create_graph=True)
     grad = at_least_float32(grad)
     if grad_scale is not None:
-        grad = grad / grad_scale
+        grad = grad * (scores.numel() / grad_scale)
     return grad
 
 

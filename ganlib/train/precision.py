@@ -36,9 +36,13 @@ class Precision:
     * ``"fp16"``: autocast with float16 and a :class:`torch.amp.GradScaler` per optimizer
       role. A step whose gradients overflowed is skipped and the scale lowered.
 
+    Under fp16 the first steps of a run are often skipped: the scaler starts at ``init_scale``
+    and halves it at every step whose gradients overflowed, until the scaled gradients fit.
+
     Args:
         precision: One of :data:`PRECISIONS`.
         device: The training device (its type selects the autocast backend).
+        init_scale: The loss scale fp16 starts from (GradScaler's default, 2**16).
 
     Raises:
         ValueError: If ``precision`` is not one of :data:`PRECISIONS`.
@@ -52,12 +56,13 @@ class Precision:
         torch.bfloat16
     """
 
-    def __init__(self, precision: str = "fp32", device: torch.device | str = "cpu") -> None:
+    def __init__(self, precision: str = "fp32", device: torch.device | str = "cpu", init_scale: float = 2.0**16) -> None:
         if precision not in _DTYPES:
             raise ValueError(f"precision={precision!r} is invalid; expected one of {', '.join(map(repr, PRECISIONS))}")
         self.precision = precision
         self.device = torch.device(device)
         self.dtype = _DTYPES[precision]
+        self.init_scale = init_scale
         self.cache_enabled = True  # autocast's weight cache; a CUDA graph cannot hold it
         self._scalers: dict[str, torch.amp.GradScaler] = {}
         self._one = torch.ones((), device=self.device)
@@ -78,7 +83,7 @@ class Precision:
             return None
         scaler = self._scalers.get(role)
         if scaler is None:
-            scaler = self._scalers[role] = torch.amp.GradScaler(self.device.type)
+            scaler = self._scalers[role] = torch.amp.GradScaler(self.device.type, init_scale=self.init_scale)
         return scaler
 
     def grad_scale(self, role: str) -> Tensor | None:

@@ -374,11 +374,11 @@ class Trainer:
         if self.accumulate == 1:
             yield tensors
             return
+        size = next(len(t) for t in tensors if t is not None)
+        if size % self.accumulate:
+            raise ValueError(f"accumulate={self.accumulate} does not divide the batch of {size} samples; choose a divisor of the batch size")
         chunks = [None if t is None else t.chunk(self.accumulate) for t in tensors]
-        count = min(len(c) for c in chunks if c is not None)
-        if count != self.accumulate:
-            raise ValueError(f"accumulate={self.accumulate} does not divide the batch of {len(tensors[0])} samples")  # type: ignore[arg-type]
-        for i in range(count):
+        for i in range(self.accumulate):
             yield tuple(None if c is None else c[i] for c in chunks)
 
     def _sync(self, module: nn.Module, last: bool) -> contextlib.AbstractContextManager[Any]:

@@ -88,3 +88,164 @@ def test_eps_must_hold_one_weight_per_sample(shape):
 def test_gradient_norm_needs_inputs_that_require_grad():
     with pytest.raises(ValueError, match="require grad"):
         critic_gradient_norm(lambda x: x.sum(1), torch.zeros(2, 2))
+
+
+# --- the penalties after WGAN-GP -------------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ganlib.losses import (  # noqa: E402
+    PENALTIES,
+    BatchNormPenaltyWarning,
+    ComposedObjective,
+    DRAGANPenalty,
+    GradientPenalty,
+    LipschitzPenalty,
+    R1Penalty,
+    R2Penalty,
+    Step,
+    WassersteinLoss,
+    critic_input_gradient,
+    get_objective,
+    perturb,
+    zero_centered_penalty,
+)
+
+
+def dot_critic(weights):
+    w = torch.as_tensor(weights, dtype=torch.float64)
+    return lambda x: (x.flatten(1) * w).sum(dim=1)
+
+
+def critic_step(critic, real, fake, critic_step=0):
+    return Step("critic", critic, real=real, fake=fake, critic_step=critic_step)
+
+
+@given(st.lists(st.floats(-1, 1, allow_nan=False), min_size=1, max_size=5))
+def test_lipschitz_penalty_is_zero_where_the_slope_is_at_most_one(weights):
+    w = torch.tensor(weights, dtype=torch.float64)
+    w = w / max(1.0, w.norm().item())  # ||w|| <= 1
+    x = torch.randn(4, len(weights), dtype=torch.float64)
+    assert LipschitzPenalty().compute(critic_step(dot_critic(w), x, x.flip(0)))["lp"].item() == 0.0
+
+
+def test_lipschitz_and_gradient_penalties_by_hand():
+    x, y = torch.randn(6, 2, dtype=torch.float64), torch.randn(6, 2, dtype=torch.float64)
+    critic = dot_critic([3.0, 4.0])  # gradient norm 5 everywhere
+    assert LipschitzPenalty().compute(critic_step(critic, x, y))["lp"].item() == pytest.approx(16.0)
+    assert GradientPenalty().compute(critic_step(critic, x, y))["gp"].item() == pytest.approx(16.0)
+    flat = dot_critic([0.3, 0.4])  # norm 0.5: the two-sided penalty pulls it up, the one-sided does not
+    assert GradientPenalty().compute(critic_step(flat, x, y))["gp"].item() == pytest.approx(0.25)
+    assert LipschitzPenalty().compute(critic_step(flat, x, y))["lp"].item() == 0.0
+
+
+def test_r1_is_zero_for_a_critic_flat_on_the_data_and_uses_the_reals():
+    # D(x) = sum(x^2): gradient 2x, zero at x = 0. Reals at 0, fakes away from it.
+    critic = lambda x: x.flatten(1).square().sum(dim=1)  # noqa: E731
+    real, fake = torch.zeros(5, 3, dtype=torch.float64), torch.full((5, 3), 2.0, dtype=torch.float64)
+    assert R1Penalty().compute(critic_step(critic, real, fake))["r1"].item() == 0.0
+    # R2 at the fakes: 0.5 * ||2 * 2 * 1_3||^2 = 0.5 * 48 = 24
+    assert R2Penalty().compute(critic_step(critic, real, fake))["r2"].item() == pytest.approx(24.0)
+
+
+def test_r1_by_hand_and_its_weight_convention():
+    critic = dot_critic([3.0, 4.0])
+    real = torch.randn(4, 2, dtype=torch.float64)
+    assert R1Penalty().compute(critic_step(critic, real, real))["r1"].item() == pytest.approx(12.5)  # gamma/2 * 25 with the 1/2 inside
+    objective = ComposedObjective(WassersteinLoss(), [R1Penalty(weight=2.0)])
+    plain = ComposedObjective(WassersteinLoss())
+    step = critic_step(critic, real, real)
+    assert (objective.critic_loss(step)["loss"] - plain.critic_loss(step)["loss"]).item() == pytest.approx(2.0 * 12.5)
+
+
+def test_the_textbook_r1_leaves_the_callers_tensor_alone():
+    real = torch.randn(3, 2)
+    zero_centered_penalty(lambda x: x.sum(dim=1), real)
+    assert not real.requires_grad
+
+
+def test_a_zero_gradient_gives_a_finite_r1_gradient():
+    w = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    value = zero_centered_penalty(lambda x: (x * w).sum(dim=1), torch.randn(3, 2, dtype=torch.float64))
+    (grad,) = torch.autograd.grad(value, w)
+    assert torch.isfinite(grad).all()
+
+
+def test_dragan_points_stay_near_the_reals_and_the_penalty_is_two_sided():
+    real = torch.randn(64, 5)
+    points = perturb(real, scale=0.5)
+    assert ((points - real) >= 0).all() and ((points - real) <= 0.5 * real.std() + 1e-6).all()
+    critic = dot_critic([0.0, 0.0, 0.0, 0.0, 2.0])
+    x = real.double()
+    assert DRAGANPenalty().compute(critic_step(critic, x, torch.zeros_like(x)))["dragan"].item() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("inf"), float("nan"), True])
+def test_bad_penalty_weights_are_named(bad):
+    with pytest.raises(ValueError, match="weight="):
+        GradientPenalty(bad)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 1.5])
+def test_bad_lazy_intervals_are_named(bad):
+    with pytest.raises(ValueError, match=f"every={bad!r}"):
+        R1Penalty(1.0, every=bad)
+
+
+def test_gradient_penalty_target_must_be_finite():
+    with pytest.raises(ValueError, match="target=inf"):
+        GradientPenalty(target=float("inf"))
+
+
+@given(st.integers(1, 8), st.integers(0, 20))
+def test_a_lazy_penalty_applies_every_k_steps_with_its_weight_times_k(every, critic_step_index):
+    critic = dot_critic([3.0, 4.0])
+    real = torch.randn(4, 2, dtype=torch.float64)
+    lazy = ComposedObjective(WassersteinLoss(), [R1Penalty(weight=2.0, every=every)])
+    plain = ComposedObjective(WassersteinLoss())
+    step = critic_step(critic, real, real.flip(0), critic_step=critic_step_index)
+    terms = lazy.critic_loss(step)
+    added = (terms["loss"] - plain.critic_loss(step)["loss"]).item()
+    if critic_step_index % every == 0:
+        assert added == pytest.approx(every * 2.0 * 12.5) and "r1" in terms
+    else:
+        assert added == 0.0 and "r1" not in terms
+
+
+def test_two_penalties_report_distinct_names():
+    critic = dot_critic([3.0, 4.0])
+    x = torch.randn(4, 2, dtype=torch.float64)
+    terms = ComposedObjective(WassersteinLoss(), [GradientPenalty(), DRAGANPenalty()]).critic_loss(critic_step(critic, x, x.flip(0)))
+    assert {"gp", "grad_norm", "dragan", "dragan_grad_norm"} <= set(terms)
+    with pytest.raises(ValueError, match="repeat a name"):
+        ComposedObjective(WassersteinLoss(), [R1Penalty(), R1Penalty()])
+
+
+def test_get_objective_by_name_and_its_errors():
+    assert set(PENALTIES) == {"gp", "lp", "dragan", "r1", "r2"}
+    objective = get_objective("hinge", penalty="r1", penalty_weight=1.0, penalty_every=16)
+    assert objective.penalties[0].weight == 1.0 and objective.penalties[0].every == 16
+    assert get_objective("wasserstein", penalty="clip", clip=0.02).clip.clip == 0.02
+    with pytest.raises(ValueError, match="penalty 'r3' is unknown; valid names are 'gp', 'lp', 'dragan', 'r1', 'r2', 'clip'"):
+        get_objective("hinge", penalty="r3")
+    with pytest.raises(ValueError, match="preset with its own penalty"):
+        get_objective("wgan-gp", penalty="r1")
+
+
+@pytest.mark.parametrize("penalty", [GradientPenalty(), LipschitzPenalty(), DRAGANPenalty(), R1Penalty(), R2Penalty()], ids=lambda p: p.name)
+def test_every_gradient_penalty_warns_about_a_batchnorm_critic(penalty):
+    from ganlib.models import DCGANCritic
+
+    critic = DCGANCritic(image_size=16, width=4, norm="batch")
+    x = torch.randn(4, 1, 16, 16)
+    with pytest.warns(BatchNormPenaltyWarning, match=type(penalty).__name__):
+        penalty(critic_step(critic, x, x.flip(0)))
+
+
+def test_scaled_input_gradients_are_unscaled():
+    critic = dot_critic([3.0, 4.0])
+    x = torch.randn(4, 2, dtype=torch.float64, requires_grad=True)
+    plain = critic_input_gradient(critic, x)
+    scaled = critic_input_gradient(critic, x, grad_scale=torch.tensor(65536.0, dtype=torch.float64))
+    torch.testing.assert_close(scaled, plain)

@@ -24,7 +24,14 @@ from pathlib import Path
 from tests.mutation.mutants import MUTANTS, Mutant
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_TESTS = ("tests/properties", "tests/losses", "tests/train/test_trainer.py")
+DEFAULT_TESTS = (
+    "tests/properties",
+    "tests/losses",
+    "tests/train/test_trainer.py",
+    "tests/train/test_engine.py",
+    "tests/train/test_precision.py",
+    "tests/train/test_distributed.py",
+)
 
 
 def _copy_repo(destination: Path) -> None:
