@@ -67,17 +67,22 @@ torch.manual_seed(0)
 
 API_MODULES = {
     "ganlib.nn": "Pluggable normalization and DCGAN blocks.",
-    "ganlib.models": "Generators and critics.",
-    "ganlib.losses": "Pure losses, the gradient penalty and objectives.",
-    "ganlib.train": "The Trainer, callbacks, checkpoints and EMA.",
-    "ganlib.data": "MNIST as a tensor, and the resumable batch stream.",
-    "ganlib.metrics": "FID, KID, Inception Score and the offline MNIST judge.",
+    "ganlib.models": "Generators and critics, and the model registry.",
+    "ganlib.losses": "Pure losses, penalties, the Step contract and objectives.",
+    "ganlib.train": "The Trainer and its seams (precision, distribution, capture), callbacks and EMA.",
+    "ganlib.data": "Data sets as tensors, and the resumable batch stream.",
+    "ganlib.metrics": "FID, KID, Inception Score, the offline MNIST judge and its callback.",
+    "ganlib.checkpoint": "Atomic checkpoint files, loaded without executing code.",
+    "ganlib.runs": "Run directories for training commands: nothing overwritten, resumes validated.",
 }
 
 
 def _defining_module(package: str, member: str) -> str:
     """The submodule that assigns a constant, so autodoc finds its attribute docstring."""
-    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+    module = importlib.import_module(package)
+    if not hasattr(module, "__path__"):  # a plain module defines its own constants
+        return package
+    for info in pkgutil.iter_modules(module.__path__):
         module = importlib.import_module(f"{package}.{info.name}")
         source = inspect.getsource(module)
         if re.search(rf"^{re.escape(member)}\b[^=\n]*=", source, flags=re.M):
@@ -89,8 +94,11 @@ def _summary_entry(package: str, member: str) -> str:
     obj = getattr(importlib.import_module(package), member)
     if inspect.isclass(obj) or inspect.isfunction(obj):
         return member
+    defining = _defining_module(package, member)
+    if defining == package:
+        return member
     # Relative to the page's module, which autosummary prefers to a repeated prefix.
-    return f"{_defining_module(package, member)[len(package) + 1:]}.{member}"
+    return f"{defining[len(package) + 1:]}.{member}"
 
 
 def _write_api_pages() -> None:

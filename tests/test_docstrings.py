@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-MODULES = ["ganlib.nn", "ganlib.models", "ganlib.losses", "ganlib.train", "ganlib.data", "ganlib.metrics"]
+MODULES = ["ganlib.nn", "ganlib.models", "ganlib.losses", "ganlib.train", "ganlib.data", "ganlib.metrics", "ganlib.checkpoint", "ganlib.runs"]
 
 
 def public_callables():

@@ -11,8 +11,9 @@ for the minimax objectives, potentials for the Wasserstein ones).
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from typing import Any
 
+import torch
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
@@ -48,8 +49,9 @@ def dcgan_init_(module: nn.Module) -> None:
     """Apply the DCGAN initialization to one module, in place.
 
     Convolution weights are drawn from N(0, 0.02), normalization scales from N(1, 0.02), and
-    biases are zeroed (Radford et al., 2015, Section 4). A spectrally normalized weight is
-    initialized through its unnormalized ``original``. Use with :meth:`torch.nn.Module.apply`.
+    biases are zeroed (Radford et al., 2015, Section 4). A parametrized weight (spectral or
+    weight normalization) is initialized through its parametrization's inverse, so the
+    unnormalized parameters hold the drawn weight. Use with :meth:`torch.nn.Module.apply`.
 
     Args:
         module: Any module; modules other than convolutions, linear layers and affine norms
@@ -57,11 +59,12 @@ def dcgan_init_(module: nn.Module) -> None:
     """
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         if parametrize.is_parametrized(module, "weight"):
-            parametrizations = cast(nn.ModuleDict, module.parametrizations)
-            weight = cast(Tensor, parametrizations["weight"].original)
+            # Assigning goes through the parametrization's right_inverse: spectral norm stores
+            # the value as its unnormalized original, weight norm splits it into g and v.
+            with torch.no_grad():
+                module.weight = torch.empty_like(module.weight).normal_(0.0, 0.02)
         else:
-            weight = module.weight
-        nn.init.normal_(weight, 0.0, 0.02)
+            nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
     elif isinstance(module, (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm)):

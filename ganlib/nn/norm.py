@@ -12,6 +12,8 @@ the channel count as its first argument.
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
@@ -90,7 +92,8 @@ def register_norm(name: str, norm: Norm | Callable[[int], nn.Module]) -> Norm:
         The registered :class:`Norm` (named ``name``).
 
     Raises:
-        ValueError: If ``name`` is empty, built in, or already registered to something else.
+        ValueError: If ``name`` is empty or built in. Registering a name again replaces the
+            earlier normalization, with a warning.
 
     Example:
         >>> from torch import nn
@@ -110,7 +113,8 @@ def register_norm(name: str, norm: Norm | Callable[[int], nn.Module]) -> Norm:
         raise TypeError(f"norm must be a Norm or a callable channels -> nn.Module, got {type(norm).__name__}")
     previous = _NORMS.get(name)
     if previous is not None and (previous.layer, previous.weight, previous.has_layer) != (spec.layer, spec.weight, spec.has_layer):
-        raise ValueError(f"a different normalization is already registered as {name!r}")
+        # Re-running a notebook cell registers a new lambda under the same name: replace, but say so.
+        warnings.warn(f"register_norm: replacing the normalization registered as {name!r}", UserWarning, stacklevel=2)
     _NORMS[name] = spec
     return spec
 

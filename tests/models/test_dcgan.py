@@ -113,3 +113,13 @@ def test_mlp_critic_shapes_and_bad_norm():
     assert MLPCritic(6, hidden=(4,))(torch.randn(3, 2, 3)).shape == (3,)
     with pytest.raises(ValueError, match="norm='batch'"):
         MLPCritic(2, norm="batch")
+
+
+def test_any_weight_parametrization_gets_the_dcgan_initialization():
+    from ganlib.nn import Norm
+
+    weight_norm = Norm("weight", layer=lambda c: torch.nn.Identity(), weight=torch.nn.utils.parametrizations.weight_norm, has_layer=False)
+    torch.manual_seed(0)
+    critic = DCGANCritic(image_size=32, width=32, norm=weight_norm)
+    weight = critic.net[2][0].weight  # a hidden convolution, recomposed from g and v
+    assert abs(weight.std().item() - 0.02) < 0.002 and abs(weight.mean().item()) < 0.002
