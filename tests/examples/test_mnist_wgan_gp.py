@@ -104,8 +104,10 @@ def test_torchrun_trains_on_two_processes_and_only_rank_0_writes(mnist_root, tmp
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # The multi-node launch (a c10d rendezvous), with both "nodes" on this machine.
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(port),
+        sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
+        "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}",
         str(REPO_ROOT / "examples" / "mnist_wgan_gp.py"), *tiny_args(mnist_root, tmp_path / "run", "--iterations", "3", "--batch-size", "8"),
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
