@@ -29,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from ganlib.cli.arguments import non_negative_float, non_negative_int, positive_float, positive_int, unit_interval
 from ganlib.data import TensorBatches, load_mnist, parse_digits
 from ganlib.losses import WGANGP
 from ganlib.metrics import EvaluateMNIST
@@ -56,18 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", default=None, help="directory containing MNIST/raw (default: $GANLIB_DATA, then ~/.cache/ganlib/datasets)")
     p.add_argument("--download", action="store_true", help="download MNIST if it is missing (needs the network)")
     p.add_argument("--digits", type=parse_digits, default=None, help="digits to train on, e.g. 3 or 0,1,2 (default: all)")
-    p.add_argument("--iterations", type=int, default=2000, help="total generator iterations (also when resuming)")
-    p.add_argument("--image-size", type=int, default=64)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--n-critic", type=int, default=5)
-    p.add_argument("--gp-weight", type=float, default=10.0)
-    p.add_argument("--lr", type=float, default=1e-4)
-    p.add_argument("--betas", type=float, nargs=2, default=(0.0, 0.9), metavar=("BETA1", "BETA2"))
-    p.add_argument("--width", type=int, default=64, help="base channel width of both networks")
-    p.add_argument("--latent-dim", type=int, default=100)
+    p.add_argument("--iterations", type=positive_int, default=2000, help="total generator iterations (also when resuming)")
+    p.add_argument("--image-size", type=int, choices=(16, 32, 64, 128, 256), default=64)
+    p.add_argument("--batch-size", type=positive_int, default=64, help="per process")
+    p.add_argument("--n-critic", type=positive_int, default=5)
+    p.add_argument("--gp-weight", type=non_negative_float, default=10.0)
+    p.add_argument("--lr", type=positive_float, default=1e-4)
+    p.add_argument("--betas", type=unit_interval, nargs=2, default=(0.0, 0.9), metavar=("BETA1", "BETA2"))
+    p.add_argument("--width", type=positive_int, default=64, help="base channel width of both networks")
+    p.add_argument("--latent-dim", type=positive_int, default=100)
     p.add_argument("--critic-norm", choices=NORM_NAMES, default="layer")
     p.add_argument("--generator-norm", choices=NORM_NAMES, default="batch")
-    p.add_argument("--ema", type=float, default=None, metavar="DECAY", help="keep an EMA of the generator with this decay, e.g. 0.999")
+    p.add_argument("--ema", type=unit_interval, default=None, metavar="DECAY", help="keep an EMA of the generator with this decay, e.g. 0.999")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, ...")
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None, help="channels_last memory format (default: on the CPU, where it measured faster; off on CUDA, where NCHW did)")
@@ -77,12 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="run directory (default: runs/mnist-wgan-gp, or the resumed run)")
     p.add_argument("--resume", type=Path, default=None, help="run directory or checkpoint file to continue from")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out (a fresh run refuses otherwise)")
-    p.add_argument("--sample-every", type=int, default=25, help="save a sample grid every N iterations")
-    p.add_argument("--checkpoint-every", type=int, default=50, help="save a checkpoint every N iterations")
-    p.add_argument("--keep-checkpoints", type=int, default=0, metavar="K", help="also keep the last K periodic checkpoints as checkpoints/iter_N.pt")
-    p.add_argument("--log-every", type=int, default=10, help="write metrics and print a line every N iterations")
-    p.add_argument("--eval-every", type=int, default=0, help="score samples with the offline MNIST judge (FID, IS) every N iterations; 0: off")
-    p.add_argument("--eval-samples", type=int, default=1000, help="samples per evaluation")
+    p.add_argument("--sample-every", type=positive_int, default=25, help="save a sample grid every N iterations")
+    p.add_argument("--checkpoint-every", type=positive_int, default=50, help="save a checkpoint every N iterations")
+    p.add_argument("--keep-checkpoints", type=non_negative_int, default=0, metavar="K", help="also keep the last K periodic checkpoints as checkpoints/iter_N.pt")
+    p.add_argument("--log-every", type=positive_int, default=10, help="write metrics and print a line every N iterations")
+    p.add_argument("--eval-every", type=non_negative_int, default=0, help="score samples with the offline MNIST judge (FID, IS) every N iterations; 0: off")
+    p.add_argument("--eval-samples", type=positive_int, default=1000, help="samples per evaluation")
     return p
 
 
@@ -154,6 +155,14 @@ def build_trainer(args: argparse.Namespace, run_dir: Path, device: torch.device,
     )
 
 
+def _saved(trainer: Trainer, run_dir: Path) -> str:
+    """What is on disk to continue from, in words."""
+    if trainer.last_checkpoint is None:
+        return "no checkpoint was written"
+    iteration, path = trainer.last_checkpoint
+    return f"the checkpoint of iteration {iteration} is in {path}; continue with --resume {run_dir}"
+
+
 @cli_errors
 def main(argv: list[str] | None = None) -> int:
     """Run the example; returns the process exit code."""
@@ -182,8 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trainer.fit(args.iterations)
     except TrainingInterrupted as stop:
-        log.info("%s at iteration %d: checkpoint saved. Continue with --resume %s", signal.Signals(stop.signum).name, stop.iteration, plan.run_dir)
+        log.info("%s: stopped after iteration %d; %s", signal.Signals(stop.signum).name, stop.iteration, _saved(trainer, plan.run_dir))
         return stop.exit_code
+    except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, in the middle of an iteration
+        log.warning("interrupted again: stopped at once during iteration %d, which is lost; %s", trainer.iteration + 1, _saved(trainer, plan.run_dir))
+        return 130
     finally:
         if distributed is not None:
             distributed.close()

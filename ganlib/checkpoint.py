@@ -6,8 +6,12 @@ checkpoint, and :func:`ganlib.models.load_generator` rebuilds a generator from o
 
 from __future__ import annotations
 
+import errno
 import os
+import pickle
+import shutil
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,10 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
 
     Returns:
         The destination path.
+
+    Raises:
+        OSError: ``errno.ENOSPC`` when the disk filled up during the write (the previous
+            file is left intact).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,8 +57,11 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as error:
         tmp_name.unlink(missing_ok=True)
+        # torch's zip writer reports a full disk as "unexpected pos" or "file write failed".
+        if isinstance(error, RuntimeError) and shutil.disk_usage(path.parent).free < 1 << 20:
+            raise OSError(errno.ENOSPC, f"no space left on the device while writing {path}", str(path)) from error
         raise
     return path
 
@@ -67,8 +78,24 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: torch.device | s
 
     Raises:
         FileNotFoundError: If no checkpoint is found at ``path``.
+        ValueError: If the file is truncated or corrupt, or holds anything but tensors and
+            plain data (refused: no pickled code is ever executed).
     """
-    return torch.load(find_checkpoint(path), map_location=map_location, weights_only=True)
+    file = find_checkpoint(path)
+    try:
+        return torch.load(file, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "global" in str(error).lower():
+            raise ValueError(
+                f"{file} was refused: it holds Python objects other than tensors and plain data, which could run "
+                "code when loaded; ganlib loads checkpoints with weights_only=True and never executes them"
+            ) from None
+        raise ValueError(f"{file} is not a readable checkpoint (not a PyTorch file); it is corrupt or not a checkpoint") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValueError(f"{file} is not a readable checkpoint ({reason}); it is truncated or corrupt: resume from another checkpoint") from None
 
 
 def find_checkpoint(path: str | os.PathLike[str]) -> Path:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ganlib.checkpoint import CHECKPOINT_DIR, find_checkpoint
+from ganlib.train.metrics import NonFiniteError
 
 __all__ = ["CONFIG", "DEBUG_ENV_VAR", "RunError", "RunPlan", "cli_errors", "plan_run", "prepare_directory", "saved_config", "write_config"]
 
@@ -187,11 +188,12 @@ def write_config(run_dir: Path, config: Mapping[str, Any]) -> Path:
 
 
 def cli_errors(main: Callable[..., int]) -> Callable[..., int]:
-    """Decorate a command's ``main``: user errors become one line on stderr and exit status 2.
+    """Decorate a command's ``main``: user errors become one line on stderr and an exit status.
 
-    Caught: :class:`ValueError` (bad values, :class:`RunError`), :class:`FileNotFoundError`,
-    :class:`PermissionError`, a full disk, and :class:`TypeError` raised by argument checks.
-    With ``GANLIB_DEBUG=1`` the traceback is shown instead.
+    :class:`ValueError` (bad values, :class:`RunError`) and :class:`OSError` (a missing file,
+    a read-only or full disk) end with status 2;
+    a run that diverged (:class:`~ganlib.train.NonFiniteError`) ends with status 1. With
+    ``GANLIB_DEBUG=1`` the traceback is shown instead.
 
     Args:
         main: A function returning the exit status.
@@ -199,21 +201,17 @@ def cli_errors(main: Callable[..., int]) -> Callable[..., int]:
     Returns:
         The wrapped function.
     """
-
     def wrapped(*args: Any, **kwargs: Any) -> int:
         try:
             return main(*args, **kwargs)
-        except (ValueError, FileNotFoundError, PermissionError, OSError) as error:
+        except (NonFiniteError, ValueError, OSError) as error:
             if os.environ.get(DEBUG_ENV_VAR) == "1":
                 raise
-            if isinstance(error, OSError) and not isinstance(error, (FileNotFoundError, PermissionError)):
-                if error.errno != errno.ENOSPC:
-                    raise
+            message = str(error)
+            if isinstance(error, OSError) and error.errno == errno.ENOSPC:
                 message = f"no space left on the device while writing {error.filename or 'the run'}; free some space and resume"
-            else:
-                message = str(error)
             print(f"error: {message}", file=sys.stderr)
-            return 2
+            return 1 if isinstance(error, NonFiniteError) else 2
 
     wrapped.__name__ = getattr(main, "__name__", "main")
     wrapped.__doc__ = main.__doc__

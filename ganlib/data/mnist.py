@@ -22,10 +22,13 @@ DATA_ENV_VAR = "GANLIB_DATA"
 DEFAULT_DATA_ROOT = Path("~/.cache/ganlib/datasets")
 """Data root used when neither ``root`` nor ``$GANLIB_DATA`` is given."""
 
-_RAW_FILES = {
-    True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+_RAW_SIZES = {
+    "train-images-idx3-ubyte": 16 + 60000 * 28 * 28,
+    "train-labels-idx1-ubyte": 8 + 60000,
+    "t10k-images-idx3-ubyte": 16 + 10000 * 28 * 28,
+    "t10k-labels-idx1-ubyte": 8 + 10000,
 }
+"""Byte sizes of the four uncompressed IDX files (header plus data)."""
 
 
 class MNISTNotFoundError(FileNotFoundError):
@@ -50,8 +53,30 @@ def resolve_data_root(root: str | os.PathLike[str] | None = None) -> Path:
     return Path(root).expanduser()
 
 
-def _has_raw_files(raw: Path, train: bool) -> bool:
-    return all((raw / name).exists() or (raw / f"{name}.gz").exists() for name in _RAW_FILES[train])
+def _prepare_raw_files(raw: Path) -> list[str]:
+    """Extract ``.gz``-only files in place and check every file's size; return the missing ones.
+
+    torchvision's MNIST reads the four uncompressed files and needs all four, whichever split
+    is asked for.
+
+    Raises:
+        ValueError: If a file exists with the wrong size (truncated or not MNIST), naming it.
+    """
+    from torchvision.datasets.utils import extract_archive
+
+    missing = []
+    for name, size in _RAW_SIZES.items():
+        path, packed = raw / name, raw / f"{name}.gz"
+        if not path.exists() and packed.exists():
+            extract_archive(str(packed), str(raw))
+        if not path.exists():
+            missing.append(name)
+        elif path.stat().st_size != size:
+            raise ValueError(
+                f"{path} has {path.stat().st_size:,} bytes but the MNIST file has {size:,}: it is truncated or "
+                "not the original IDX file; delete it and copy it again (or pass download=True / --download)"
+            )
+    return missing
 
 
 def parse_digits(text: str) -> list[int] | None:
@@ -119,17 +144,19 @@ def load_mnist(
 
     Raises:
         MNISTNotFoundError: If the files are missing and ``download`` is false; the message
-            says where ganlib looked and how to provide them.
+            names the missing files, says where ganlib looked and how to provide them.
+        ValueError: If a file is truncated (the message names it); ``.gz``-only files are
+            extracted in place first.
         ValueError: If ``digits`` or ``image_size`` is invalid.
     """
     chosen = _check_digits(digits)
     check_int("image_size", image_size)
     root_path = resolve_data_root(root)
     raw = root_path / "MNIST" / "raw"
-    if not download and not _has_raw_files(raw, train):
-        needed = ", ".join(_RAW_FILES[train])
+    missing = _prepare_raw_files(raw) if raw.is_dir() else list(_RAW_SIZES)
+    if missing and not download:
         raise MNISTNotFoundError(
-            f"MNIST was not found: looked for {needed} (optionally .gz) in {raw}. Either put the "
+            f"MNIST was not found: {', '.join(missing)} (or .gz) missing from {raw}. Either put the "
             f"four original IDX files in <root>/MNIST/raw and pass root=<root> (or set "
             f"{DATA_ENV_VAR}=<root>), or pass download=True (examples: --download) to fetch them."
         )

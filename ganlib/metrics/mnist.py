@@ -233,8 +233,8 @@ class MNISTEvaluator:
             Features ``(N, 64)`` and probabilities ``(N, 10)`` on the CPU, and the image size H.
 
         Raises:
-            ValueError: If a batch is not ``(N, 1, H, H)``, not in [-1, 1], or of another size
-                than the first batch.
+            ValueError: If a batch is not ``(N, 1, H, H)``, holds NaN or infinite values, is not
+                in [-1, 1], or is of another size than the first batch; or no images are given.
         """
         scale = self.reference["feature_scale"] if scale is None else scale
         features, probabilities, size = [], [], None
@@ -244,6 +244,11 @@ class MNISTEvaluator:
             if size is not None and batch.shape[2] != size:
                 raise ValueError(f"a batch of {batch.shape[2]}x{batch.shape[2]} images follows {size}x{size} ones; use one size")
             size = batch.shape[2]
+            if batch.shape[0] == 0:
+                continue
+            bad = int((~torch.isfinite(batch)).flatten(1).any(1).sum())
+            if bad:
+                raise ValueError(f"{bad} of {len(batch)} images contain NaN or infinite values; the generator has diverged, or the file is not a set of samples")
             low, high = batch.min().item(), batch.max().item()
             if low < -1.01 or high > 1.01:
                 raise ValueError(f"images range over [{low:.3g}, {high:.3g}]; expected values in [-1, 1] (as the generator's Tanh gives)")
@@ -253,8 +258,8 @@ class MNISTEvaluator:
             f, logits = self.classifier.features_and_logits(x)
             features.append(f.cpu() * scale)
             probabilities.append(logits.softmax(1).cpu())
-        if size is None:
-            raise ValueError("no images were given")
+        if size is None or not features:
+            raise ValueError("no images were given (an empty set of samples)")
         return torch.cat(features), torch.cat(probabilities), size
 
     def _reference_index(self, size: int) -> int:

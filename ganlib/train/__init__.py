@@ -14,7 +14,7 @@ from ganlib.train.capture import GraphCapture, capture_blocker, make_capturable
 from ganlib.train.device import resolve_device
 from ganlib.train.distributed import Distributed
 from ganlib.train.ema import EMA
-from ganlib.train.metrics import MetricAccumulator, Metrics, metric_name
+from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics, NonFiniteError, metric_name
 from ganlib.train.precision import PRECISIONS, Precision
 from ganlib.train.rng import get_rng_state, set_rng_state
 from ganlib.train.trainer import CAPTURE_MODES, Callback, Trainer, TrainingInterrupted
@@ -28,11 +28,13 @@ __all__ = [
     "Callback",
     "Checkpointer",
     "Distributed",
+    "FiniteGuard",
     "GraphCapture",
     "LearningCurves",
     "MetricAccumulator",
     "Metrics",
     "MetricsLogger",
+    "NonFiniteError",
     "Precision",
     "ProgressBar",
     "SampleGrid",

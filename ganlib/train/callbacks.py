@@ -445,7 +445,8 @@ class Checkpointer(Callback):
     deleted). Writes are atomic (:meth:`Trainer.save_checkpoint`), and temporary files left by
     a save that was killed are removed at the next save. When training stops with an error
     *between* iterations (in a callback, say), the state is consistent and is saved too; an
-    error inside an iteration leaves the models partly updated, and nothing is saved.
+    error inside an iteration leaves the models partly updated, and nothing is saved; nor is
+    anything saved once a NaN or infinity has been seen (the Trainer refuses to save then).
 
     Under multi-process training it runs on every rank (saving is collective) and rank 0
     writes; a failure on one rank saves nothing (the other ranks may be stuck in a collective).
@@ -500,7 +501,7 @@ class Checkpointer(Callback):
         self.save(trainer)
 
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
-        if not trainer.in_iteration and trainer.iteration > 0 and trainer.distributed is None:
+        if not trainer.in_iteration and trainer.iteration > 0 and trainer.distributed is None and trainer.healthy:
             path = self.save(trainer)
             log.warning("training stopped with an error after iteration %d; saved %s", trainer.iteration, path)
 

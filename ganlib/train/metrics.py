@@ -20,7 +20,7 @@ from types import MappingProxyType
 import torch
 from torch import Tensor
 
-__all__ = ["MetricAccumulator", "Metrics", "metric_name"]
+__all__ = ["FiniteGuard", "MetricAccumulator", "Metrics", "NonFiniteError", "finite_or_none", "metric_name"]
 
 
 def metric_name(phase: str, term: str) -> str:
@@ -162,5 +162,123 @@ class MetricAccumulator:
 
 
 def finite_or_none(value: float) -> float | None:
-    """``value``, or ``None`` when it is NaN or infinite (strict JSON has no NaN)."""
+    """``value``, or ``None`` when it is NaN or infinite (strict JSON has no NaN).
+
+    Args:
+        value: A number.
+
+    Returns:
+        The number, or ``None``.
+    """
     return value if math.isfinite(value) else None
+
+
+class NonFiniteError(RuntimeError):
+    """Training produced a NaN or infinite loss or term (see :class:`FiniteGuard`).
+
+    Attributes:
+        iteration: The first iteration with a non-finite value.
+        name: The metric's name (``critic_loss``, ``gp``, ``generator_loss``...).
+        phase: ``"critic"`` or ``"generator"``.
+        value: The value (``nan``, ``inf`` or ``-inf``).
+
+    Args:
+        iteration: The first iteration with a non-finite value.
+        name: The metric's name.
+        value: The value.
+    """
+
+    def __init__(self, iteration: int, name: str, value: float) -> None:
+        self.iteration, self.name, self.value = iteration, name, value
+        self.phase = "generator" if name.startswith("generator_") else "critic"
+        what = f"the {self.phase} step's {name!r} is {value}"
+        super().__init__(
+            f"training diverged at iteration {iteration}: {what}; no checkpoint was written from this state. "
+            "Lower the learning rate or the penalty weight, or check the data for NaN values, then resume "
+            "from the last checkpoint"
+        )
+
+
+class FiniteGuard:
+    """Watches every iteration's metrics for NaN and infinity without synchronizing each time.
+
+    Each observed iteration updates a device-side count of consecutive iterations with a
+    non-finite metric and a sticky flag that trips when the count reaches ``patience``;
+    :meth:`check` reads the flag (one synchronization) and, if it tripped, finds the first
+    non-finite value of that streak and raises :class:`NonFiniteError`. The Trainer reads it
+    every ``every`` iterations and before every checkpoint. Watching the metrics covers losses,
+    penalties, parameters and gradients: a NaN in a parameter or a gradient shows in the next
+    iteration's losses.
+
+    ``patience`` is 1 in fp32 and bf16: the first non-finite value stops training. Under fp16
+    loss scaling a few non-finite losses are expected while the scale settles (the scaler
+    skips those steps), so the Trainer gives the guard a patience of 20 there; a run whose
+    losses stay non-finite (NaN in the data, say) still stops, instead of skipping every step.
+
+    Args:
+        device: The training device.
+        every: Read the flag every this many iterations.
+        patience: Consecutive non-finite iterations that trip the guard.
+    """
+
+    def __init__(self, device: torch.device, every: int = 10, patience: int = 1) -> None:
+        self.every = every
+        self.patience = patience
+        self._ok = torch.ones((), dtype=torch.bool, device=device)
+        self._streak = torch.zeros((), dtype=torch.int64, device=device)
+        self._pending: list[Metrics] = []
+        self._failure: NonFiniteError | None = None
+
+    def observe(self, metrics: Metrics) -> None:
+        """Fold one iteration's metrics into the flag (no synchronization).
+
+        Args:
+            metrics: The iteration's metrics.
+        """
+        if metrics.values.numel():
+            finite = torch.isfinite(metrics.values).all()
+            self._streak.add_(1).mul_(~finite)  # reset to 0 on a finite iteration
+            self._ok.logical_and_(self._streak < self.patience)
+        self._pending.append(metrics)
+        del self._pending[: -max(self.every, self.patience)]
+
+    def check_if_due(self) -> None:
+        """:meth:`check` when ``every`` iterations have been observed since the last read."""
+        if len(self._pending) >= self.every:
+            self.check()
+
+    def healthy(self) -> bool:
+        """Whether the guard has not tripped (one synchronization).
+
+        Returns:
+            ``True`` when no run of ``patience`` non-finite iterations has been seen.
+        """
+        return self._failure is None and bool(self._ok)
+
+    def check(self) -> None:
+        """Read the flag; raise if it tripped.
+
+        Raises:
+            NonFiniteError: Naming the first non-finite value of the streak that tripped it.
+        """
+        if self._failure is not None:
+            raise self._failure
+        if bool(self._ok):
+            return
+        first = None
+        for metrics in self._pending:  # the last non-finite streak's first value
+            bad = [(name, value) for name, value in metrics.to_dict().items() if not math.isfinite(value)]
+            if not bad:
+                first = None
+            elif first is None:
+                first = (metrics.iteration, *bad[0])
+        iteration, name, value = first if first is not None else (self._pending[-1].iteration if self._pending else 0, "unknown", math.nan)
+        self._failure = NonFiniteError(iteration, name, value)
+        raise self._failure
+
+    def reset(self) -> None:
+        """Forget everything observed (after restoring a checkpoint)."""
+        self._ok.fill_(True)
+        self._streak.zero_()
+        self._pending.clear()
+        self._failure = None

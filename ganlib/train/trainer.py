@@ -38,7 +38,7 @@ from ganlib.models import model_name
 from ganlib.train.capture import GraphCapture, capture_blocker
 from ganlib.train.ema import EMA
 from ganlib.train.feed import Feed, make_feed
-from ganlib.train.metrics import MetricAccumulator, Metrics
+from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics
 from ganlib.train.precision import Precision
 from ganlib.train.rng import get_rng_state, set_rng_state
 
@@ -186,6 +186,44 @@ class _DeferredInterrupt:
         self._restore()
 
 
+def _load_model(role: str, model: nn.Module, state: dict[str, Any]) -> None:
+    """Load a model's weights, explaining a checkpoint of another architecture in one line."""
+    saved = state.get(f"{role}_config")
+    mine = getattr(model, "config", None)
+    if isinstance(saved, dict) and isinstance(mine, dict) and saved != mine:
+        differences = [f"{key}: checkpoint {saved.get(key)!r}, this {role} {mine.get(key)!r}" for key in sorted(set(saved) | set(mine)) if saved.get(key) != mine.get(key)]
+        raise ValueError(f"the checkpoint's {role} was built with other settings ({'; '.join(differences)}); build the same {role} to resume")
+    try:
+        model.load_state_dict(state[role])
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()[1:2] or [str(error)]
+        raise ValueError(f"the checkpoint's {role} does not fit this {role} ({first[0].strip()}); was it trained with other settings?") from None
+
+
+_OPTIMIZER_FLAGS = ("capturable", "fused", "foreach", "differentiable")
+
+
+def _load_optimizer(optimizer: Optimizer, saved: dict[str, Any]) -> None:
+    """Load an optimizer's state, keeping this optimizer's implementation flags.
+
+    A checkpoint written under CUDA-graph capture holds ``capturable=True`` (and step counters
+    on the GPU); resumed on the CPU, where Adam has no capturable mode, those flags would fail.
+    Hyperparameters come from the checkpoint; how the update runs stays this optimizer's.
+    """
+    flags = [{key: group[key] for key in _OPTIMIZER_FLAGS if key in group} for group in optimizer.param_groups]
+    optimizer.load_state_dict(saved)
+    for group, kept in zip(optimizer.param_groups, flags, strict=True):
+        group.update(kept)
+    for param, param_state in optimizer.state.items():
+        step = param_state.get("step")
+        if not isinstance(step, Tensor) or not isinstance(param, Tensor):
+            continue
+        on_device = any(g.get("capturable") or g.get("fused") for g in optimizer.param_groups if any(p is param for p in g["params"]))
+        target = param.device if on_device else torch.device("cpu")
+        if step.device != target:
+            param_state["step"] = step.to(target)
+
+
 def _has_batch_statistics(module: nn.Module) -> bool:
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
@@ -234,6 +272,9 @@ class Trainer:
         fuse_critic_forward: Score real and fake batches in one critic forward over their
             concatenation. ``None`` (default): on CUDA, for critics without batch statistics.
         distributed: A :class:`~ganlib.train.Distributed` strategy for multi-process training.
+        check_finite_every: Read the NaN/Inf guard every this many iterations (it is also
+            read before every checkpoint). The guard costs one tiny kernel per iteration and
+            one synchronization per read.
 
     Raises:
         ValueError: If an argument is invalid (the message names it).
@@ -243,6 +284,7 @@ class Trainer:
         critic_steps: Critic updates completed.
         max_iterations: The total passed to the running (or last) :meth:`fit`.
         in_iteration: Whether an iteration is under way (for :meth:`Callback.on_exception`).
+        last_checkpoint: ``(iteration, path)`` of the newest checkpoint this Trainer saved.
     """
 
     def __init__(
@@ -264,9 +306,11 @@ class Trainer:
         capture: str = "none",
         fuse_critic_forward: bool | None = None,
         distributed: Distributed | None = None,
+        check_finite_every: int = 10,
     ) -> None:
         check_int("n_critic", n_critic)
         check_int("accumulate", accumulate, expected="a positive number of micro-batches")
+        check_int("check_finite_every", check_finite_every, expected="a positive number of iterations")
         if capture not in CAPTURE_MODES:
             raise ValueError(f"capture={capture!r} is invalid; expected one of {', '.join(map(repr, CAPTURE_MODES))}")
         if not isinstance(objective, Objective):
@@ -309,6 +353,8 @@ class Trainer:
         self._batch_size = 0
         self._feed: Feed | None = None
         self._graph: GraphCapture | None = None
+        self._guard = FiniteGuard(self.device, check_finite_every)
+        self.last_checkpoint: tuple[int, Path] | None = None
         self._critic_module: nn.Module = critic
         self._generator_module: nn.Module = generator
         if distributed is not None:
@@ -331,6 +377,11 @@ class Trainer:
     def needs_real_in_generator_step(self) -> bool:
         """Whether the generator step draws a real batch (objective or conditioning asks for it)."""
         return self.objective.needs_real_in_generator_step or self.conditional
+
+    @property
+    def healthy(self) -> bool:
+        """Whether no non-finite metric has been seen (reads the guard: one synchronization)."""
+        return self._guard.healthy()
 
     @property
     def is_main(self) -> bool:
@@ -474,6 +525,8 @@ class Trainer:
         """Choose the feed and, if asked, prepare capture (on the first iteration, after any resume)."""
         slots = self.n_critic + (1 if self.needs_real_in_generator_step else 0)
         self._feed = make_feed(self.data, self.device, slots)
+        # Under fp16 a few overflowing (skipped) steps are normal while the loss scale settles.
+        self._guard.patience = 20 if self.precision.scaled else 1
         if self.capture != "cuda-graph":
             return
         reason = capture_blocker(self, self._feed)
@@ -501,6 +554,7 @@ class Trainer:
         metrics = self._stats.finish(self.iteration)
         if self.distributed is not None:
             metrics = self.distributed.average(metrics)
+        self._guard.observe(metrics)
         return metrics
 
     # --- the loop -----------------------------------------------------------------------------
@@ -547,6 +601,7 @@ class Trainer:
                     self.in_iteration = True
                     metrics = self.train_iteration()
                     self.in_iteration = False
+                    self._guard.check_if_due()
                     extras: dict[str, float] = {}
                     for callback in self.active_callbacks:
                         extras.update(callback.measure(self))
@@ -615,12 +670,14 @@ class Trainer:
         Returns:
             The path (written on rank 0).
         """
+        self._guard.check()  # never write a checkpoint from a diverged state
         self._run_callbacks("on_save_checkpoint")
         state = self.state_dict()
         if self.is_main:
             save_checkpoint(state, path)
         if self.distributed is not None:
             self.distributed.barrier()  # no rank reads the file before it is complete
+        self.last_checkpoint = (self.iteration, Path(path))
         return Path(path)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -642,12 +699,13 @@ class Trainer:
             self._graph.release()
             self._graph = None
         self._feed = None
+        self._guard.reset()
         self.iteration = state["iteration"]
         self.critic_steps = state["critic_steps"]
-        self.generator.load_state_dict(state["generator"])
-        self.critic.load_state_dict(state["critic"])
-        self.generator_optimizer.load_state_dict(state["generator_optimizer"])
-        self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        for role, model in (("generator", self.generator), ("critic", self.critic)):
+            _load_model(role, model, state)
+        _load_optimizer(self.generator_optimizer, state["generator_optimizer"])
+        _load_optimizer(self.critic_optimizer, state["critic_optimizer"])
         if self.ema is not None:
             self.ema.load_state_dict(state["ema"])
         self.objective.load_state_dict(state.get("objective", {}))

@@ -18,7 +18,6 @@ from ganlib.losses import (
     LOSSES,
     HingeLoss,
     LeastSquaresLoss,
-    RelativisticAverageLoss,
     RelativisticLoss,
     Step,
     get_objective,

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ganlib.data import TensorBatches
-from ganlib.losses import ComposedObjective, NonSaturatingLoss, Penalty, R1Penalty, Step, WassersteinLoss, get_objective
+from ganlib.losses import ComposedObjective, NonSaturatingLoss, Penalty, R1Penalty, WassersteinLoss, get_objective
 from ganlib.losses.penalties import GradientPenalty
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.train import Callback, Checkpointer, Metrics, MetricsLogger, Trainer, load_checkpoint

@@ -104,3 +104,17 @@ def test_a_loss_scaled_checkpoint_cannot_resume_unscaled(tmp_path):
     trainer.fit(1)
     with pytest.raises(ValueError, match="trained with fp16 loss scaling, but precision is 'fp32'"):
         tiny_trainer(n_critic=1).load_state_dict(trainer.state_dict())
+
+
+def test_under_fp16_a_few_overflows_pass_but_persistent_nan_stops_training():
+    from ganlib.train import NonFiniteError, Trainer
+
+    base = tiny_trainer(n_critic=1)
+    base.precision = Precision("fp16", "cpu")
+    base.fit(6)  # the first four steps overflow and are skipped while the scale settles: no error
+    nan_batches = [torch.full((8, 1, 16, 16), float("nan"))]
+    poisoned = Trainer(base.generator, base.critic, base.objective, base.generator_optimizer, base.critic_optimizer, nan_batches,
+                       n_critic=1, precision=Precision("fp16", "cpu"), check_finite_every=5)
+    with pytest.raises(NonFiniteError, match="training diverged at iteration 1: the critic step's 'critic_loss' is nan"):
+        poisoned.fit(100)
+    assert poisoned.iteration == 20  # stopped when the streak reached 20, not after 100 skipped steps

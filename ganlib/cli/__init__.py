@@ -1,0 +1,32 @@
+"""Command-line interface: ``python -m ganlib <command>`` (also installed as ``ganlib``).
+
+Commands: ``sample`` (draw images from a checkpoint) and ``evaluate`` (score MNIST samples
+with the offline judge). Errors a user can fix end with one line on stderr and exit status 2;
+set ``GANLIB_DEBUG=1`` for a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from ganlib.cli import evaluate, sample
+from ganlib.runs import cli_errors
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``ganlib`` command-line parser."""
+    parser = argparse.ArgumentParser(prog="python -m ganlib", description="ganlib command-line tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for command in (sample, evaluate):
+        command.add_parser(commands)
+    return parser
+
+
+@cli_errors
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
