@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import cast
 
 import torch
 from torchvision.utils import save_image
@@ -19,7 +20,8 @@ __all__ = ["add_parser", "noise_for"]
 def noise_for(generator: torch.nn.Module, num: int, seed: int, device: torch.device) -> torch.Tensor:
     """``num`` noise vectors for ``generator`` from a seeded CPU generator, on ``device``."""
     rng = torch.Generator().manual_seed(seed)
-    return torch.randn(num, int(generator.latent_dim), generator=rng).to(device)
+    latent_dim = cast(int, generator.latent_dim)  # every ganlib generator has one
+    return torch.randn(num, latent_dim, generator=rng).to(device)
 
 
 def run(args: argparse.Namespace) -> int:
