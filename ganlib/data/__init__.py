@@ -1,21 +1,39 @@
-"""Data: MNIST preprocessed once into a tensor, and an endless resumable batch stream."""
+"""Data: data sets preprocessed once into tensors, 2-D toys, and endless resumable batch streams."""
 
 from ganlib.data.batches import TensorBatches
+from ganlib.data.images import IMAGE_SUFFIXES, load_cifar10, load_folder
 from ganlib.data.mnist import (
     DATA_ENV_VAR,
     DEFAULT_DATA_ROOT,
     MNISTNotFoundError,
+    load_fashion_mnist,
     load_mnist,
     parse_digits,
+    preprocess,
     resolve_data_root,
 )
+from ganlib.data.registry import DATASETS, Dataset, load_dataset
+from ganlib.data.toys import TOYS, ToyStream, toy_bounds, toy_centers, toy_samples
 
 __all__ = [
+    "DATASETS",
     "DATA_ENV_VAR",
     "DEFAULT_DATA_ROOT",
+    "IMAGE_SUFFIXES",
+    "TOYS",
+    "Dataset",
     "MNISTNotFoundError",
     "TensorBatches",
+    "ToyStream",
+    "load_cifar10",
+    "load_dataset",
+    "load_fashion_mnist",
+    "load_folder",
     "load_mnist",
     "parse_digits",
+    "preprocess",
     "resolve_data_root",
+    "toy_bounds",
+    "toy_centers",
+    "toy_samples",
 ]

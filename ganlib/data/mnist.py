@@ -1,4 +1,4 @@
-"""MNIST for GANs: read once with torchvision, resized and scaled to [-1, 1] in one tensor."""
+"""MNIST and Fashion-MNIST for GANs: read once with torchvision, resized and scaled to [-1, 1] in one tensor."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ from torchvision.transforms import v2
 
 from ganlib._validation import check_int
 
-__all__ = ["DATA_ENV_VAR", "DEFAULT_DATA_ROOT", "MNISTNotFoundError", "load_mnist", "parse_digits", "resolve_data_root"]
+__all__ = [
+    "DATA_ENV_VAR",
+    "DEFAULT_DATA_ROOT",
+    "MNISTNotFoundError",
+    "load_fashion_mnist",
+    "load_mnist",
+    "parse_digits",
+    "preprocess",
+    "resolve_data_root",
+]
 
 DATA_ENV_VAR = "GANLIB_DATA"
 """Environment variable naming the data root when no ``root`` is passed."""
@@ -145,32 +154,94 @@ def load_mnist(
     Raises:
         MNISTNotFoundError: If the files are missing and ``download`` is false; the message
             names the missing files, says where ganlib looked and how to provide them.
-        ValueError: If a file is truncated (the message names it); ``.gz``-only files are
-            extracted in place first.
-        ValueError: If ``digits`` or ``image_size`` is invalid.
+        ValueError: If a file is truncated (the message names it; ``.gz``-only files are
+            extracted in place first), or ``digits`` or ``image_size`` is invalid.
     """
-    chosen = _check_digits(digits)
+    return _load_idx(datasets.MNIST, "MNIST", root, image_size, digits, train, download, device, return_labels)
+
+
+def load_fashion_mnist(
+    root: str | os.PathLike[str] | None = None,
+    *,
+    image_size: int = 64,
+    classes: Iterable[int] | None = None,
+    train: bool = True,
+    download: bool = False,
+    device: torch.device | str | None = None,
+    return_labels: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Load Fashion-MNIST (Xiao et al., 2017) as :func:`load_mnist` loads MNIST.
+
+    Ten classes of 28x28 grey clothing images in MNIST's file format (``FashionMNIST/raw``):
+    0 T-shirt, 1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt, 7 sneaker, 8 bag,
+    9 ankle boot.
+
+    Args:
+        root: Directory containing ``FashionMNIST/raw``; defaults as in :func:`load_mnist`.
+        image_size: Output height and width.
+        classes: Keep only these classes; all ten when ``None``.
+        train: The 60,000-image training split, or the 10,000-image test split.
+        download: Download the files if missing (needs the network).
+        device: Where to put the result.
+        return_labels: Also return the labels.
+
+    Returns:
+        Images ``(M, 1, image_size, image_size)`` in [-1, 1] (and labels ``(M,)``).
+
+    Raises:
+        MNISTNotFoundError: If the files are missing and ``download`` is false.
+        ValueError: If a file is truncated, or an argument is invalid.
+    """
+    return _load_idx(datasets.FashionMNIST, "FashionMNIST", root, image_size, classes, train, download, device, return_labels)
+
+
+def _load_idx(
+    dataset_class: type[datasets.MNIST],
+    folder: str,
+    root: str | os.PathLike[str] | None,
+    image_size: int,
+    classes: Iterable[int] | None,
+    train: bool,
+    download: bool,
+    device: torch.device | str | None,
+    return_labels: bool,
+) -> Tensor | tuple[Tensor, Tensor]:
+    chosen = _check_digits(classes)
     check_int("image_size", image_size)
     root_path = resolve_data_root(root)
-    raw = root_path / "MNIST" / "raw"
+    raw = root_path / folder / "raw"
     missing = _prepare_raw_files(raw) if raw.is_dir() else list(_RAW_SIZES)
     if missing and not download:
         raise MNISTNotFoundError(
-            f"MNIST was not found: {', '.join(missing)} (or .gz) missing from {raw}. Either put the "
-            f"four original IDX files in <root>/MNIST/raw and pass root=<root> (or set "
+            f"{folder} was not found: {', '.join(missing)} (or .gz) missing from {raw}. Either put the "
+            f"four original IDX files in <root>/{folder}/raw and pass root=<root> (or set "
             f"{DATA_ENV_VAR}=<root>), or pass download=True (examples: --download) to fetch them."
         )
-    dataset = datasets.MNIST(str(root_path), train=train, download=download)
+    dataset = dataset_class(str(root_path), train=train, download=download)
     images, labels = dataset.data, dataset.targets
     if chosen is not None:
         keep = torch.isin(labels, torch.tensor(chosen))
         images, labels = images[keep], labels[keep]
-    preprocess = v2.Compose(
+    images = preprocess(images.unsqueeze(1), image_size).to(device)
+    return (images, labels.to(device)) if return_labels else images
+
+
+def preprocess(images: Tensor, image_size: int) -> Tensor:
+    """Resize uint8 images ``(N, C, H, W)`` to ``image_size`` and scale them to [-1, 1], once.
+
+    Args:
+        images: ``uint8`` images.
+        image_size: The output side (the shorter side is resized, then the center is cropped).
+
+    Returns:
+        Float images ``(N, C, image_size, image_size)`` in [-1, 1].
+    """
+    transform = v2.Compose(
         [
             v2.Resize(image_size, antialias=True),
+            v2.CenterCrop(image_size),
             v2.ToDtype(torch.float32, scale=True),
-            v2.Normalize([0.5], [0.5]),
+            v2.Normalize([0.5] * images.shape[1], [0.5] * images.shape[1]),
         ]
     )
-    images = preprocess(images.unsqueeze(1)).to(device)
-    return (images, labels.to(device)) if return_labels else images
+    return transform(images)

@@ -4,7 +4,9 @@
 * :mod:`ganlib.losses.adversarial` -- each critic loss paired with its generator loss;
 * :mod:`ganlib.losses.penalties` -- gradient penalties (GP, LP, DRAGAN, R1, R2) and weight clipping;
 * :mod:`ganlib.losses.step` -- :class:`Step`, what an objective sees in one update;
-* :mod:`ganlib.losses.objectives` -- objectives: a loss plus penalties, by name.
+* :mod:`ganlib.losses.objectives` -- objectives: a loss plus penalties;
+* :mod:`ganlib.losses.energy` -- the energy-based objectives EBGAN and BEGAN;
+* :mod:`ganlib.losses.registry` -- :func:`get_objective`, objectives by name.
 
 Importing this package imports torch and nothing else of ganlib's heavier parts (no
 torchvision, no Trainer).
@@ -40,16 +42,9 @@ from ganlib.losses.functional import (
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
-from ganlib.losses.objectives import (
-    OBJECTIVES,
-    WGANGP,
-    ComposedObjective,
-    Minimax,
-    NonSaturating,
-    Objective,
-    WGANClip,
-    get_objective,
-)
+from ganlib.losses.energy import BEGAN, EBGAN, reconstruction_energy
+from ganlib.losses.objectives import WGANGP, ComposedObjective, Minimax, NonSaturating, Objective, WGANClip
+from ganlib.losses.registry import OBJECTIVES, get_objective
 from ganlib.losses.penalties import (
     PENALTIES,
     BatchNormPenaltyWarning,
@@ -71,6 +66,8 @@ from ganlib.losses.penalties import (
 from ganlib.losses.step import Critic, Phase, Step
 
 __all__ = [
+    "BEGAN",
+    "EBGAN",
     "LOSSES",
     "OBJECTIVES",
     "PENALTIES",
@@ -115,6 +112,7 @@ __all__ = [
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
     "penalty_from_norms",
+    "reconstruction_energy",
     "perturb",
     "relativistic_average_critic_loss",
     "relativistic_average_generator_loss",

@@ -1,7 +1,8 @@
 """Sample-quality metrics: Fréchet distance, KID, Inception Score, an offline MNIST judge, and the
 callback that scores a run with it while it trains."""
 
-from ganlib.metrics.evaluate import EvaluateMNIST
+from ganlib.metrics.evaluate import EvaluateMNIST, EvaluateToy
+from ganlib.metrics.toy import distance_to_sine, modes_covered
 from ganlib.metrics.inception import INCEPTION_HELP, inception_fid
 from ganlib.metrics.mnist import (
     CLASSIFIER_INPUT_SIZE,
@@ -23,6 +24,7 @@ from ganlib.metrics.functional import (
 __all__ = [
     "CLASSIFIER_INPUT_SIZE",
     "EvaluateMNIST",
+    "EvaluateToy",
     "INCEPTION_HELP",
     "FeatureStatistics",
     "MNISTClassifier",
@@ -36,4 +38,6 @@ __all__ = [
     "load_mnist_classifier",
     "load_mnist_reference",
     "polynomial_mmd2_unbiased",
+    "distance_to_sine",
+    "modes_covered",
 ]

@@ -1,4 +1,4 @@
-"""Scoring a run with the MNIST judge while it trains: the :class:`EvaluateMNIST` callback."""
+"""Scoring a run while it trains: the MNIST judge (:class:`EvaluateMNIST`) and the 2-D toy measures (:class:`EvaluateToy`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import torch
 
 from ganlib._validation import check_int
 from ganlib.metrics.mnist import MNISTEvaluator
-from ganlib.train.callbacks import generate_samples
+from ganlib.train.callbacks import generate_samples, grid_labels
 from ganlib.train.trainer import Callback, Trainer
 
-__all__ = ["EvaluateMNIST"]
+__all__ = ["EvaluateMNIST", "EvaluateToy"]
 
 
 class EvaluateMNIST(Callback):
@@ -56,7 +56,7 @@ class EvaluateMNIST(Callback):
         if self._evaluator is None:
             self._evaluator = MNISTEvaluator(trainer.device)
         noise = torch.randn(self.num, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
-        images = generate_samples(trainer.sampling_generator, noise.to(trainer.device))
+        images = generate_samples(trainer.sampling_generator, noise.to(trainer.device), labels=grid_labels(trainer, self.num))
         result = self._evaluator.evaluate(images, digit=self.digit, kid_subsets=self.kid_subsets)
         return {
             "fid": result.fid,
@@ -64,6 +64,62 @@ class EvaluateMNIST(Callback):
             "inception_score": result.inception_score.mean,
             "classes_covered": float(result.classes_covered),
         }
+
+    def measure(self, trainer: Trainer) -> Mapping[str, float]:  # noqa: D102
+        if trainer.iteration % self.every == 0 or trainer.iteration == trainer.max_iterations:
+            return self.evaluate(trainer)
+        return {}
+
+
+class EvaluateToy(Callback):
+    """Score a 2-D toy run every ``every`` iterations on ``num`` generated points.
+
+    Reports ``distance_to_curve`` (mean distance of the points to :math:`x_2 = \\sin x_1`) for
+    the harmonic curve, and ``modes_covered`` (components holding at least half a uniform share
+    of the points within 3 standard deviations) with ``modes_share_5pct`` (the count at a fixed
+    5% share, the usual report for 8 Gaussians) for the Gaussian mixtures. Other toys get no
+    score.
+
+    Args:
+        toy: The toy's name.
+        every: Evaluate every this many iterations (and at the last iteration of ``fit``).
+        num: Generated points per evaluation.
+        seed: Seed of the fixed noise.
+    """
+
+    def __init__(self, toy: str, every: int = 250, num: int = 10000, seed: int = 11) -> None:
+        from ganlib.data import TOYS
+
+        if toy not in TOYS:
+            raise ValueError(f"toy={toy!r} is unknown; valid names are {', '.join(map(repr, TOYS))}")
+        self.toy = toy
+        self.every = check_int("every", every, expected="a positive number of iterations")
+        self.num = check_int("num", num)
+        self.seed = seed
+
+    def evaluate(self, trainer: Trainer) -> dict[str, float]:
+        """Evaluate now.
+
+        Args:
+            trainer: The Trainer whose sampling generator is scored.
+
+        Returns:
+            The toy's scores (empty for toys without one).
+        """
+        from ganlib.data import toy_centers
+        from ganlib.metrics.toy import distance_to_sine, modes_covered
+
+        noise = torch.randn(self.num, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
+        points = generate_samples(trainer.sampling_generator, noise.to(trainer.device)).cpu()
+        if self.toy == "harmonic":
+            return {"distance_to_curve": float(distance_to_sine(points).mean())}
+        mixture = toy_centers(self.toy)
+        if mixture is None:
+            return {}
+        centers, std = mixture
+        covered, _ = modes_covered(points, centers, std)
+        at_5pct, _ = modes_covered(points, centers, std, fraction=0.05)
+        return {"modes_covered": float(covered), "modes_share_5pct": float(at_5pct)}
 
     def measure(self, trainer: Trainer) -> Mapping[str, float]:  # noqa: D102
         if trainer.iteration % self.every == 0 or trainer.iteration == trainer.max_iterations:

@@ -1,5 +1,14 @@
-"""Generators and critics, and the registry that rebuilds them from checkpoints."""
+"""Generators and critics, and the registry that rebuilds them from checkpoints.
 
+* DCGAN (:mod:`~ganlib.models.dcgan`) and its 5x5 homework variant (:mod:`~ganlib.models.dcgan5`);
+* MLPs for toy data and the course's vanilla GAN (:mod:`~ganlib.models.mlp`);
+* an autoencoder critic for EBGAN and BEGAN (:mod:`~ganlib.models.autoencoder`);
+* class-conditional DCGANs with a projection critic (:mod:`~ganlib.models.conditional`);
+* latent-space walks (:mod:`~ganlib.models.latent`).
+"""
+
+from ganlib.models.autoencoder import AutoencoderCritic
+from ganlib.models.conditional import ConditionalDCGANGenerator, ProjectionCritic
 from ganlib.models.dcgan import (
     MAX_IMAGE_SIZE,
     MAX_LATENT_DIM,
@@ -9,21 +18,33 @@ from ganlib.models.dcgan import (
     DCGANGenerator,
     dcgan_init_,
 )
-from ganlib.models.mlp import MLPCritic
+from ganlib.models.dcgan5 import DCGAN5Critic, DCGAN5Generator
+from ganlib.models.latent import interpolate_latents, slerp
+from ganlib.models.mlp import ACTIVATIONS, MLPCritic, MLPGenerator, course_mlp
 from ganlib.models.registry import get_model, list_models, load_generator, model_name, register_model
 
 __all__ = [
+    "ACTIVATIONS",
     "MAX_IMAGE_SIZE",
     "MAX_LATENT_DIM",
     "MAX_WIDTH",
     "MIN_IMAGE_SIZE",
+    "AutoencoderCritic",
+    "ConditionalDCGANGenerator",
+    "DCGAN5Critic",
+    "DCGAN5Generator",
     "DCGANCritic",
     "DCGANGenerator",
     "MLPCritic",
+    "MLPGenerator",
+    "ProjectionCritic",
+    "course_mlp",
     "dcgan_init_",
     "get_model",
+    "interpolate_latents",
     "list_models",
     "load_generator",
     "model_name",
     "register_model",
+    "slerp",
 ]

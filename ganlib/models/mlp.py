@@ -1,4 +1,16 @@
-"""A small fully connected critic for toy data and for Lipschitz experiments."""
+"""Fully connected generators and critics: the vanilla GAN of the course, and toy-data models.
+
+Goodfellow et al. (2014) trained multilayer perceptrons; the course this library serves trains
+two of them, which :func:`course_mlp` builds by name:
+
+* ``"harmonic"``, for the 2-D curve :math:`x_2 = \\sin x_1`: generator 2-16-32-2 (ReLU),
+  discriminator 2-256-128-64-1 (ReLU, dropout 0.3);
+* ``"mnist"``, for 28x28 digits: generator 100-256-512-1024-784 (ReLU, Tanh output),
+  discriminator 784-1024-512-256-1 (ReLU, dropout 0.3).
+
+The discriminator (critic) returns raw scores; the course's final sigmoid is the loss's
+business (:func:`~ganlib.losses.minimax_critic_loss` works on logits).
+"""
 
 from __future__ import annotations
 
@@ -10,31 +22,122 @@ from ganlib._validation import check_int
 from ganlib.models.registry import register_model
 from ganlib.nn import resolve_norm
 
-__all__ = ["MLPCritic"]
+__all__ = ["ACTIVATIONS", "MLPCritic", "MLPGenerator", "course_mlp"]
 
 _MLP_NORMS = ("none", "spectral", "layer")
 _MAX_FEATURES = 1 << 16
 
+ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "elu": nn.ELU}
+"""Hidden activations by name."""
+
+
+def _activation(name: str, negative_slope: float) -> nn.Module:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation={name!r} is not supported; expected one of {', '.join(map(repr, ACTIVATIONS))}")
+    return nn.LeakyReLU(negative_slope) if name == "leaky_relu" else ACTIVATIONS[name]()
+
+
+def _check_widths(name: str, widths: Sequence[int]) -> list[int]:
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence):
+        raise ValueError(f"{name}={widths!r} is invalid; expected a list of layer widths")
+    for width in widths:
+        check_int(name, width, maximum=_MAX_FEATURES, expected=f"layer widths from 1 to {_MAX_FEATURES}")
+    return list(widths)
+
+
+def _check_shape(shape: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(shape, int):
+        shape = (shape,)
+    for size in shape:
+        check_int("out_shape", size, maximum=_MAX_FEATURES, expected=f"sizes from 1 to {_MAX_FEATURES}")
+    return tuple(shape)
+
+
+@register_model("mlp-generator")
+class MLPGenerator(nn.Module):
+    """Fully connected generator: ``Linear -> activation`` blocks, then a linear output.
+
+    Args:
+        latent_dim: Size of the noise vector.
+        out_shape: Shape of one sample, e.g. ``[2]`` for 2-D points or ``[1, 28, 28]`` for
+            images (the output is reshaped to it).
+        hidden: Widths of the hidden layers.
+        activation: Hidden activation: ``relu``, ``leaky_relu``, ``tanh`` or ``elu``.
+        output: ``"tanh"`` (images in [-1, 1]) or ``"none"`` (unbounded, for points).
+        negative_slope: Slope of ``leaky_relu``.
+
+    Shape:
+        ``(N, latent_dim) -> (N, *out_shape)``.
+
+    Raises:
+        ValueError: If an argument is out of range (the message names it).
+
+    Example:
+        >>> import torch
+        >>> MLPGenerator(latent_dim=2, out_shape=[2], hidden=[16, 32], output="none")(torch.randn(5, 2)).shape
+        torch.Size([5, 2])
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 100,
+        out_shape: Sequence[int] = (1, 28, 28),
+        hidden: Sequence[int] = (256, 512, 1024),
+        activation: str = "relu",
+        output: str = "tanh",
+        negative_slope: float = 0.2,
+    ) -> None:
+        super().__init__()
+        check_int("latent_dim", latent_dim, maximum=_MAX_FEATURES, expected=f"an integer from 1 to {_MAX_FEATURES}")
+        shape = _check_shape(out_shape)
+        widths = _check_widths("hidden", hidden)
+        if output not in ("tanh", "none"):
+            raise ValueError(f"output={output!r} is invalid; expected 'tanh' (images) or 'none' (points)")
+        self.latent_dim = latent_dim
+        self.out_shape = shape
+        self.config = {
+            "latent_dim": latent_dim, "out_shape": list(shape), "hidden": widths, "activation": activation,
+            "output": output, "negative_slope": negative_slope,
+        }
+        layers: list[nn.Module] = []
+        width = latent_dim
+        for out in widths:
+            layers += [nn.Linear(width, out), _activation(activation, negative_slope)]
+            width = out
+        features = 1
+        for size in shape:
+            features *= size
+        layers.append(nn.Linear(width, features))
+        if output == "tanh":
+            layers.append(nn.Tanh())
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: Tensor) -> Tensor:
+        """Map noise ``(N, latent_dim)`` to samples ``(N, *out_shape)``."""
+        return self.net(z).view(-1, *self.out_shape)
+
 
 @register_model("mlp-critic")
 class MLPCritic(nn.Module):
-    """Fully connected critic: ``Linear -> [norm] -> LeakyReLU`` blocks, then a linear score.
+    """Fully connected critic: ``Linear -> [norm] -> activation -> [dropout]`` blocks, then a linear score.
 
     With ``norm="spectral"`` every linear layer is spectrally normalized and LeakyReLU is
     1-Lipschitz, so the whole critic is 1-Lipschitz up to the power-iteration error
-    (Miyato et al., 2018).
+    (Miyato et al., 2018). It returns raw scores: no sigmoid.
 
     Args:
         in_features: Number of input features; inputs of shape ``(N, ...)`` are flattened.
         hidden: Widths of the hidden layers.
         norm: ``"none"``, ``"spectral"`` or ``"layer"``.
-        negative_slope: LeakyReLU slope for negative inputs.
+        negative_slope: Slope of the LeakyReLU for negative inputs.
+        activation: Hidden activation: ``leaky_relu``, ``relu``, ``tanh`` or ``elu``.
+        dropout: Dropout probability after each hidden activation (0: none).
 
     Shape:
         ``(N, *)`` with ``prod(*) == in_features`` -> ``(N,)``.
 
     Raises:
-        ValueError: If ``norm`` is not one of the valid names, or a size is not positive.
+        ValueError: If an argument is out of range (the message names it).
 
     Example:
         >>> import torch
@@ -48,30 +151,62 @@ class MLPCritic(nn.Module):
         hidden: Sequence[int] = (64, 64),
         norm: str = "none",
         negative_slope: float = 0.2,
+        activation: str = "leaky_relu",
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if norm not in _MLP_NORMS:
             raise ValueError(f"norm={norm!r} is not supported by MLPCritic; expected one of {_MLP_NORMS}")
         check_int("in_features", in_features, maximum=_MAX_FEATURES, expected=f"an integer from 1 to {_MAX_FEATURES}")
-        for width in hidden:
-            check_int("hidden", width, maximum=_MAX_FEATURES, expected=f"layer widths from 1 to {_MAX_FEATURES}")
-        self.config = {"in_features": in_features, "hidden": list(hidden), "norm": norm, "negative_slope": negative_slope}
+        widths = _check_widths("hidden", hidden)
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout={dropout!r} is invalid; expected a probability in [0, 1)")
+        self.config = {
+            "in_features": in_features, "hidden": widths, "norm": norm, "negative_slope": negative_slope,
+            "activation": activation, "dropout": dropout,
+        }
         spec = resolve_norm(norm)
         layers: list[nn.Module] = []
         width = in_features
-        for out in hidden:
-            layers += [spec.weight(nn.Linear(width, out)), spec.layer(out), nn.LeakyReLU(negative_slope)]
+        for out in widths:
+            layers += [spec.weight(nn.Linear(width, out)), spec.layer(out), _activation(activation, negative_slope)]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
             width = out
         layers.append(spec.weight(nn.Linear(width, 1)))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Score inputs.
-
-        Args:
-            x: Inputs of shape ``(N, *)``.
-
-        Returns:
-            Scores of shape ``(N,)``.
-        """
+        """Score inputs ``(N, *)``; returns ``(N,)``."""
         return self.net(x.flatten(1)).flatten()
+
+
+_COURSE = {
+    "harmonic": ({"latent_dim": 2, "out_shape": [2], "hidden": [16, 32], "output": "none"}, {"in_features": 2, "hidden": [256, 128, 64]}),
+    "mnist": ({"latent_dim": 100, "out_shape": [1, 28, 28], "hidden": [256, 512, 1024], "output": "tanh"}, {"in_features": 784, "hidden": [1024, 512, 256]}),
+}
+
+
+def course_mlp(name: str) -> tuple[MLPGenerator, MLPCritic]:
+    """The course's MLP GANs: ``"harmonic"`` (the 2-D curve) or ``"mnist"`` (28x28 digits).
+
+    Both use ReLU in the generator and ReLU with dropout 0.3 in the discriminator.
+
+    Args:
+        name: ``"harmonic"`` or ``"mnist"``.
+
+    Returns:
+        ``(generator, critic)``.
+
+    Raises:
+        ValueError: If ``name`` is unknown.
+
+    Example:
+        >>> g, d = course_mlp("harmonic")
+        >>> g.config["hidden"], d.config["hidden"], d.config["dropout"]
+        ([16, 32], [256, 128, 64], 0.3)
+    """
+    if name not in _COURSE:
+        raise ValueError(f"course_mlp({name!r}): expected one of {', '.join(map(repr, _COURSE))}")
+    generator, critic = _COURSE[name]
+    return MLPGenerator(**generator, activation="relu"), MLPCritic(**critic, activation="relu", dropout=0.3)

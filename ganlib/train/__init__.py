@@ -8,8 +8,10 @@ from ganlib.train.callbacks import (
     ProgressBar,
     SampleGrid,
     generate_samples,
+    grid_labels,
     standard_callbacks,
 )
+from ganlib.train.landscape import CriticLandscape, draw_landscape
 from ganlib.train.capture import GraphCapture, capture_blocker, make_capturable
 from ganlib.train.device import resolve_device
 from ganlib.train.distributed import Distributed
@@ -27,6 +29,7 @@ __all__ = [
     "PRECISIONS",
     "Callback",
     "Checkpointer",
+    "CriticLandscape",
     "Distributed",
     "FiniteGuard",
     "GraphCapture",
@@ -41,8 +44,10 @@ __all__ = [
     "Trainer",
     "TrainingInterrupted",
     "capture_blocker",
+    "draw_landscape",
     "find_checkpoint",
     "generate_samples",
+    "grid_labels",
     "get_rng_state",
     "load_checkpoint",
     "make_capturable",

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "Checkpointer",
+    "grid_labels",
     "LearningCurves",
     "MetricsLogger",
     "ProgressBar",
@@ -55,23 +56,34 @@ def _check_every(every: int) -> int:
 
 
 @torch.no_grad()
-def generate_samples(generator: torch.nn.Module, noise: Tensor, batch_size: int = 256) -> Tensor:
+def generate_samples(generator: torch.nn.Module, noise: Tensor, batch_size: int = 256, labels: Tensor | None = None) -> Tensor:
     """Generate samples in eval mode without side effects, restoring the generator's mode.
 
     Args:
-        generator: Maps ``(N, latent_dim)`` to samples.
+        generator: Maps ``(N, latent_dim)`` (and labels, when conditional) to samples.
         noise: Noise of shape ``(N, latent_dim)`` on the generator's device.
         batch_size: Largest chunk passed to the generator at once.
+        labels: Class labels ``(N,)`` for a conditional generator, else ``None``.
 
     Returns:
-        Samples of shape ``(N, C, H, W)``, on the generator's device.
+        Samples of shape ``(N, *)``, on the generator's device.
     """
     was_training = generator.training
     generator.eval()
     try:
-        return torch.cat([generator(chunk) for chunk in noise.split(batch_size)])
+        if labels is None:
+            return torch.cat([generator(chunk) for chunk in noise.split(batch_size)])
+        return torch.cat([generator(z, y) for z, y in zip(noise.split(batch_size), labels.to(noise.device).split(batch_size), strict=True)])
     finally:
         generator.train(was_training)
+
+
+def grid_labels(trainer: Trainer, num: int) -> Tensor | None:
+    """Labels ``0, 1, ..., K-1, 0, 1, ...`` for ``num`` samples of a conditional Trainer, else ``None``."""
+    if not trainer.conditional:
+        return None
+    classes = int(getattr(trainer.generator, "num_classes"))  # noqa: B009 - conditional generators have it
+    return torch.arange(num) % classes
 
 
 class MetricsLogger(Callback):
@@ -256,7 +268,7 @@ class SampleGrid(Callback):
     :func:`~torchvision.utils.save_image`). The noise is drawn once from ``seed`` and kept in
     the callback's state, so the grids of a run, resumed or not, all show the same latent
     points. Samples come from :attr:`Trainer.sampling_generator` (the EMA when present) in
-    eval mode.
+    eval mode. For a conditional generator each column is one class.
 
     Args:
         run_dir: The run directory.
@@ -290,8 +302,10 @@ class SampleGrid(Callback):
             The numbered grid's path.
         """
         assert self._noise is not None, "on_fit_start has not run"
-        images = generate_samples(trainer.sampling_generator, self._noise.to(trainer.device))
-        grid = make_grid(images, nrow=self.nrow, normalize=True, value_range=(-1, 1), padding=2)
+        labels = grid_labels(trainer, self.num)
+        images = generate_samples(trainer.sampling_generator, self._noise.to(trainer.device), labels=labels)
+        nrow = self.nrow if labels is None else int(labels.max()) + 1
+        grid = make_grid(images, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2)
         path = self.directory / f"iter_{trainer.iteration:06d}.png"
         save_image(grid, path)
         save_image(grid, self.directory / "latest.png")
@@ -320,7 +334,12 @@ _CURVE_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-_EXTRA_PANELS: tuple[tuple[str, str], ...] = (("FID (MNIST classifier)", "fid"), ("Inception Score (MNIST)", "inception_score"))
+_EXTRA_PANELS: tuple[tuple[str, str], ...] = (
+    ("FID (MNIST classifier)", "fid"),
+    ("Inception Score (MNIST)", "inception_score"),
+    ("mean distance to the curve", "distance_to_curve"),
+    ("modes covered", "modes_covered"),
+)
 
 
 class LearningCurves(Callback):

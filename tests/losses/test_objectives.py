@@ -28,7 +28,7 @@ def generator_step(critic, fake, real=None):
 
 
 def test_registry_names():
-    assert set(OBJECTIVES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp"}
+    assert set(OBJECTIVES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "ebgan", "began"}
     assert isinstance(get_objective("non-saturating"), NonSaturating)
     assert get_objective("wgan-clip").clip.clip == 0.01
     assert get_objective("wgan-gp").gp_weight == 10.0

@@ -1,0 +1,166 @@
+"""Energy-based objectives: the discriminator is an autoencoder and its energy is the
+reconstruction error (EBGAN, Zhao et al., 2017; BEGAN, Berthelot et al., 2017).
+
+The critic (:class:`~ganlib.models.AutoencoderCritic`) returns reconstructions; the energy of
+a sample is its mean per-pixel reconstruction error, squared for EBGAN and absolute for BEGAN.
+Low energy means "looks real". Both objectives report the critic's accuracy with the
+midpoint threshold on the negated energies (a sample counts as real when its energy is below
+the midpoint of the mean real and mean fake energies).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ganlib.losses.adversarial import Terms, midpoint_accuracy
+from ganlib.losses.objectives import Objective
+from ganlib.losses.step import Step
+
+__all__ = ["BEGAN", "EBGAN", "reconstruction_energy"]
+
+
+def reconstruction_energy(samples: Tensor, reconstructions: Tensor, power: int = 2) -> Tensor:
+    """Per-sample mean reconstruction error, :math:`\\frac{1}{d}\\sum_j |x_j - \\hat{x}_j|^p`.
+
+    Args:
+        samples: Inputs ``(N, *)``.
+        reconstructions: The autoencoder's outputs, same shape.
+        power: 2 (squared error, EBGAN) or 1 (absolute error, BEGAN).
+
+    Returns:
+        Energies of shape ``(N,)``.
+
+    Example:
+        >>> import torch
+        >>> reconstruction_energy(torch.zeros(1, 4), torch.tensor([[1.0, -1.0, 0.0, 2.0]]))
+        tensor([1.5000])
+    """
+    error = (samples - reconstructions).abs().flatten(1)
+    return (error.square() if power == 2 else error).mean(dim=1)
+
+
+def _energy_terms(real_energy: Tensor, fake_energy: Tensor) -> Terms:
+    acc_real, acc_fake = midpoint_accuracy(-real_energy, -fake_energy)
+    return {"d_real": real_energy.detach().mean(), "d_fake": fake_energy.detach().mean(), "acc_real": acc_real, "acc_fake": acc_fake}
+
+
+def _energies(step: Step, power: int) -> tuple[Tensor, Tensor]:
+    real = step.require_real()
+    real_rec, fake_rec = step.score_pair()
+    return reconstruction_energy(real, real_rec, power), reconstruction_energy(step.fake, fake_rec, power)
+
+
+class EBGAN(Objective):
+    """The energy-based GAN (Zhao et al., 2017), with its margin loss.
+
+    .. math::
+
+        L_D = \\mathbb{E}_x[D(x)] + \\mathbb{E}_z\\big[\\max(0, m - D(G(z)))\\big], \\qquad
+        L_G = \\mathbb{E}_z[D(G(z))],
+
+    where :math:`D(x)` is the mean squared reconstruction error of the autoencoder critic.
+    The critic lowers the energy of real samples and pushes fakes up to the margin :math:`m`
+    (on images in [-1, 1] a per-pixel energy lies in [0, 4]).
+
+    Args:
+        margin: :math:`m`.
+
+    Raises:
+        ValueError: If ``margin`` is not positive and finite.
+    """
+
+    name = "ebgan"
+
+    def __init__(self, margin: float = 1.0) -> None:
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < margin < math.inf:
+            raise ValueError(f"margin={margin!r} is invalid; expected a positive, finite energy margin")
+        self.margin = float(margin)
+
+    def critic_loss(self, step: Step) -> Terms:  # noqa: D102
+        real_energy, fake_energy = _energies(step, power=2)
+        loss = real_energy.mean() + torch.relu(self.margin - fake_energy).mean()
+        return {"loss": loss, **_energy_terms(real_energy, fake_energy)}
+
+    def generator_loss(self, step: Step) -> Terms:  # noqa: D102
+        energy = reconstruction_energy(step.fake, step.score(step.fake), power=2)
+        return {"loss": energy.mean(), "d_fake": energy.detach().mean()}
+
+    def __repr__(self) -> str:
+        return f"EBGAN(margin={self.margin!r})"
+
+
+class BEGAN(Objective):
+    """The boundary equilibrium GAN (Berthelot et al., 2017).
+
+    With :math:`\\mathcal{L}(v)` the mean absolute reconstruction error of the autoencoder critic:
+
+    .. math::
+
+        L_D &= \\mathcal{L}(x) - k_t\\, \\mathcal{L}(G(z)), \\qquad L_G = \\mathcal{L}(G(z)), \\\\
+        k_{t+1} &= \\operatorname{clip}_{[0, 1]}\\big(k_t + \\lambda_k (\\gamma \\mathcal{L}(x) - \\mathcal{L}(G(z)))\\big), \\\\
+        M_{\\text{global}} &= \\mathcal{L}(x) + |\\gamma \\mathcal{L}(x) - \\mathcal{L}(G(z))|.
+
+    :math:`k_t` balances the two players so that
+    :math:`\\mathbb{E}[\\mathcal{L}(G(z))] = \\gamma\\, \\mathbb{E}[\\mathcal{L}(x)]`; :math:`\\gamma`
+    trades diversity (higher) for quality. It is updated after every critic step, kept as a
+    tensor (so a CUDA graph can record the update) and saved in checkpoints, so a resumed run
+    continues exactly. Terms: ``k`` and ``convergence`` (:math:`M_{\\text{global}}`, which
+    falls as training converges).
+
+    Args:
+        gamma: The diversity ratio :math:`\\gamma` (0.5 in the paper's figures).
+        lambda_k: The learning rate of :math:`k_t` (0.001).
+        k: The initial :math:`k_0` (0).
+
+    Raises:
+        ValueError: If a value is out of range.
+    """
+
+    name = "began"
+
+    def __init__(self, gamma: float = 0.5, lambda_k: float = 0.001, k: float = 0.0) -> None:
+        for key, value, low, high in (("gamma", gamma, 0.0, 1.0), ("lambda_k", lambda_k, 0.0, 1.0), ("k", k, 0.0, 1.0)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise ValueError(f"{key}={value!r} is invalid; expected a value in [{low}, {high}]")
+        self.gamma, self.lambda_k = float(gamma), float(lambda_k)
+        self.k = torch.tensor(float(k))
+        self._balance: Tensor | None = None
+
+    def critic_loss(self, step: Step) -> Terms:  # noqa: D102
+        if self.k.device != step.fake.device:
+            self.k = self.k.to(step.fake.device)
+        real_energy, fake_energy = _energies(step, power=1)
+        real_loss, fake_loss = real_energy.mean(), fake_energy.mean()
+        self._balance = (self.gamma * real_loss - fake_loss).detach()
+        convergence = real_loss.detach() + self._balance.abs()
+        loss = real_loss - self.k * fake_loss
+        return {"loss": loss, **_energy_terms(real_energy, fake_energy), "k": self.k.clone(), "convergence": convergence}
+
+    def generator_loss(self, step: Step) -> Terms:  # noqa: D102
+        energy = reconstruction_energy(step.fake, step.score(step.fake), power=1)
+        return {"loss": energy.mean(), "d_fake": energy.detach().mean()}
+
+    @torch.no_grad()
+    def after_critic_step(self, critic: nn.Module) -> None:
+        """Update :math:`k_t` with the balance measured in the last critic step (in place).
+
+        Args:
+            critic: The critic (unused: :math:`k_t` depends on the losses only).
+        """
+        if self._balance is not None:
+            self.k.add_(self.lambda_k * self._balance).clamp_(0.0, 1.0)
+
+    def state_dict(self) -> dict[str, Any]:
+        """:math:`k_t`."""
+        return {"k": self.k.detach().cpu().clone()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :math:`k_t`."""
+        self.k = state["k"].to(self.k.device).clone()
+
+    def __repr__(self) -> str:
+        return f"BEGAN(gamma={self.gamma!r}, lambda_k={self.lambda_k!r})"
