@@ -1,6 +1,8 @@
 """Compare GAN objectives on the same DCGAN networks and the same data.
 
-Each objective is trained with its paper's recipe, into its own run directory, and the
+Each objective is trained with its paper's recipe (:mod:`ganlib.recipes`; ``ebgan`` and
+``began`` need an autoencoder critic and are trained by ``python -m ganlib train``), into its
+own run directory, and the
 final samples are put side by side in ``comparison.png`` (with ``summary.json`` holding
 each run's last logged metrics):
 
@@ -31,7 +33,6 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -39,55 +40,20 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ganlib.data import TensorBatches, load_mnist, parse_digits
-from ganlib.losses import Objective, get_objective
 from ganlib.metrics import EvaluateMNIST
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.nn import NORM_NAMES
+from ganlib.recipes import RECIPES, Recipe
 from ganlib.train import EMA, Trainer, TrainingInterrupted, find_checkpoint, load_checkpoint, resolve_device, standard_callbacks
 
 log = logging.getLogger("compare_objectives")
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """One objective's training settings, from its paper."""
-
-    loss: str
-    n_critic: int
-    optimizer: str
-    lr: float
-    betas: tuple[float, float] = (0.9, 0.999)
-    critic_norm: str = "batch"
-    penalty: str | None = None
-    penalty_weight: float | None = None
-
-    def objective(self, real_label: float) -> Objective:
-        """The recipe's objective; ``real_label`` applies to the logit losses only."""
-        kwargs = {"real_label": real_label} if self.loss in ("minimax", "non-saturating") else {}
-        if self.penalty is None:
-            return get_objective(self.loss, **kwargs)
-        return get_objective(self.loss, penalty=self.penalty, penalty_weight=self.penalty_weight, **kwargs)
-
-
-DCGAN_ADAM = {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999)}
-RECIPES = {
-    "minimax": Recipe("minimax", 1, **DCGAN_ADAM),
-    "non-saturating": Recipe("non-saturating", 1, **DCGAN_ADAM),
-    "wgan-clip": Recipe("wgan-clip", 5, "rmsprop", 5e-5),
-    "wgan-gp": Recipe("wgan-gp", 5, "adam", 1e-4, (0.0, 0.9), critic_norm="layer"),
-    "hinge": Recipe("hinge", 5, "adam", 2e-4, (0.0, 0.9), critic_norm="spectral"),
-    "least-squares": Recipe("least-squares", 1, **DCGAN_ADAM),
-    "relativistic": Recipe("relativistic", 1, **DCGAN_ADAM),
-    "relativistic-average": Recipe("relativistic-average", 1, **DCGAN_ADAM),
-    "r1": Recipe("non-saturating", 1, "adam", 1e-4, (0.0, 0.99), critic_norm="none", penalty="r1", penalty_weight=10.0),
-}
 DEFAULT_OBJECTIVES = ("minimax", "non-saturating", "wgan-clip", "wgan-gp")
 
 
 def _optimizer(recipe: Recipe, module: torch.nn.Module) -> torch.optim.Optimizer:
-    if recipe.optimizer == "rmsprop":
-        return torch.optim.RMSprop(module.parameters(), lr=recipe.lr)
-    return torch.optim.Adam(module.parameters(), lr=recipe.lr, betas=recipe.betas)
+    return recipe.build_optimizer(module)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", default=None)
     p.add_argument("--download", action="store_true")
     p.add_argument("--digits", type=parse_digits, default=[3], help="digits to train on, e.g. 3 or 0,1,2, or 'all'")
-    p.add_argument("--objectives", nargs="+", choices=list(RECIPES), default=list(DEFAULT_OBJECTIVES), help="recipes to train (see the module docstring)")
+    p.add_argument("--objectives", nargs="+", choices=[n for n, r in RECIPES.items() if r.critic == "classifier"], default=list(DEFAULT_OBJECTIVES), help="recipes to train (see the module docstring)")
     p.add_argument("--iterations", type=int, default=300, help="generator iterations per objective")
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--width", type=int, default=64)
@@ -129,7 +95,7 @@ def train_one(name: str, args: argparse.Namespace, images: torch.Tensor, device:
     trainer = Trainer(
         generator,
         critic,
-        recipe.objective(args.label_smoothing),
+        recipe.build_objective(**({"real_label": args.label_smoothing} if recipe.objective in ("minimax", "non-saturating") else {})),
         _optimizer(recipe, generator),
         _optimizer(recipe, critic),
         TensorBatches(images, args.batch_size, seed=args.seed),

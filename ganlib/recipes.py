@@ -66,7 +66,7 @@ class Recipe:
         return torch.optim.Adam(module.parameters(), lr=self.lr, betas=self.betas, fused=fused or None)
 
 
-_DCGAN = {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999)}
+_DCGAN: dict[str, Any] = {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999)}
 
 RECIPES: dict[str, Recipe] = {
     "minimax": Recipe("minimax", 1, **_DCGAN, source="Goodfellow et al. 2014, with Radford et al. 2015's optimizer"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from ganlib.cli.arguments import positive_int
-from ganlib.cli.sample import noise_for
+from ganlib.cli.sample import class_labels, noise_for
 from ganlib.metrics.mnist import MNISTEvaluation, MNISTEvaluator
 from ganlib.models import load_generator
 from ganlib.train import generate_samples, resolve_device
@@ -38,9 +38,37 @@ def format_table(result: MNISTEvaluation) -> str:
     return "\n".join(lines)
 
 
+def per_class(args: argparse.Namespace, device: torch.device) -> int:
+    """For a conditional generator: how often the judge recognizes each asked-for class."""
+    generator, used_ema = load_generator(args.checkpoint, use_ema=not args.no_ema, map_location=device)
+    classes = getattr(generator, "num_classes", None)
+    if classes is None:
+        raise ValueError("--per-class needs a conditional generator (trained with --conditional)")
+    evaluator = MNISTEvaluator(device)
+    rows = []
+    for k in range(classes):
+        labels = class_labels(generator, k, args.num)
+        images = generate_samples(generator, noise_for(generator, args.num, args.seed + k, device), labels=labels).cpu()
+        _, probabilities, _ = evaluator.embed(images)
+        rows.append({"class": k, "accuracy": float((probabilities.argmax(1) == k).float().mean()), "confidence": float(probabilities.max(1).values.mean())})
+    mean = sum(r["accuracy"] for r in rows) / len(rows)
+    if args.json:
+        print(json.dumps({"per_class": rows, "mean_accuracy": mean, "weights": "EMA" if used_ema else "raw"}, indent=2))
+    else:
+        print(f"the judge's accuracy on {args.num} samples of each class ({'EMA' if used_ema else 'raw'} weights)")
+        for row in rows:
+            print(f"  class {row['class']}: {100 * row['accuracy']:5.1f}% classified as asked (mean confidence {row['confidence']:.3f})")
+        print(f"  mean: {100 * mean:.1f}%")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate; returns the exit status."""
     device = resolve_device(args.device)
+    if args.per_class:
+        if args.checkpoint is None:
+            raise ValueError("--per-class samples a conditional generator: give --checkpoint")
+        return per_class(args, device)
     if args.samples is not None:
         images = torch.load(args.samples, map_location="cpu", weights_only=True)
         if not isinstance(images, torch.Tensor):
@@ -48,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         source = str(args.samples)
     else:
         generator, used_ema = load_generator(args.checkpoint, use_ema=not args.no_ema, map_location=device)
-        images = generate_samples(generator, noise_for(generator, args.num, args.seed, device)).cpu()
+        labels = class_labels(generator, args.class_, args.num)
+        images = generate_samples(generator, noise_for(generator, args.num, args.seed, device), labels=labels).cpu()
         source = f"{args.checkpoint} ({'EMA' if used_ema else 'raw'} weights, {args.num} samples)"
     print(f"evaluating {source}", file=sys.stderr)
     result = MNISTEvaluator(device).evaluate(images, digit=args.digit, kid_subsets=args.kid_subsets)
@@ -69,4 +98,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the noise for --checkpoint")
     evaluate.add_argument("--device", default="cpu", help="cpu, cuda, auto, ...")
     evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
+    evaluate.add_argument("--class", dest="class_", type=int, default=None, metavar="K", help="sample class K of a conditional generator (compare with --digit K)")
+    evaluate.add_argument("--per-class", action="store_true", help="conditional generators: the judge's accuracy on --num samples of each class")
     evaluate.set_defaults(run=run)

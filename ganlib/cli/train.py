@@ -87,7 +87,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     models.add_argument("--generator-norm", choices=NORM_NAMES, default=None, help="the generator's normalization (default batch)")
 
     objective = p.add_argument_group("objective")
-    objective.add_argument("--objective", choices=OBJECTIVE_NAMES, default=None, help="default: minimax (with an EMA) for the harmonic curve, wgan-gp otherwise")
+    objective.add_argument("--objective", choices=OBJECTIVE_NAMES, default=None, help="default: minimax (with an EMA) for the harmonic curve, non-saturating for the MLP on images, wgan-gp otherwise")
     objective.add_argument("--penalty", choices=(*PENALTIES, "clip"), default=None, help="add a penalty (or weight clipping) to the loss")
     objective.add_argument("--penalty-weight", type=non_negative_float, default=None, help="its weight (lambda or gamma; the paper's by default)")
     objective.add_argument("--penalty-every", type=positive_int, default=None, help="lazy regularization: apply every N critic steps, weight times N (default 1)")
@@ -156,9 +156,10 @@ def _resolve(args: argparse.Namespace) -> Recipe:
         raise ValueError(f"--model {args.model} draws images; the 2-D toy {args.data!r} needs --model mlp")
     if args.conditional and (toy or args.model == "mlp"):
         raise ValueError("--conditional needs labelled image data and --model dcgan or dcgan5")
+    course_mnist = args.model == "mlp" and not toy  # the course's vanilla GAN on images
     if args.objective is None:
         # The harmonic curve: minimax with an EMA measured closest to the curve (see the 2-D guide).
-        args.objective = "minimax" if args.data == "harmonic" else "wgan-gp"
+        args.objective = "minimax" if args.data == "harmonic" else "non-saturating" if course_mnist else "wgan-gp"
     if toy and args.objective in ("wgan-gp", "wgan-clip") and args.penalty is None:
         # Spelled out as loss + penalty, so that the toy settings below can set the weight.
         args.objective, args.penalty = "wasserstein", "gp" if args.objective == "wgan-gp" else "clip"
@@ -177,8 +178,8 @@ def _resolve(args: argparse.Namespace) -> Recipe:
         "batch_size": 32 if args.data == "harmonic" else 256 if toy else 64,
         "n_critic": recipe.n_critic,
         "optimizer": recipe.optimizer,
-        "lr": 1e-3 if course else recipe.lr,
-        "betas": list((0.9, 0.999) if course else (0.5, 0.9) if toy_penalty else recipe.betas),
+        "lr": 1e-3 if course else 1e-4 if course_mnist else recipe.lr,
+        "betas": list((0.9, 0.999) if course or course_mnist else (0.5, 0.9) if toy_penalty else recipe.betas),
         "penalty_weight": 0.1 if toy_penalty else None,
         "critic_norm": "none" if toy or args.model == "mlp" else recipe.critic_norm,
         "log_every": 50 if toy else 10,
@@ -247,6 +248,8 @@ def _optimizer(args: argparse.Namespace, module: nn.Module, fused: bool) -> torc
 
 
 def _callbacks(args: argparse.Namespace, run_dir: Path, dataset: Dataset, objective: Objective) -> list[Callback]:
+    if args.eval_every and args.data != "mnist":
+        raise ValueError(f"--eval-every scores with the MNIST judge; it does not apply to {args.data!r} (toys report their own measures)")
     if dataset.toy is not None:
         real = toy_samples(dataset.toy, 1000, torch.Generator().manual_seed(args.seed + 7))
         wasserstein = "wasserstein" in objective.name or objective.name.startswith("wgan")
@@ -260,8 +263,6 @@ def _callbacks(args: argparse.Namespace, run_dir: Path, dataset: Dataset, object
         ]
     evaluation = None
     if args.eval_every:
-        if args.data != "mnist":
-            raise ValueError(f"--eval-every scores with the MNIST judge; it does not apply to {args.data!r}")
         digit = args.classes[0] if args.classes is not None and len(args.classes) == 1 else None
         evaluation = EvaluateMNIST(args.eval_every, num=args.eval_samples, digit=digit)
     return standard_callbacks(

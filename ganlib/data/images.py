@@ -7,8 +7,9 @@ from pathlib import Path
 
 import torch
 from torch import Tensor
+from PIL import Image, UnidentifiedImageError
 from torchvision import datasets
-from torchvision.io import ImageReadMode, decode_image
+from torchvision.transforms.v2.functional import pil_to_tensor
 
 from ganlib._validation import check_int
 from ganlib.data.mnist import MNISTNotFoundError, preprocess, resolve_data_root
@@ -72,7 +73,7 @@ def load_folder(
 
     With sub-folders the layout is :class:`torchvision.datasets.ImageFolder`'s: one sub-folder
     per class, and labels are returned. A flat folder gives images without labels. Each image
-    is decoded with :func:`torchvision.io.decode_image`, its shorter side resized to
+    is read with PIL (as torchvision's ``ImageFolder`` reads it), its shorter side resized to
     ``image_size`` and its center cropped square.
 
     Args:
@@ -102,12 +103,13 @@ def load_folder(
         files = [(f, None) for f in sorted(folder.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
     if not files:
         raise FileNotFoundError(f"folder:{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}), directly or in class sub-folders")
-    mode = ImageReadMode.RGB if channels == 3 else ImageReadMode.GRAY
+    mode = "RGB" if channels == 3 else "L"
     images = []
     for file, _ in files:
         try:
-            image = decode_image(str(file), mode=mode)
-        except (RuntimeError, ValueError) as error:
+            with Image.open(file) as opened:
+                image = pil_to_tensor(opened.convert(mode))
+        except (OSError, UnidentifiedImageError) as error:
             raise ValueError(f"{file} cannot be decoded as an image ({error})") from None
         images.append(preprocess(image.unsqueeze(0), image_size))
     labels = torch.tensor([label for _, label in files]).to(device) if classes else None

@@ -89,10 +89,10 @@ def load_dataset(
     if name in TOYS:
         return Dataset(name, None, None, None, toy=name)
     if name == "mnist":
-        images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)  # type: ignore[misc]
+        images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
         return Dataset(name, images, labels, 10)
     if name == "fashion-mnist":
-        images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)  # type: ignore[misc]
+        images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
         return Dataset(name, images, labels, 10)
     if name == "cifar10":
         images, labels = load_cifar10(root, image_size=image_size, classes=classes, download=download, device=device)

@@ -2,7 +2,7 @@
 callback that scores a run with it while it trains."""
 
 from ganlib.metrics.evaluate import EvaluateMNIST, EvaluateToy
-from ganlib.metrics.toy import distance_to_sine, modes_covered
+from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered
 from ganlib.metrics.inception import INCEPTION_HELP, inception_fid
 from ganlib.metrics.mnist import (
     CLASSIFIER_INPUT_SIZE,
@@ -38,6 +38,7 @@ __all__ = [
     "load_mnist_classifier",
     "load_mnist_reference",
     "polynomial_mmd2_unbiased",
+    "curve_coverage",
     "distance_to_sine",
     "modes_covered",
 ]

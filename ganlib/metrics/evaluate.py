@@ -74,8 +74,9 @@ class EvaluateMNIST(Callback):
 class EvaluateToy(Callback):
     """Score a 2-D toy run every ``every`` iterations on ``num`` generated points.
 
-    Reports ``distance_to_curve`` (mean distance of the points to :math:`x_2 = \\sin x_1`) for
-    the harmonic curve, and ``modes_covered`` (components holding at least half a uniform share
+    Reports ``distance_to_curve`` (mean distance of the points to :math:`x_2 = \\sin x_1`) and
+    ``curve_coverage`` (the share of the curve's length they cover) for the harmonic curve,
+    and ``modes_covered`` (components holding at least half a uniform share
     of the points within 3 standard deviations) with ``modes_share_5pct`` (the count at a fixed
     5% share, the usual report for 8 Gaussians) for the Gaussian mixtures. Other toys get no
     score.
@@ -107,12 +108,12 @@ class EvaluateToy(Callback):
             The toy's scores (empty for toys without one).
         """
         from ganlib.data import toy_centers
-        from ganlib.metrics.toy import distance_to_sine, modes_covered
+        from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered
 
         noise = torch.randn(self.num, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
         points = generate_samples(trainer.sampling_generator, noise.to(trainer.device)).cpu()
         if self.toy == "harmonic":
-            return {"distance_to_curve": float(distance_to_sine(points).mean())}
+            return {"distance_to_curve": float(distance_to_sine(points).mean()), "curve_coverage": curve_coverage(points)}
         mixture = toy_centers(self.toy)
         if mixture is None:
             return {}

@@ -108,7 +108,7 @@ class ProjectionCritic(nn.Module):
         critic = DCGANCritic(image_size, channels, width, norm)
         self.features = critic.net[:-1]  # down to the last 4x4 feature map
         self.score = critic.net[-1]  # psi: the unconditional 4x4 convolution to one score
-        embed = nn.Embedding(num_classes, self.score.in_channels)
+        embed = nn.Embedding(num_classes, int(self.score.in_channels))  # type: ignore[arg-type]
         nn.init.normal_(embed.weight, 0.0, 0.02)
         self.embed = resolve_norm(norm).weight(embed)  # spectral norm wraps the embedding too; others leave it
         self.image_size, self.channels = image_size, channels

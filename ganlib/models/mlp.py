@@ -15,6 +15,7 @@ business (:func:`~ganlib.losses.minimax_critic_loss` works on logits).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from torch import Tensor, nn
 
@@ -181,7 +182,7 @@ class MLPCritic(nn.Module):
         return self.net(x.flatten(1)).flatten()
 
 
-_COURSE = {
+_COURSE: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "harmonic": ({"latent_dim": 2, "out_shape": [2], "hidden": [16, 32], "output": "none"}, {"in_features": 2, "hidden": [256, 128, 64]}),
     "mnist": ({"latent_dim": 100, "out_shape": [1, 28, 28], "hidden": [256, 512, 1024], "output": "tanh"}, {"in_features": 784, "hidden": [1024, 512, 256]}),
 }

@@ -1,5 +1,7 @@
 import json
 
+import torch
+
 from PIL import Image
 
 from tests.examples.helpers import load_example
@@ -7,13 +9,14 @@ from tests.examples.helpers import load_example
 
 def test_every_objective_has_its_papers_recipe():
     example = load_example("compare_objectives")
-    assert {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge", "least-squares", "relativistic", "relativistic-average", "r1"} == set(example.RECIPES)
-    assert example.RECIPES["wgan-clip"].optimizer == "rmsprop" and example.RECIPES["wgan-clip"].lr == 5e-5
-    assert example.RECIPES["wgan-gp"].betas == (0.0, 0.9) and example.RECIPES["wgan-gp"].n_critic == 5
-    assert example.RECIPES["hinge"].critic_norm == "spectral" and example.RECIPES["hinge"].objective(1.0).name == "hinge"
-    assert example.RECIPES["r1"].objective(1.0).name == "non-saturating+r1"
-    for name, recipe in example.RECIPES.items():  # every recipe builds its objective
-        assert recipe.objective(0.9) is not None, name
+    recipes = example.RECIPES
+    assert {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge", "least-squares", "relativistic", "relativistic-average", "r1", "ebgan", "began"} == set(recipes)
+    assert recipes["wgan-clip"].optimizer == "rmsprop" and recipes["wgan-clip"].lr == 5e-5
+    assert recipes["wgan-gp"].betas == (0.0, 0.9) and recipes["wgan-gp"].n_critic == 5
+    assert recipes["hinge"].critic_norm == "spectral" and recipes["hinge"].build_objective().name == "hinge"
+    assert recipes["r1"].build_objective().name == "non-saturating+r1"
+    for name, recipe in recipes.items():  # every recipe builds its objective and optimizer
+        assert recipe.build_objective() is not None and recipe.build_optimizer(torch.nn.Linear(1, 1)) is not None, name
 
 
 def test_tiny_comparison_writes_runs_and_a_figure(mnist_root, tmp_path):
