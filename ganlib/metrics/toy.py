@@ -71,7 +71,7 @@ def curve_coverage(points: Tensor, *, bins: int = 20) -> float:
     """The share of the harmonic curve's length that the points cover.
 
     :func:`distance_to_sine` alone rewards collapse (every point at the origin lies on the
-    curve). The range :math:`x_1 \in [0, 2\pi]` is cut into ``bins`` equal bins; a bin counts as
+    curve). The range :math:`x_1 \\in [0, 2\\pi]` is cut into ``bins`` equal bins; a bin counts as
     covered when it holds at least half of a uniform share of the points.
 
     Args:
