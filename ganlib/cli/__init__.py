@@ -1,6 +1,7 @@
 """Command-line interface: ``python -m ganlib <command>`` (also installed as ``ganlib``).
 
-Commands: ``train`` (any model, data and objective, into a run directory), ``sample`` (draw
+Commands: ``train`` (any model, data and objective, into a run directory), ``study`` (a grid
+of runs compared alike), ``sample`` (draw
 images from a checkpoint), ``interpolate`` (latent walks) and ``evaluate`` (score MNIST samples with the offline judge). Errors a user can fix end with one line on stderr and exit status 2;
 set ``GANLIB_DEBUG=1`` for a traceback.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ganlib.cli import evaluate, interpolate, sample, train
+from ganlib.cli import evaluate, interpolate, sample, study, train
 from ganlib.runs import cli_errors
 
 __all__ = ["build_parser", "main"]
@@ -20,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``ganlib`` command-line parser."""
     parser = argparse.ArgumentParser(prog="python -m ganlib", description="ganlib command-line tools")
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (train, sample, interpolate, evaluate):
+    for command in (train, study, sample, interpolate, evaluate):
         command.add_parser(commands)
     return parser
 

@@ -11,7 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import torch
 from torchvision.utils import save_image
 
 from ganlib.cli.arguments import positive_int

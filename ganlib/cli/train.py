@@ -48,6 +48,7 @@ from ganlib.train import (
     LearningCurves,
     MetricsLogger,
     ProgressBar,
+    TimeBudget,
     Trainer,
     TrainingInterrupted,
     load_checkpoint,
@@ -98,6 +99,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
     optimization = p.add_argument_group("optimization")
     optimization.add_argument("--iterations", type=positive_int, default=None, help="total generator iterations (default 2000; 5000 for the harmonic curve)")
+    optimization.add_argument("--time-budget", type=positive_float, default=None, metavar="SECONDS", help="stop (with a checkpoint) after this much training time")
     optimization.add_argument("--batch-size", type=positive_int, default=None, help="per process (default: 32 for the harmonic curve, 256 for other toys, 64 for images)")
     optimization.add_argument("--n-critic", type=positive_int, default=None, help="critic steps per generator step (default: the recipe's)")
     optimization.add_argument("--optimizer", choices=("adam", "rmsprop"), default=None)
@@ -248,13 +250,19 @@ def _optimizer(args: argparse.Namespace, module: nn.Module, fused: bool) -> torc
 
 
 def _callbacks(args: argparse.Namespace, run_dir: Path, dataset: Dataset, objective: Objective) -> list[Callback]:
+    # The time budget comes first: it decides in measure(), before the evaluations score.
+    budget: list[Callback] = [TimeBudget(args.time_budget)] if args.time_budget else []
+    return budget + _run_callbacks(args, run_dir, dataset, objective)
+
+
+def _run_callbacks(args: argparse.Namespace, run_dir: Path, dataset: Dataset, objective: Objective) -> list[Callback]:
     if args.eval_every and args.data != "mnist":
         raise ValueError(f"--eval-every scores with the MNIST judge; it does not apply to {args.data!r} (toys report their own measures)")
     if dataset.toy is not None:
         real = toy_samples(dataset.toy, 1000, torch.Generator().manual_seed(args.seed + 7))
         wasserstein = "wasserstein" in objective.name or objective.name.startswith("wgan")
         return [
-            EvaluateToy(dataset.toy, every=args.sample_every),
+            EvaluateToy(dataset.toy, every=args.sample_every, num=2000),
             MetricsLogger(run_dir, every=args.log_every),
             ProgressBar(every=args.log_every, print_every=args.log_every * 4),
             CriticLandscape(run_dir, real, toy_bounds(dataset.toy), every=args.sample_every, gradient=wasserstein, seed=args.seed + 1),

@@ -35,7 +35,10 @@ class MeanStd:
 
     Attributes:
         mean: Mean over the subsets or splits.
-        std: Sample standard deviation over them (0 for a single one).
+        std: Standard deviation over them (0 for a single one), with the ``ddof`` the metric
+            was asked for: 0 by default, the convention of the reference Inception Score code
+            and of torch-fidelity's and torchmetrics' KID, so that "IS ± std" is comparable
+            with published numbers.
     """
 
     mean: float
@@ -168,6 +171,7 @@ def kernel_distance(
     subsets: int = 100,
     subset_size: int = 1000,
     seed: int = 0,
+    ddof: int = 0,
 ) -> MeanStd:
     """KID: the unbiased polynomial MMD^2 averaged over random subsets (Bińkowski et al., 2018).
 
@@ -177,6 +181,8 @@ def kernel_distance(
         subsets: Number of random subsets.
         subset_size: Samples per subset, capped at ``min(m, n)``.
         seed: Seed of the subset sampling.
+        ddof: Delta degrees of freedom of the standard deviation over subsets (0, the
+            convention of torch-fidelity and torchmetrics; or 1).
 
     Returns:
         Mean and standard deviation over the subsets.
@@ -197,10 +203,10 @@ def kernel_distance(
         ],
         dtype=torch.float64,
     )
-    return MeanStd(float(values.mean()), float(values.std()) if subsets > 1 else 0.0)
+    return MeanStd(float(values.mean()), float(values.std(correction=ddof)) if subsets > 1 else 0.0)
 
 
-def inception_score(probabilities: Tensor, *, splits: int = 10) -> MeanStd:
+def inception_score(probabilities: Tensor, *, splits: int = 10, ddof: int = 0) -> MeanStd:
     """Inception Score from class probabilities (Salimans et al., 2016).
 
     .. math::
@@ -208,31 +214,39 @@ def inception_score(probabilities: Tensor, *, splits: int = 10) -> MeanStd:
         \\mathrm{IS} = \\exp\\Big(\\mathbb{E}_x\\, \\mathrm{KL}\\big(p(y \\mid x) \\,\\Vert\\, p(y)\\big)\\Big),
 
     computed on each of ``splits`` consecutive splits, with :math:`p(y)` the split's mean
-    prediction. It ranges from 1 (every sample gets the same prediction) to the number of
-    classes (confident predictions, evenly spread over the classes).
+    prediction. Split :math:`i` holds samples :math:`\\lfloor iN/s \\rfloor` to
+    :math:`\\lfloor (i+1)N/s \\rfloor - 1`, as in the reference code, so there are exactly
+    ``splits`` parts of nearly equal size whatever :math:`N`. It ranges from 1 (every sample
+    gets the same prediction) to the number of classes (confident predictions, evenly spread).
 
     Args:
         probabilities: Class probabilities, shape ``(N, K)``, rows summing to 1.
         splits: Number of splits, at most ``N``.
+        ddof: Delta degrees of freedom of the standard deviation over splits (0: the
+            reference's population standard deviation; 1: the sample standard deviation).
 
     Returns:
         Mean and standard deviation over the splits.
 
     Raises:
-        ValueError: If ``splits`` is not in ``[1, N]``.
+        ValueError: If ``splits`` is not in ``[1, N]`` or ``ddof`` is not 0 or 1.
 
     Example:
         >>> import torch
         >>> round(inception_score(torch.eye(4).repeat(4, 1), splits=2).mean, 6)
         4.0
     """
-    if not 1 <= splits <= len(probabilities):
-        raise ValueError(f"splits={splits!r} is invalid; expected 1 to the number of samples ({len(probabilities)})")
+    n = len(probabilities)
+    if not 1 <= splits <= n:
+        raise ValueError(f"splits={splits!r} is invalid; expected 1 to the number of samples ({n})")
+    if ddof not in (0, 1):
+        raise ValueError(f"ddof={ddof!r} is invalid; expected 0 (the reference's convention) or 1")
     p = probabilities.double()
     scores = []
-    for chunk in p.chunk(splits):
-        marginal = chunk.mean(0, keepdim=True)
-        kl = torch.special.xlogy(chunk, chunk) - torch.special.xlogy(chunk, marginal)
+    for i in range(splits):
+        part = p[i * n // splits : (i + 1) * n // splits]
+        marginal = part.mean(0, keepdim=True)
+        kl = torch.special.xlogy(part, part) - torch.special.xlogy(part, marginal)
         scores.append(math.exp(float(kl.sum(1).mean())))
     values = torch.tensor(scores, dtype=torch.float64)
-    return MeanStd(float(values.mean()), float(values.std()) if len(scores) > 1 else 0.0)
+    return MeanStd(float(values.mean()), float(values.std(correction=ddof)) if len(scores) > 1 else 0.0)

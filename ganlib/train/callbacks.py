@@ -25,6 +25,7 @@ import shutil
 import time
 import warnings
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "Checkpointer",
+    "TimeBudget",
     "grid_labels",
     "LearningCurves",
     "MetricsLogger",
@@ -523,6 +525,60 @@ class Checkpointer(Callback):
         if not trainer.in_iteration and trainer.iteration > 0 and trainer.distributed is None and trainer.healthy:
             path = self.save(trainer)
             log.warning("training stopped with an error after iteration %d; saved %s", trainer.iteration, path)
+
+
+class TimeBudget(Callback):
+    """Stop training once ``seconds`` of training time have passed (resumed runs count on).
+
+    Training time is the time spent in :meth:`Trainer.fit`, summed over resumes (it is saved in
+    checkpoints); the iteration that crosses the budget finishes, and ``fit`` returns as if
+    it had reached its iteration count (:meth:`~Callback.on_fit_end` runs, the checkpoint
+    callback saves). Comparing runs at equal wall time, rather than equal iterations, is how
+    a user with a fixed budget should compare objectives.
+
+    Args:
+        seconds: The budget.
+
+    Raises:
+        ValueError: If ``seconds`` is not positive.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        if not seconds > 0:
+            raise ValueError(f"seconds={seconds!r} is invalid; expected a positive time budget")
+        self.seconds = float(seconds)
+        self._spent = 0.0
+        self._start = 0.0
+
+    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+        self._start = time.perf_counter()
+
+    def measure(self, trainer: Trainer) -> Mapping[str, float]:
+        """End training when the budget is spent.
+
+        It decides here, before any callback's ``on_iteration_end``, so that an evaluation
+        callback placed after it scores the final iteration.
+
+        Args:
+            trainer: The Trainer.
+
+        Returns:
+            Nothing to report.
+        """
+        if self.spent >= self.seconds:
+            trainer.max_iterations = trainer.iteration
+        return {}
+
+    @property
+    def spent(self) -> float:
+        """Seconds of training so far, this run and the resumed ones."""
+        return self._spent + time.perf_counter() - self._start
+
+    def state_dict(self) -> dict[str, Any]:  # noqa: D102
+        return {"spent": self.spent}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
+        self._spent = float(state["spent"])
 
 
 def standard_callbacks(

@@ -34,7 +34,10 @@ def test_tiny_run_writes_every_artifact(example, mnist_root, tmp_path):
 
 
 def test_defaults_are_the_papers(example):
-    args = example.build_parser().parse_args([])
+    args = example.parse_args([])
+    assert (args.preset, args.ema, args.no_ema) == ("paper", 0.999, False)  # the EMA measured better: on by default
+    cpu = example.parse_args(["--preset", "cpu"])
+    assert (cpu.image_size, cpu.width) == (32, 32) and example.parse_args(["--preset", "cpu", "--width", "16"]).width == 16
     assert (args.image_size, args.batch_size, args.n_critic, args.gp_weight, args.lr) == (64, 64, 5, 10.0, 1e-4)
     assert tuple(args.betas) == (0.0, 0.9) and args.critic_norm == "layer" and args.digits is None
 

@@ -92,9 +92,47 @@ def test_inception_score_extremes_and_reference():
         marginal = chunk.mean(0)
         scores.append(np.exp((chunk * (np.log(chunk) - np.log(marginal))).sum(1).mean()))
     result = inception_score(p, splits=3)
-    assert result.mean == pytest.approx(np.mean(scores)) and result.std == pytest.approx(np.std(scores, ddof=1))
+    assert result.mean == pytest.approx(np.mean(scores)) and result.std == pytest.approx(np.std(scores))  # ddof=0, the reference convention
 
 
 def test_inception_score_rejects_bad_splits():
     with pytest.raises(ValueError, match="splits=0"):
         inception_score(torch.eye(3), splits=0)
+
+
+def _reference_inception_score(probabilities, splits):
+    # The reference code's arithmetic, in numpy: split i is rows i*N//splits to (i+1)*N//splits,
+    # KL against the split's mean, exp of the mean KL, then mean and population std (np.std).
+    p = probabilities.numpy()
+    scores = []
+    for i in range(splits):
+        part = p[i * len(p) // splits : (i + 1) * len(p) // splits]
+        kl = part * (np.log(part) - np.log(part.mean(axis=0, keepdims=True)))
+        scores.append(np.exp(kl.sum(axis=1).mean()))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+@pytest.mark.parametrize("n", [91, 12, 100, 37])
+def test_inception_score_matches_the_reference_when_n_is_not_a_multiple_of_splits(n):
+    torch.manual_seed(n)
+    probabilities = torch.softmax(torch.randn(n, 10, dtype=torch.float64) * 3, dim=1)
+    mean, std = _reference_inception_score(probabilities, 10)
+    result = inception_score(probabilities, splits=10)
+    assert result.mean == pytest.approx(mean, rel=1e-12) and result.std == pytest.approx(std, rel=1e-9)
+    # ddof=1 is the sample standard deviation over the same ten splits
+    assert inception_score(probabilities, splits=10, ddof=1).std == pytest.approx(std * np.sqrt(10 / 9), rel=1e-9)
+
+
+def test_a_91_sample_split_has_no_single_sample_part():
+    # chunk() would cut 91 into nine parts of 10 and one of 1, whose score is exactly 1.
+    probabilities = torch.eye(10, dtype=torch.float64).repeat(10, 1)[:91]
+    result = inception_score(probabilities, splits=10)
+    assert result.mean > 8.0
+
+
+def test_kid_std_follows_the_reference_convention():
+    torch.manual_seed(0)
+    x, y = torch.randn(300, 4, dtype=torch.float64), torch.randn(300, 4, dtype=torch.float64) + 0.5
+    population, sample = kernel_distance(x, y, subsets=10, subset_size=100), kernel_distance(x, y, subsets=10, subset_size=100, ddof=1)
+    assert population.mean == sample.mean
+    assert sample.std == pytest.approx(population.std * np.sqrt(10 / 9), rel=1e-9)

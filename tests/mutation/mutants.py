@@ -103,4 +103,18 @@ MUTANTS: tuple[Mutant, ...] = (
         '                    "critic",\n                    self._critic_module,\n',
         '                    "critic",\n                    self.critic,\n',
     ),
+    Mutant(
+        "is-splits-like-chunk",
+        "Inception Score splits of ceil(N / splits) samples, as torch.chunk cuts them (fewer or tiny parts)",
+        "ganlib/metrics/functional.py",
+        "        part = p[i * n // splits : (i + 1) * n // splits]\n",
+        "        part = p[i * -(-n // splits) : (i + 1) * -(-n // splits)]\n",
+    ),
+    Mutant(
+        "ema-without-warmup",
+        "the EMA's decay is the full beta from the first update: the average keeps the near-random start",
+        "ganlib/train/ema.py",
+        "            return torch.clamp((1.0 + t) / (10.0 + t), max=self.decay)\n",
+        "            return torch.full_like(t, self.decay)\n",
+    ),
 )

@@ -31,6 +31,8 @@ DEFAULT_TESTS = (
     "tests/train/test_engine.py",
     "tests/train/test_precision.py",
     "tests/train/test_distributed.py",
+    "tests/train/test_ema.py",
+    "tests/metrics/test_functional.py",
 )
 
 

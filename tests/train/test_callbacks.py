@@ -99,3 +99,26 @@ def test_evaluation_scores_reach_the_log_and_the_curves(tmp_path):
     assert "fid" not in records[0] and records[1]["fid"] > 0 and "inception_score" in records[2]  # at 2 and at the end
     with Image.open(tmp_path / "curves.png") as curves:
         assert curves.size[0] > 5 * curves.size[1]  # four training panels and two evaluation panels
+
+
+def test_a_time_budget_stops_training_and_carries_over_a_resume(tmp_path, monkeypatch):
+    import itertools
+
+    from ganlib.train import TimeBudget
+    from ganlib.train import callbacks as module
+
+    clock = itertools.count(step=1.0)  # every reading of the clock advances it by a second
+    monkeypatch.setattr(module.time, "perf_counter", lambda: next(clock))
+    budget = TimeBudget(3.5)
+    trainer = tiny_trainer(callbacks=[budget, Checkpointer(tmp_path, every=100)])
+    trainer.fit(100)
+    assert 1 <= trainer.iteration < 100 and budget.spent >= 3.5
+    assert load_checkpoint(tmp_path)["iteration"] == trainer.iteration  # fit ended normally: saved
+    resumed_budget = TimeBudget(3.5)
+    resumed = tiny_trainer(callbacks=[resumed_budget])
+    resumed.load_state_dict(load_checkpoint(tmp_path))
+    assert resumed_budget.spent >= 3.5
+    resumed.fit(100)
+    assert resumed.iteration == trainer.iteration + 1  # already spent: one more iteration, then stop
+    with pytest.raises(ValueError, match="seconds=0 is invalid"):
+        TimeBudget(0)
