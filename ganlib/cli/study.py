@@ -92,6 +92,10 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(values), statistics.pstdev(values) if len(values) > 1 else 0.0
 
 
+def _pm(value: tuple[float, float], digits: int = 3) -> str:
+    return f"{value[0]:.{digits}f} ± {value[1]:.{digits}f}"
+
+
 def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Read the finished cells' logs and write the table, the plots and the samples figure.
 
@@ -107,7 +111,7 @@ def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         run_dir = out / "runs" / cell["name"]
         if (run_dir / DONE).exists():
             by_config.setdefault(cell["config"], []).append(_records(run_dir))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for config, runs in by_config.items():
         evaluated = [[r for r in records if r.get("fid") is not None] for records in runs]
         if not all(evaluated):
@@ -118,12 +122,13 @@ def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         covered = [e[-1]["classes_covered"] for e in evaluated]
         wall = [records[-1]["wall_time"] for records in runs]
         iterations = [records[-1]["iteration"] for records in runs]
-        rows.append({
+        row: dict[str, Any] = {
             "config": config, "seeds": len(runs),
             "best_fid": _mean_std(best), "final_fid": _mean_std(final), "inception_score": _mean_std(score),
             "classes_covered": _mean_std(covered), "wall_time": _mean_std(wall), "iterations": _mean_std([float(i) for i in iterations]),
             "it_per_s": _mean_std([i / w for i, w in zip(iterations, wall, strict=True)]),
-        })
+        }
+        rows.append(row)
     rows.sort(key=lambda row: row["final_fid"][0])
     (out / "table.json").write_text(json.dumps(rows, indent=2) + "\n")
     lines = [
@@ -131,10 +136,9 @@ def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        cell = lambda key, digits=3: f"{row[key][0]:.{digits}f} ± {row[key][1]:.{digits}f}"  # noqa: E731
         lines.append(
-            f"| {row['config']} | {row['seeds']} | {cell('final_fid')} | {cell('best_fid')} | {cell('inception_score', 2)} | "
-            f"{cell('classes_covered', 1)} | {row['iterations'][0]:.0f} | {row['wall_time'][0]:.0f} | {row['it_per_s'][0]:.2f} |"
+            f"| {row['config']} | {row['seeds']} | {_pm(row['final_fid'])} | {_pm(row['best_fid'])} | {_pm(row['inception_score'], 2)} | "
+            f"{_pm(row['classes_covered'], 1)} | {row['iterations'][0]:.0f} | {row['wall_time'][0]:.0f} | {row['it_per_s'][0]:.2f} |"
         )
     (out / "table.md").write_text("\n".join(lines) + "\n")
     _plots(out, by_config)
