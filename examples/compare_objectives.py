@@ -39,6 +39,7 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
+from ganlib.cli.arguments import DefaultsHelpFormatter
 from ganlib.data import TensorBatches, load_mnist, parse_digits
 from ganlib.metrics import EvaluateMNIST
 from ganlib.models import DCGANCritic, DCGANGenerator
@@ -58,7 +59,7 @@ def _optimizer(recipe: Recipe, module: torch.nn.Module) -> torch.optim.Optimizer
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=DefaultsHelpFormatter)
     p.add_argument("--data-root", default=None)
     p.add_argument("--download", action="store_true")
     p.add_argument("--digits", type=parse_digits, default=[3], help="digits to train on, e.g. 3 or 0,1,2, or 'all'")

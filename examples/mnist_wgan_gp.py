@@ -29,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-from ganlib.cli.arguments import non_negative_float, non_negative_int, positive_float, positive_int, unit_interval
+from ganlib.cli.arguments import DefaultsHelpFormatter, non_negative_float, non_negative_int, positive_float, positive_int, unit_interval
 from ganlib.data import TensorBatches, load_mnist, parse_digits
 from ganlib.losses import WGANGP
 from ganlib.metrics import EvaluateMNIST
@@ -55,26 +55,26 @@ log = logging.getLogger("mnist_wgan_gp")
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=DefaultsHelpFormatter)
     p.add_argument("--data-root", default=None, help="directory containing MNIST/raw (default: $GANLIB_DATA, then ~/.cache/ganlib/datasets)")
     p.add_argument("--download", action="store_true", help="download MNIST if it is missing (needs the network)")
     p.add_argument("--digits", type=parse_digits, default=None, help="digits to train on, e.g. 3 or 0,1,2 (default: all)")
     p.add_argument("--iterations", type=positive_int, default=2000, help="total generator iterations (also when resuming)")
     p.add_argument("--image-size", type=int, choices=(16, 32, 64, 128, 256), default=None, help="default: 64 (preset paper) or 32 (preset cpu)")
     p.add_argument("--batch-size", type=positive_int, default=64, help="per process")
-    p.add_argument("--n-critic", type=positive_int, default=5)
-    p.add_argument("--gp-weight", type=non_negative_float, default=10.0)
-    p.add_argument("--lr", type=positive_float, default=1e-4)
-    p.add_argument("--betas", type=unit_interval, nargs=2, default=(0.0, 0.9), metavar=("BETA1", "BETA2"))
+    p.add_argument("--n-critic", type=positive_int, default=5, help="critic steps per generator step")
+    p.add_argument("--gp-weight", type=non_negative_float, default=10.0, help="the penalty's weight lambda")
+    p.add_argument("--lr", type=positive_float, default=1e-4, help="Adam's learning rate, both networks")
+    p.add_argument("--betas", type=unit_interval, nargs=2, default=(0.0, 0.9), metavar=("BETA1", "BETA2"), help="Adam's betas")
     p.add_argument("--width", type=positive_int, default=None, help="base channel width of both networks (default: 64, or 32 with --preset cpu)")
-    p.add_argument("--latent-dim", type=positive_int, default=100)
-    p.add_argument("--critic-norm", choices=NORM_NAMES, default="layer")
-    p.add_argument("--generator-norm", choices=NORM_NAMES, default="batch")
+    p.add_argument("--latent-dim", type=positive_int, default=100, help="size of the noise vector z")
+    p.add_argument("--critic-norm", choices=NORM_NAMES, default="layer", help="the critic's normalization")
+    p.add_argument("--generator-norm", choices=NORM_NAMES, default="batch", help="the generator's normalization")
     p.add_argument("--ema", type=unit_interval, default=0.999, metavar="DECAY", help="decay of the generator's EMA, with warm-up (measured better than the raw generator at every checkpoint of a 20,000-iteration run)")
     p.add_argument("--no-ema", action="store_true", help="keep no EMA of the generator")
     p.add_argument("--preset", choices=("paper", "cpu"), default="paper", help="paper: the assignment's settings (64x64, width 64); cpu: 32x32, width 32, about 8 times cheaper per iteration")
     p.add_argument("--time-budget", type=positive_float, default=None, metavar="SECONDS", help="stop (with a checkpoint) after this much training time")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seeds the weights, the noise and the data order")
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, ...")
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None, help="channels_last memory format (default: on the CPU, where it measured faster; off on CUDA, where NCHW did)")
     p.add_argument("--precision", choices=PRECISIONS, default="fp32", help="fp32, bf16 autocast, or fp16 autocast with loss scaling")

@@ -1,14 +1,17 @@
 """Train the MNIST judge that ganlib ships, and compute its reference statistics.
 
-    python scripts/train_mnist_classifier.py --data-root ../shared/datasets
+    python scripts/train_mnist_classifier.py --data-root DIR --out runs/mnist-judge
 
-Writes ``ganlib/metrics/assets/mnist_classifier.pt`` (the weights) and
-``ganlib/metrics/assets/mnist_reference.pt`` (feature means and covariances of the 10,000 test
-images, overall and per digit, plus the test features in float16 for KID), then prints the
-test accuracy, the FID floor (10,000 training images against the test statistics) and the
-FID of uniform noise. Deterministic given ``--seed`` and the thread count (float reductions
-depend on it); about 6 minutes on a 2-core CPU. ``--reference-only`` keeps the shipped
-weights and recomputes only the reference statistics (seconds).
+Writes ``mnist_classifier.pt`` (the weights) and ``mnist_reference.pt`` (feature means and
+covariances of the 10,000 test images, overall and per digit, plus the test features in
+float16 for KID) into ``--out`` (``runs/mnist-judge`` by default), then prints the test
+accuracy, the FID floor (10,000 training images against the test statistics) and the FID of
+uniform noise. Deterministic given ``--seed`` and the thread count (float reductions depend on
+it); about 6 minutes on a 2-core CPU. ``--reference-only`` loads the shipped weights and
+recomputes only the reference statistics (seconds).
+
+The files ganlib ships (``ganlib/metrics/assets``) are replaced only with
+``--replace-shipped``; ``--out`` never points there otherwise.
 """
 
 from __future__ import annotations
@@ -34,16 +37,21 @@ def features_and_logits(model: MNISTClassifier, images: torch.Tensor, batch: int
     return torch.cat([p[0] for p in pairs]), torch.cat([p[1] for p in pairs])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ASSETS)
-    parser.add_argument("--reference-only", action="store_true", help="keep the weights in --out, recompute the statistics")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path("runs") / "mnist-judge", help="where to write (default runs/mnist-judge)")
+    parser.add_argument("--reference-only", action="store_true", help="load the shipped weights, recompute only the statistics")
+    parser.add_argument("--replace-shipped", action="store_true", help=f"write into {ASSETS} instead of --out, replacing the shipped judge")
+    args = parser.parse_args(argv)
+    if args.replace_shipped:
+        args.out = ASSETS
+    elif args.out.resolve() == ASSETS.resolve():
+        parser.error(f"--out {args.out} is where ganlib's shipped judge lives; pass --replace-shipped to replace it")
 
     torch.manual_seed(args.seed)
     torch.use_deterministic_algorithms(True)
@@ -51,14 +59,16 @@ def main() -> None:
     test_x, test_y = load_mnist(args.data_root, image_size=28, train=False, return_labels=True)
     model = MNISTClassifier()
     if args.reference_only:
-        model.load_state_dict(load_checkpoint(args.out / "mnist_classifier.pt")["state_dict"])
+        model.load_state_dict(load_checkpoint(ASSETS / "mnist_classifier.pt")["state_dict"])
     else:
         train(model, train_x, train_y, test_x, test_y, args)
         state = {k: v.contiguous() for k, v in model.state_dict().items()}
         save_checkpoint({"state_dict": state, "seed": args.seed, "epochs": args.epochs}, args.out / "mnist_classifier.pt")
     model.eval()
     write_reference(model, args.data_root, test_y, args.seed, args.out)
-    report(args.data_root, args.seed)
+    print(f"wrote {args.out}")
+    if args.out.resolve() == ASSETS.resolve():
+        report(args.data_root, args.seed)  # the evaluator reads the shipped files
 
 
 def train(model: MNISTClassifier, train_x, train_y, test_x, test_y, args: argparse.Namespace) -> None:

@@ -29,9 +29,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 
 
+def _mnist_candidates() -> list[Path]:
+    """Where the tests look for MNIST: ``$GANLIB_DATA`` (as the library does), then the
+    ``../shared/datasets`` that CI provides beside the checkout."""
+    named = os.environ.get("GANLIB_DATA")
+    return [*([Path(named).expanduser()] if named else []), SHARED_DATASETS]
+
+
 @pytest.fixture(scope="session")
 def mnist_root() -> Path:
-    """The MNIST root that CI provides beside the checkout (``../shared/datasets``)."""
-    if not (SHARED_DATASETS / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
-        pytest.skip(f"MNIST not found in {SHARED_DATASETS}")
-    return SHARED_DATASETS
+    """A directory holding ``MNIST/raw``; the test is skipped when there is none."""
+    for root in _mnist_candidates():
+        if (root / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
+            return root
+    pytest.skip(f"MNIST not found in {' or '.join(map(str, _mnist_candidates()))}; set GANLIB_DATA to the directory holding MNIST/raw")

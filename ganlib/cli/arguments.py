@@ -10,7 +10,18 @@ from __future__ import annotations
 import argparse
 import math
 
-__all__ = ["non_negative_float", "non_negative_int", "positive_float", "positive_int", "unit_interval"]
+__all__ = ["DefaultsHelpFormatter", "non_negative_float", "non_negative_int", "positive_float", "positive_int", "unit_interval"]
+
+
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: ...)`` only where there is a default worth showing: not for
+    switches, not for ``None`` (the help says what happens then), and not twice."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action)
 
 
 def _number(text: str, kind: type) -> float:

@@ -3,7 +3,7 @@
 Trains every combination of ``--objectives`` x ``--critic-norms`` x EMA (off, on) x ``--seeds``
 on the same data and networks, for the same budget (iterations, or training seconds with
 ``--time-budget``, which compares at equal wall time), each with its paper's recipe
-(:mod:`ganlib.recipes`), evaluated every ``--eval-every`` iterations with the MNIST judge
+(:mod:`ganlib.recipes`), evaluated with the MNIST judge every ``--eval-every`` iterations (of a five-critic-step objective; five times as many of a one-step one)
 (Lucic et al., 2018, in miniature). Each cell is an ordinary run directory under
 ``OUT/runs/``; a finished cell is skipped and an interrupted one resumed when the command is
 repeated. At the end it writes ``OUT/table.md`` and ``OUT/table.json`` (best and final FID,
@@ -47,13 +47,20 @@ def _cells(args: argparse.Namespace) -> list[dict[str, Any]]:
     return cells
 
 
+def _eval_interval(args: argparse.Namespace, objective: str) -> int:
+    """``--eval-every`` counts iterations of an objective with 5 critic steps; objectives with
+    fewer evaluate proportionally less often in iterations, so that all are evaluated about
+    equally often in time (evaluation counts against a time budget)."""
+    return max(1, args.eval_every * 5 // RECIPES[objective].n_critic)
+
+
 def _train_argv(args: argparse.Namespace, cell: dict[str, Any], run_dir: Path) -> list[str]:
+    every = str(_eval_interval(args, cell["objective"]))
     argv = [
         "--data", args.data, "--objective", cell["objective"], "--critic-norm", cell["norm"], "--seed", str(cell["seed"]),
         "--image-size", str(args.image_size), "--width", str(args.width), "--batch-size", str(args.batch_size),
-        "--iterations", str(args.iterations), "--eval-every", str(args.eval_every), "--eval-samples", str(args.eval_samples),
-        "--device", args.device, "--out", str(run_dir), "--log-every", str(args.eval_every), "--sample-every", str(args.eval_every),
-        "--checkpoint-every", str(args.eval_every),
+        "--iterations", str(args.iterations), "--eval-every", every, "--eval-samples", str(args.eval_samples),
+        "--device", args.device, "--out", str(run_dir), "--log-every", every, "--sample-every", every, "--checkpoint-every", every,
     ]
     if args.data_root is not None:
         argv += ["--data-root", str(args.data_root)]
@@ -228,7 +235,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     study.add_argument("--batch-size", type=positive_int, default=64)
     study.add_argument("--iterations", type=positive_int, default=100000, help="iteration budget per run (the time budget usually ends runs first)")
     study.add_argument("--time-budget", type=positive_float, default=None, metavar="SECONDS", help="training time per run: compare at equal wall time")
-    study.add_argument("--eval-every", type=positive_int, default=50)
+    study.add_argument("--eval-every", type=positive_int, default=50, help="evaluate every N iterations of a 5-critic-step objective (5N for one critic step)")
     study.add_argument("--eval-samples", type=positive_int, default=500)
     study.add_argument("--device", default="auto")
     study.add_argument("--out", type=Path, default=Path("runs/study"))

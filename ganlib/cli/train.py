@@ -95,6 +95,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     objective.add_argument("--clip", type=positive_float, default=None, help="bound of weight clipping (with --penalty clip; 0.01)")
     objective.add_argument("--label-smoothing", type=unit_interval, default=None, metavar="REAL_LABEL", help="one-sided label smoothing for minimax/non-saturating, e.g. 0.9")
     objective.add_argument("--margin", type=positive_float, default=None, help="EBGAN's energy margin m")
+    objective.add_argument("--pull-away", type=non_negative_float, default=None, metavar="WEIGHT", help="EBGAN's pulling-away term against mode collapse (the paper: 0.1)")
     objective.add_argument("--gamma", type=unit_interval, default=None, help="BEGAN's diversity ratio")
 
     optimization = p.add_argument_group("optimization")
@@ -141,7 +142,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 _FIXED_DEFAULTS: dict[str, Any] = {
-    "data": "harmonic", "channels": 3, "generator_norm": "batch", "penalty_every": 1, "precision": "fp32", "capture": "auto",
+    "data": "harmonic", "generator_norm": "batch", "penalty_every": 1, "precision": "fp32", "capture": "auto",
     "seed": 0, "device": "auto", "keep_checkpoints": 0, "eval_every": 0, "eval_samples": 1000,
 }
 
@@ -173,6 +174,7 @@ def _resolve(args: argparse.Namespace) -> Recipe:
     # lambda 0.1), at width 128 and 3000 iterations: 8 of 8 modes covered in about 90 s here.
     toy_penalty = toy and not course and args.penalty in ("gp", "lp", "dragan")
     defaults: dict[str, Any] = {
+        "channels": 3 if args.data.startswith("folder:") else None,  # other data know their channels
         "image_size": 28 if args.model == "mlp" else 64,
         "width": None if course else 128 if toy else 64,
         "latent_dim": 2 if toy else 100,
@@ -227,12 +229,25 @@ def _models(args: argparse.Namespace, dataset: Dataset, recipe: Recipe) -> tuple
     return generator, critic_class(size, channels, args.width, norm=args.critic_norm)
 
 
+_OWN_SETTINGS = {  # settings that belong to one family of objectives: key -> (flag, the losses that take it)
+    "label_smoothing": ("--label-smoothing", ("minimax", "non-saturating")),
+    "margin": ("--margin", ("ebgan",)),
+    "pull_away": ("--pull-away", ("ebgan",)),
+    "gamma": ("--gamma", ("began",)),
+}
+
+
 def _objective(args: argparse.Namespace, recipe: Recipe) -> Objective:
+    for key, (flag, owners) in _OWN_SETTINGS.items():
+        if getattr(args, key) is not None and recipe.objective not in owners:
+            raise ValueError(f"{flag} belongs to --objective {' or '.join(owners)}; --objective {args.objective} does not take it")
     kwargs: dict[str, Any] = {}
     if args.label_smoothing is not None:
         kwargs["real_label"] = args.label_smoothing
     if args.margin is not None:
         kwargs["margin"] = args.margin
+    if args.pull_away is not None:
+        kwargs["pull_away"] = args.pull_away
     if args.gamma is not None:
         kwargs["gamma"] = args.gamma
     if args.penalty is None and args.clip is None and args.penalty_weight is None and args.penalty_every == 1:

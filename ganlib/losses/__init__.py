@@ -42,7 +42,7 @@ from ganlib.losses.functional import (
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
-from ganlib.losses.energy import BEGAN, EBGAN, reconstruction_energy
+from ganlib.losses.energy import BEGAN, EBGAN, pulling_away, reconstruction_energy
 from ganlib.losses.objectives import WGANGP, ComposedObjective, Minimax, NonSaturating, Objective, WGANClip
 from ganlib.losses.registry import OBJECTIVES, get_objective
 from ganlib.losses.penalties import (
@@ -112,8 +112,9 @@ __all__ = [
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
     "penalty_from_norms",
-    "reconstruction_energy",
     "perturb",
+    "pulling_away",
+    "reconstruction_energy",
     "relativistic_average_critic_loss",
     "relativistic_average_generator_loss",
     "relativistic_critic_loss",

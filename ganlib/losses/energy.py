@@ -20,7 +20,7 @@ from ganlib.losses.adversarial import Terms, midpoint_accuracy
 from ganlib.losses.objectives import Objective
 from ganlib.losses.step import Step
 
-__all__ = ["BEGAN", "EBGAN", "reconstruction_energy"]
+__all__ = ["BEGAN", "EBGAN", "pulling_away", "reconstruction_energy"]
 
 
 def reconstruction_energy(samples: Tensor, reconstructions: Tensor, power: int = 2) -> Tensor:
@@ -41,6 +41,41 @@ def reconstruction_energy(samples: Tensor, reconstructions: Tensor, power: int =
     """
     error = (samples - reconstructions).abs().flatten(1)
     return (error.square() if power == 2 else error).mean(dim=1)
+
+
+def pulling_away(codes: Tensor) -> Tensor:
+    """EBGAN's pulling-away term: the mean squared cosine similarity between distinct codes,
+
+    .. math::
+
+        f_{PT}(S) = \\frac{1}{N(N-1)} \\sum_i \\sum_{j \\ne i}
+                    \\left(\\frac{S_i^\\top S_j}{\\lVert S_i \\rVert\\, \\lVert S_j \\rVert}\\right)^2.
+
+    It is 0 when the codes are mutually orthogonal and 1 when they all point along one line,
+    so adding it to the generator's loss pushes a batch's codes apart (against mode collapse).
+    The diagonal (every code is parallel to itself) is left out.
+
+    Args:
+        codes: The encoder's codes of the generated batch ``(N, *)``, ``N >= 2``.
+
+    Returns:
+        A scalar in [0, 1].
+
+    Raises:
+        ValueError: If the batch has fewer than two codes.
+
+    Example:
+        >>> import torch
+        >>> pulling_away(torch.tensor([[1.0, 0.0], [1.0, 1.0]]))
+        tensor(0.5000)
+    """
+    n = codes.shape[0]
+    if n < 2:
+        raise ValueError(f"pulling_away needs at least 2 codes to compare; got a batch of {n}")
+    unit = torch.nn.functional.normalize(codes.flatten(1), dim=1)
+    cosine = unit @ unit.T
+    off_diagonal = cosine.square().sum() - cosine.diagonal().square().sum()
+    return off_diagonal / (n * (n - 1))
 
 
 def _energy_terms(real_energy: Tensor, fake_energy: Tensor) -> Terms:
@@ -66,19 +101,29 @@ class EBGAN(Objective):
     The critic lowers the energy of real samples and pushes fakes up to the margin :math:`m`
     (on images in [-1, 1] a per-pixel energy lies in [0, 4]).
 
+    With ``pull_away`` > 0 the generator's loss adds
+    :math:`\\lambda_{PT} f_{PT}` (:func:`pulling_away`) on the encoder's codes of the fakes, the
+    paper's remedy for mode collapse (EBGAN-PT, :math:`\\lambda_{PT} = 0.1`); the critic must
+    then have ``encode`` and ``decode`` methods, as :class:`~ganlib.models.AutoencoderCritic`
+    does. The term is reported as ``pull_away``.
+
     Args:
         margin: :math:`m`.
+        pull_away: :math:`\\lambda_{PT}`; 0 leaves the term out.
 
     Raises:
-        ValueError: If ``margin`` is not positive and finite.
+        ValueError: If ``margin`` is not positive and finite, or ``pull_away`` is negative or
+            not finite.
     """
 
     name = "ebgan"
 
-    def __init__(self, margin: float = 1.0) -> None:
+    def __init__(self, margin: float = 1.0, pull_away: float = 0.0) -> None:
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < margin < math.inf:
             raise ValueError(f"margin={margin!r} is invalid; expected a positive, finite energy margin")
-        self.margin = float(margin)
+        if isinstance(pull_away, bool) or not isinstance(pull_away, (int, float)) or not 0 <= pull_away < math.inf:
+            raise ValueError(f"pull_away={pull_away!r} is invalid; expected a finite weight >= 0 (the paper uses 0.1)")
+        self.margin, self.pull_away = float(margin), float(pull_away)
 
     def critic_loss(self, step: Step) -> Terms:  # noqa: D102
         real_energy, fake_energy = _energies(step, power=2)
@@ -86,11 +131,19 @@ class EBGAN(Objective):
         return {"loss": loss, **_energy_terms(real_energy, fake_energy)}
 
     def generator_loss(self, step: Step) -> Terms:  # noqa: D102
-        energy = reconstruction_energy(step.fake, step.score(step.fake), power=2)
-        return {"loss": energy.mean(), "d_fake": energy.detach().mean()}
+        if not self.pull_away:
+            energy = reconstruction_energy(step.fake, step.score(step.fake), power=2)
+            return {"loss": energy.mean(), "d_fake": energy.detach().mean()}
+        critic = step.critic
+        if not (callable(getattr(critic, "encode", None)) and callable(getattr(critic, "decode", None))):
+            raise TypeError(f"EBGAN(pull_away={self.pull_away}) needs a critic with encode() and decode() (an AutoencoderCritic); got {type(critic).__name__}")
+        codes = critic.encode(step.fake)  # type: ignore[attr-defined]
+        energy = reconstruction_energy(step.fake, critic.decode(codes), power=2)  # type: ignore[attr-defined]
+        spread = pulling_away(codes)
+        return {"loss": energy.mean() + self.pull_away * spread, "d_fake": energy.detach().mean(), "pull_away": spread.detach()}
 
     def __repr__(self) -> str:
-        return f"EBGAN(margin={self.margin!r})"
+        return f"EBGAN(margin={self.margin!r}, pull_away={self.pull_away!r})"
 
 
 class BEGAN(Objective):

@@ -86,7 +86,8 @@ def interpolate(real: Tensor, fake: Tensor, eps: Tensor | None = None) -> Tensor
             one per sample, when ``None``.
 
     Returns:
-        Detached interpolates of shape ``(N, *)`` that require grad.
+        Detached interpolates of shape ``(N, *)`` that require grad, in the wider of the two
+        inputs' dtypes (fakes generated under autocast may be half precision).
 
     Raises:
         ValueError: If the shapes of ``real``, ``fake`` and ``eps`` do not fit together.
@@ -100,8 +101,11 @@ def interpolate(real: Tensor, fake: Tensor, eps: Tensor | None = None) -> Tensor
     _check_pair(real, fake)
     n = real.shape[0]
     weight_shape = (n,) + (1,) * (real.ndim - 1)
+    # Fakes made under autocast may be half precision while the real batch is float32:
+    # interpolate in the wider type.
+    dtype = torch.promote_types(real.dtype, fake.dtype)
     if eps is None:
-        eps = torch.rand(weight_shape, device=real.device, dtype=real.dtype)
+        eps = torch.rand(weight_shape, device=real.device, dtype=dtype)
     elif eps.numel() != n or (eps.ndim > 1 and eps.shape != weight_shape):
         raise ValueError(
             f"eps has shape {tuple(eps.shape)}; expected one weight per sample, (N,) or "
@@ -110,7 +114,7 @@ def interpolate(real: Tensor, fake: Tensor, eps: Tensor | None = None) -> Tensor
     else:
         eps = eps.reshape(weight_shape)
     # lerp(fake, real, eps) = fake + eps * (real - fake) = eps * real + (1 - eps) * fake
-    return torch.lerp(fake.detach(), real.detach(), eps).requires_grad_(True)
+    return torch.lerp(fake.detach().to(dtype), real.detach().to(dtype), eps.to(dtype)).requires_grad_(True)
 
 
 def critic_input_gradient(

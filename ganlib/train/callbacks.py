@@ -333,6 +333,8 @@ _CURVE_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Wasserstein estimate", ("wasserstein",)),
     ("penalties", ("gp", "lp", "dragan", "r1", "r2", "grad_norm")),
     ("critic accuracy", ("acc_real", "acc_fake")),
+    ("BEGAN: convergence M and k", ("convergence", "k")),
+    ("pulling-away term", ("generator_pull_away",)),
 )
 
 
@@ -439,6 +441,41 @@ class LearningCurves(Callback):
         fig.savefig(tmp, dpi=90)
         os.replace(tmp, self.path)
         return self.path
+
+    @classmethod
+    def from_log(cls, run_dir: str | os.PathLike[str], smooth: int = 10) -> LearningCurves:
+        """Rebuild the curves of a run from its ``metrics.jsonl`` (to redraw an old run's
+        figure with this version's panels, say). The log holds every ``--log-every``-th
+        iteration, so the curves are as fine as the log.
+
+        Args:
+            run_dir: The run directory.
+            smooth: Window of the moving average.
+
+        Returns:
+            A LearningCurves over the logged iterations; call :meth:`draw`.
+
+        Raises:
+            FileNotFoundError: If the run has no ``metrics.jsonl``.
+        """
+        curves = cls(run_dir, smooth=smooth)
+        log = Path(run_dir) / "metrics.jsonl"
+        if not log.is_file():
+            raise FileNotFoundError(f"{log} does not exist; is {run_dir} a run directory?")
+        host_only = {"iteration", "it_per_s", "wall_time"}
+        extra_keys = {key for _, key in _EXTRA_PANELS} | {"kid", "classes_covered", "curve_coverage"}
+        for line in log.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:  # a torn last line
+                continue
+            values = {k: v for k, v in record.items() if k not in host_only and isinstance(v, (int, float))}
+            names = tuple(k for k in values if k not in extra_keys)
+            metrics = Metrics(int(record["iteration"]), names, torch.tensor([float(values[n]) for n in names]))
+            curves._records.append(metrics)
+            for key in extra_keys & values.keys():
+                curves._extras.setdefault(key, []).append((metrics.iteration, float(values[key])))
+        return curves
 
     def state_dict(self) -> dict[str, Any]:  # noqa: D102
         history = self.history()

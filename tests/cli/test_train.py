@@ -80,6 +80,13 @@ def test_energy_based_gans_train_with_an_autoencoder_critic(mnist_root, tmp_path
         assert {"k", "convergence"} <= set(_records(run)[-1])
 
 
+def test_ebgan_with_the_pulling_away_term(mnist_root, tmp_path):
+    run = tmp_path / "run"
+    argv = ["train", "--data", "mnist", "--data-root", str(mnist_root), "--classes", "3", "--objective", "ebgan", "--pull-away", "0.1"]
+    assert main([*argv, "--iterations", "2", "--out", str(run), *IMAGE_FLAGS]) == 0
+    assert 0 <= _records(run)[-1]["generator_pull_away"] <= 1
+
+
 def test_the_course_vanilla_gan_on_mnist_at_28(mnist_root, tmp_path):
     run = tmp_path / "run"
     assert main(["train", "--data", "mnist", "--data-root", str(mnist_root), "--model", "mlp", "--classes", "3", "--iterations", "2", "--batch-size", "16", "--out", str(run), *RUN_FLAGS]) == 0
@@ -124,6 +131,9 @@ def test_a_train_run_resumes_exactly(tmp_path):
         (["--data", "svhn"], "data 'svhn' is unknown"),
         (["--data", "harmonic", "--penalty-weight", "2"], "need a penalty"),
         (["--data", "ring", "--eval-every", "5"], "scores with the MNIST judge"),
+        (["--data", "ring", "--objective", "hinge", "--margin", "1"], "--margin belongs to --objective ebgan"),
+        (["--data", "ring", "--objective", "wgan-gp", "--label-smoothing", "0.9"], "--label-smoothing belongs to --objective minimax or non-saturating"),
+        (["--data", "ring", "--objective", "minimax", "--gamma", "0.5"], "--gamma belongs to --objective began"),
     ],
 )
 def test_impossible_combinations_are_one_line(tmp_path, capsys, argv, message):

@@ -1,7 +1,11 @@
 """EBGAN and BEGAN: energies by hand, the margin, the k_t update, and its exact resume."""
 
+import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from ganlib.losses import BEGAN, EBGAN, Step, get_objective, reconstruction_energy
 from ganlib.models import AutoencoderCritic
@@ -81,3 +85,78 @@ def test_energy_objectives_by_name_and_no_penalties():
     assert isinstance(get_objective("ebgan", margin=2.0), EBGAN)
     with pytest.raises(ValueError, match="takes no penalty"):
         get_objective("began", penalty="gp")
+
+
+# --- EBGAN's pulling-away term -------------------------------------------------------------
+
+
+def test_pulling_away_by_hand():
+    from ganlib.losses import pulling_away
+
+    assert pulling_away(torch.eye(3)).item() == pytest.approx(0.0)  # orthogonal codes
+    assert pulling_away(torch.tensor([[1.0, 2.0], [-2.0, -4.0], [0.5, 1.0]])).item() == pytest.approx(1.0)  # one line
+    # cos = 1/sqrt(2): two ordered pairs of 1/2 each, over N(N-1) = 2 pairs
+    assert pulling_away(torch.tensor([[1.0, 0.0], [1.0, 1.0]])).item() == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="at least 2 codes"):
+        pulling_away(torch.ones(1, 4))
+
+
+class Coder(torch.nn.Module):
+    """An autoencoder with known parts: encode keeps the first two features, decode pads zeros."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.tensor(1.0))
+
+    def encode(self, x):
+        return self.a * x[:, :2]
+
+    def decode(self, code):
+        return torch.cat([code, torch.zeros(code.shape[0], 2)], dim=1)
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+
+def test_ebgan_generator_loss_with_pulling_away_by_hand():
+    fake = torch.tensor([[1.0, 0.0, 2.0, 0.0], [1.0, 1.0, 0.0, 2.0]], requires_grad=True)
+    # energies: mean of squared errors of the last two features: (4/4, 4/4) -> 1; codes as in the hand case -> 0.5
+    terms = EBGAN(pull_away=0.1).generator_loss(Step("generator", Coder(), fake=fake))
+    assert terms["loss"].item() == pytest.approx(1.0 + 0.1 * 0.5)
+    assert terms["pull_away"].item() == pytest.approx(0.5) and terms["d_fake"].item() == pytest.approx(1.0)
+    assert EBGAN().generator_loss(Step("generator", Coder(), fake=fake))["loss"].item() == pytest.approx(1.0)  # off by default
+    with pytest.raises(TypeError, match=r"encode\(\) and decode\(\)"):
+        EBGAN(pull_away=0.1).generator_loss(Step("generator", Shrink(0.5), fake=fake))
+    with pytest.raises(ValueError, match="pull_away=-1 is invalid"):
+        EBGAN(pull_away=-1)
+
+
+def test_pulling_away_spreads_a_collapsed_batch():
+    """Its gradient turns identical codes apart: one step down the term lowers it."""
+    from ganlib.losses import pulling_away
+
+    codes = (torch.ones(4, 3) + 0.01 * torch.randn(4, 3, generator=torch.Generator().manual_seed(0))).requires_grad_()
+    before = pulling_away(codes)
+    before.backward()
+    with torch.no_grad():
+        after = pulling_away(codes - 1.0 * codes.grad)
+    assert after.item() < before.item()
+
+
+codes = st.integers(2, 6).flatmap(lambda n: arrays(np.float64, (n, 3), elements=st.floats(-10, 10, allow_nan=False)))
+
+
+@given(codes, st.floats(0.1, 10) | st.floats(-10, -0.1), st.permutations(range(6)))
+def test_pulling_away_laws(array, scale, order):
+    """In [0, 1]; blind to each code's length and sign and to the order of the batch."""
+    from ganlib.losses import pulling_away
+
+    x = torch.from_numpy(array)
+    if (x.norm(dim=1) < 1e-3).any():  # a zero code has no direction
+        return
+    value = pulling_away(x).item()
+    assert -1e-12 <= value <= 1 + 1e-9
+    assert pulling_away(scale * x).item() == pytest.approx(value, abs=1e-9)
+    permutation = [i for i in order if i < len(x)]
+    assert pulling_away(x[permutation]).item() == pytest.approx(value, abs=1e-9)
+    assert pulling_away(torch.cat([x[:1], 2 * x[:1]])).item() == pytest.approx(1.0)

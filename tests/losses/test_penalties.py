@@ -46,6 +46,13 @@ def test_interpolate_by_hand_and_per_sample_weights():
     assert per_sample[:, 0].unique().numel() > 100  # but a different one for each sample
 
 
+def test_interpolates_of_half_fakes_and_float_reals_are_float():
+    """Fakes made under autocast are often float16 while the real batch is float32."""
+    x = interpolate(torch.full((2, 3), 4.0), torch.zeros(2, 3, dtype=torch.float16), eps=torch.tensor([0.25, 0.5], dtype=torch.float16))
+    assert x.dtype == torch.float32
+    torch.testing.assert_close(x, torch.tensor([[1.0] * 3, [2.0] * 3]))
+
+
 def test_penalty_from_norms_by_hand():
     norms = torch.tensor([0.5, 1.0, 3.0])
     assert penalty_from_norms(norms).item() == pytest.approx((0.25 + 0 + 4) / 3)

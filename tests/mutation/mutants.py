@@ -117,4 +117,11 @@ MUTANTS: tuple[Mutant, ...] = (
         "            return torch.clamp((1.0 + t) / (10.0 + t), max=self.decay)\n",
         "            return torch.full_like(t, self.decay)\n",
     ),
+    Mutant(
+        "pull-away-keeps-diagonal",
+        "EBGAN's pulling-away term sums over all pairs, each code's cosine with itself included",
+        "ganlib/losses/energy.py",
+        "    off_diagonal = cosine.square().sum() - cosine.diagonal().square().sum()\n",
+        "    off_diagonal = cosine.square().sum()\n",
+    ),
 )

@@ -99,6 +99,13 @@ def test_evaluation_scores_reach_the_log_and_the_curves(tmp_path):
     assert "fid" not in records[0] and records[1]["fid"] > 0 and "inception_score" in records[2]  # at 2 and at the end
     with Image.open(tmp_path / "curves.png") as curves:
         assert curves.size[0] > 5 * curves.size[1]  # four training panels and two evaluation panels
+    # The same curves, rebuilt from the log alone (a run drawn by an older version, say).
+    rebuilt = LearningCurves.from_log(tmp_path)
+    assert rebuilt.history()["iteration"] == [1, 2, 3] and rebuilt._extras["fid"][0][0] == 2
+    (tmp_path / "curves.png").unlink()
+    assert rebuilt.draw() == tmp_path / "curves.png"
+    with pytest.raises(FileNotFoundError, match="is .* a run directory"):
+        LearningCurves.from_log(tmp_path / "elsewhere")
 
 
 def test_a_time_budget_stops_training_and_carries_over_a_resume(tmp_path, monkeypatch):
