@@ -89,9 +89,8 @@ def comparison_figure(args: argparse.Namespace, summary: dict[str, dict[str, dic
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the comparison; returns the exit status."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--toys", nargs="+", choices=("8gaussians", "25gaussians", "harmonic"), default=["8gaussians", "25gaussians", "harmonic"])
     parser.add_argument("--iterations", type=positive_int, default=3000)
@@ -100,7 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draw-every", type=positive_int, default=500, help="landscape frame and scores every N iterations")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("runs/toy-2d"))
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison; returns the exit status."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args = build_parser().parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     summary = {toy: {method: train_one(toy, method, args) for method in METHODS} for toy in args.toys}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -30,7 +30,7 @@ def main(run_dir: str, *iterations: str) -> None:
     width, height = strips[0][1].size
     fig = Figure(figsize=(width / 100 + 0.7, len(strips) * height / 100), dpi=100)
     axes = fig.subplots(len(strips), 1, squeeze=False)[:, 0]
-    for ax, (it, strip) in zip(axes, strips):
+    for ax, (it, strip) in zip(axes, strips, strict=True):
         ax.imshow(strip, cmap="gray", vmin=0, vmax=255)
         ax.set_ylabel(f"iter {it}", rotation=0, ha="right", va="center", fontsize=9)
         ax.set_xticks([])
