@@ -50,8 +50,18 @@ class Dataset:
         return (2,) if self.images is None else tuple(self.images.shape[1:])
 
     def stream(self, batch_size: int, *, seed: int = 0, rank: int = 0, world_size: int = 1, labels: bool = False) -> Iterator[Any]:
-        """Endless, resumable batches: a :class:`TensorBatches` for images (with labels when
-        asked), a :class:`ToyStream` for toys."""
+        """Endless, resumable batches of this data set.
+
+        Args:
+            batch_size: Samples per batch (per process).
+            seed: Seed of the shuffling (images) or of the sampler (toys).
+            rank: This process's rank: images are sharded, toys seeded per rank.
+            world_size: The number of processes.
+            labels: Yield ``(images, labels)`` pairs (images only).
+
+        Returns:
+            A :class:`TensorBatches` for images, a :class:`ToyStream` for toys.
+        """
         if self.toy is not None:
             return ToyStream(self.toy, batch_size, seed=seed + rank, device=None)
         assert self.images is not None

@@ -34,8 +34,17 @@ def _check(name: str) -> None:
 
 
 def toy_centers(name: str) -> tuple[Tensor, float] | None:
-    """The mixture's centers ``(K, 2)`` and its per-coordinate standard deviation, or ``None``
-    for the continuous toys (``harmonic``, ``swissroll``, ``ring``).
+    """The centers of a Gaussian-mixture toy.
+
+    Args:
+        name: A toy's name.
+
+    Returns:
+        The mixture's centers ``(K, 2)`` and its per-coordinate standard deviation, or ``None``
+        for the continuous toys (``harmonic``, ``swissroll``, ``ring``).
+
+    Raises:
+        ValueError: If ``name`` is not a toy.
 
     Example:
         >>> centers, std = toy_centers("8gaussians")
@@ -92,7 +101,17 @@ def toy_samples(name: str, n: int, generator: torch.Generator | None = None) -> 
 
 
 def toy_bounds(name: str) -> tuple[float, float, float, float]:
-    """A plotting window ``(x_min, x_max, y_min, y_max)`` that holds the distribution with a margin."""
+    """A plotting window that holds the distribution with a margin.
+
+    Args:
+        name: A toy's name.
+
+    Returns:
+        ``(x_min, x_max, y_min, y_max)``.
+
+    Raises:
+        ValueError: If ``name`` is not a toy.
+    """
     _check(name)
     if name == "harmonic":
         return (-0.5, 2 * math.pi + 0.5, -1.6, 1.6)

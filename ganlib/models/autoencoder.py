@@ -77,11 +77,25 @@ class AutoencoderCritic(nn.Module):
         self.apply(dcgan_init_)
 
     def encode(self, x: Tensor) -> Tensor:
-        """Codes ``(N, code_dim)`` of images ``(N, C, H, W)``."""
+        """Encode images into codes.
+
+        Args:
+            x: Images ``(N, C, H, W)``.
+
+        Returns:
+            Codes ``(N, code_dim)``.
+        """
         return self.encoder(x)
 
     def decode(self, code: Tensor) -> Tensor:
-        """Images ``(N, C, H, W)`` from codes ``(N, code_dim)``."""
+        """Decode codes into images.
+
+        Args:
+            code: Codes ``(N, code_dim)``.
+
+        Returns:
+            Images ``(N, C, H, W)``.
+        """
         return self.decoder(code)
 
     def forward(self, x: Tensor) -> Tensor:

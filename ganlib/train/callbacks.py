@@ -81,7 +81,16 @@ def generate_samples(generator: torch.nn.Module, noise: Tensor, batch_size: int 
 
 
 def grid_labels(trainer: Trainer, num: int) -> Tensor | None:
-    """Labels ``0, 1, ..., K-1, 0, 1, ...`` for ``num`` samples of a conditional Trainer, else ``None``."""
+    """The labels a sample grid uses: every class in turn.
+
+    Args:
+        trainer: The Trainer whose generator is sampled.
+        num: How many samples the grid holds.
+
+    Returns:
+        Labels ``0, 1, ..., K-1, 0, 1, ...`` (``num`` of them, on the CPU) for a conditional
+        Trainer, else ``None``.
+    """
     if not trainer.conditional:
         return None
     classes = int(getattr(trainer.generator, "num_classes"))  # noqa: B009 - conditional generators have it

@@ -30,8 +30,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "batch-wide-eps",
         "one interpolation weight for the whole batch",
         _PENALTIES,
-        "        eps = torch.rand(weight_shape, device=real.device, dtype=real.dtype)\n",
-        "        eps = torch.rand((), device=real.device, dtype=real.dtype).expand(weight_shape)\n",
+        "        eps = torch.rand(weight_shape, device=real.device, dtype=dtype)\n",
+        "        eps = torch.rand((), device=real.device, dtype=dtype).expand(weight_shape)\n",
     ),
     Mutant(
         "norm-over-batch",

@@ -61,7 +61,7 @@ def test_resuming_nothing_names_what_was_expected(flagship, tmp_path, capsys):
         (["--digits", "5"], "digits: saved [3], now [5]"),
         (["--batch-size", "8"], "batch_size: saved 16, now 8"),
         (["--seed", "7"], "seed: saved 0, now 7"),
-        (["--ema", "0.9"], "ema: saved None, now 0.9"),
+        (["--ema", "0.9"], "ema: saved 0.999, now 0.9"),
     ],
 )
 def test_a_resume_that_changes_the_run_is_refused_and_writes_nothing(flagship, run, capsys, change, listed):
