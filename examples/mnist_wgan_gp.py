@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out (a fresh run refuses otherwise)")
     p.add_argument("--sample-every", type=positive_int, default=25, help="save a sample grid every N iterations")
     p.add_argument("--checkpoint-every", type=positive_int, default=50, help="save a checkpoint every N iterations")
-    p.add_argument("--keep-checkpoints", type=non_negative_int, default=0, metavar="K", help="also keep the last K periodic checkpoints as checkpoints/iter_N.pt")
+    p.add_argument("--keep-checkpoints", type=non_negative_int, default=0, metavar="K", help="also keep the last K periodic checkpoints as checkpoints/iter_N.pt (with --eval-every, checkpoints/best.pt always holds the state with the best FID so far)")
     p.add_argument("--log-every", type=positive_int, default=10, help="write metrics and print a line every N iterations")
     p.add_argument("--eval-every", type=non_negative_int, default=0, help="score samples with the offline MNIST judge (FID, IS) every N iterations; 0: off")
     p.add_argument("--eval-samples", type=positive_int, default=1000, help="samples per evaluation")

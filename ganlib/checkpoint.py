@@ -17,13 +17,16 @@ from typing import Any
 
 import torch
 
-__all__ = ["CHECKPOINT_DIR", "LATEST", "find_checkpoint", "load_checkpoint", "save_checkpoint"]
+__all__ = ["BEST", "CHECKPOINT_DIR", "LATEST", "find_checkpoint", "load_checkpoint", "save_checkpoint"]
 
 CHECKPOINT_DIR = "checkpoints"
 """Sub-directory of a run directory that holds its checkpoints."""
 
 LATEST = "latest.pt"
 """File name of the newest checkpoint in :data:`CHECKPOINT_DIR`."""
+
+BEST = "best.pt"
+"""File name, in :data:`CHECKPOINT_DIR`, of the checkpoint with the best score so far (``Checkpointer(best=...)``)."""
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path:

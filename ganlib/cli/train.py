@@ -119,7 +119,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--log-every", type=positive_int, default=None, help="write metrics every N iterations")
     run.add_argument("--sample-every", type=positive_int, default=None, help="sample grid / landscape frame every N iterations")
     run.add_argument("--checkpoint-every", type=positive_int, default=None, help="checkpoint every N iterations")
-    run.add_argument("--keep-checkpoints", type=non_negative_int, default=None, metavar="K", help="also keep the last K periodic checkpoints (default 0)")
+    run.add_argument("--keep-checkpoints", type=non_negative_int, default=None, metavar="K", help="also keep the last K periodic checkpoints (default 0); with --eval-every, checkpoints/best.pt holds the state with the best FID so far")
     run.add_argument("--eval-every", type=non_negative_int, default=None, help="score with the MNIST judge every N iterations (MNIST only; default 0: off)")
     run.add_argument("--eval-samples", type=positive_int, default=None, help="samples per evaluation (default 1000)")
 

@@ -29,10 +29,16 @@ class EvaluateMNIST(Callback):
         seed: Seed of the fixed noise.
         kid_subsets: KID subsets per evaluation.
 
+    Attributes:
+        best_by: The score a :class:`~ganlib.train.Checkpointer` keeps the best state by
+            (``"fid"``; :func:`~ganlib.train.standard_callbacks` passes it on).
+
     Raises:
         ValueError: If ``every``, ``num`` or ``kid_subsets`` is not a positive integer, or
             ``digit`` is not 0-9.
     """
+
+    best_by = "fid"
 
     def __init__(self, every: int = 500, num: int = 1000, digit: int | None = None, seed: int = 4321, kid_subsets: int = 10) -> None:
         self.every = check_int("every", every, expected="a positive number of iterations")

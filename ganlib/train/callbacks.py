@@ -34,7 +34,7 @@ from torchvision.utils import make_grid, save_image
 from tqdm.auto import tqdm
 
 from ganlib._validation import check_int
-from ganlib.checkpoint import CHECKPOINT_DIR, LATEST
+from ganlib.checkpoint import BEST, CHECKPOINT_DIR, LATEST
 from ganlib.train.metrics import Metrics, finite_or_none
 from ganlib.train.trainer import Callback, Trainer
 
@@ -515,6 +515,12 @@ class Checkpointer(Callback):
     error inside an iteration leaves the models partly updated, and nothing is saved; nor is
     anything saved once a NaN or infinity has been seen (the Trainer refuses to save then).
 
+    With ``best="fid"`` (any score an evaluation callback reports, lower being better) the
+    state with the best score so far is kept as ``checkpoints/best.pt``, saved at the iteration
+    that scored it; the best score is part of the callback's state, so a resumed run goes on
+    comparing against it. Under multi-process training the score exists on rank 0 only, so the
+    best state is considered at iterations that are both scored and checkpointed.
+
     Under multi-process training it runs on every rank (saving is collective) and rank 0
     writes; a failure on one rank saves nothing (the other ranks may be stuck in a collective).
 
@@ -522,6 +528,7 @@ class Checkpointer(Callback):
         run_dir: The run directory.
         every: Save every this many iterations.
         keep: Keep this many numbered periodic checkpoints besides ``latest.pt`` (0: none).
+        best: The name of a score to keep the best state by (lower is better), or ``None``.
 
     Raises:
         ValueError: If ``every`` is not positive or ``keep`` is negative.
@@ -529,10 +536,12 @@ class Checkpointer(Callback):
 
     all_ranks = True
 
-    def __init__(self, run_dir: str | os.PathLike[str], every: int = 100, keep: int = 0) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str], every: int = 100, keep: int = 0, best: str | None = None) -> None:
         self.directory = Path(run_dir) / CHECKPOINT_DIR
         self.every = _check_every(every)
         self.keep = check_int("keep", keep, minimum=0, expected="0 or a positive number of checkpoints")
+        self.best = best
+        self.best_score = math.inf
 
     def save(self, trainer: Trainer, numbered: bool = False) -> Path:
         """Save the Trainer's state now.
@@ -558,8 +567,29 @@ class Checkpointer(Callback):
         return latest
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
-        if metrics.iteration % self.every == 0:
+        periodic = metrics.iteration % self.every == 0
+        score = metrics.extras.get(self.best, math.nan) if self.best is not None else math.nan
+        improved = math.isfinite(score) and score < self.best_score and (trainer.distributed is None or periodic)
+        if improved:
+            self.best_score = score  # before saving, so that the saved state knows it
+        if periodic:
             self.save(trainer, numbered=True)
+        if not improved:
+            return
+        best = self.directory / BEST
+        if trainer.distributed is None:
+            trainer.save_checkpoint(best)
+        elif trainer.is_main:  # rank 0 alone holds the score: copy the checkpoint just saved
+            tmp = best.with_name(f".{best.name}.tmp")
+            shutil.copyfile(self.directory / LATEST, tmp)
+            os.replace(tmp, best)
+        log.info("iteration %d: best %s so far (%.4g), saved %s", metrics.iteration, self.best, score, best)
+
+    def state_dict(self) -> dict[str, Any]:  # noqa: D102
+        return {"best_score": self.best_score}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
+        self.best_score = float(state.get("best_score", math.inf))
 
     def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
         self.save(trainer)
@@ -663,5 +693,5 @@ def standard_callbacks(
         ProgressBar(every=log_every, print_every=log_every),
         SampleGrid(run_dir, every=sample_every, seed=seed + 1),
         LearningCurves(run_dir, every=sample_every),
-        Checkpointer(run_dir, every=checkpoint_every, keep=keep_checkpoints),
+        Checkpointer(run_dir, every=checkpoint_every, keep=keep_checkpoints, best=getattr(evaluation, "best_by", None)),
     ]

@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
+import warnings
+
 import torch
 from torch import Tensor
+from torch.utils.data.distributed import DistributedSampler
 
 from ganlib.data import TensorBatches
 
-__all__ = ["Feed", "IndexFeed", "IterableFeed", "make_feed", "same_device"]
+__all__ = ["Feed", "IndexFeed", "IterableFeed", "check_sharding", "make_feed", "same_device"]
 
 Batch = tuple[Tensor, Tensor | None]
 
@@ -52,7 +55,10 @@ def _unpack(batch: Any) -> Batch:
 class IterableFeed(Feed):
     """Batches from any iterable: a tensor or ``(images, labels)`` per item.
 
-    A finite iterable (a ``DataLoader``) is restarted after each pass.
+    A finite iterable (a ``DataLoader``) is restarted after each pass. If it has a sampler with
+    ``set_epoch`` (a :class:`~torch.utils.data.distributed.DistributedSampler`), each pass is
+    told its number first, so that every pass is shuffled differently (and alike on every
+    rank).
 
     Args:
         data: The iterable.
@@ -62,13 +68,21 @@ class IterableFeed(Feed):
     def __init__(self, data: Iterable[Any], device: torch.device) -> None:
         self.data = data
         self.device = device
-        self._batches: Iterator[Any] = iter(data)
+        self.epoch = 0
+        self._batches: Iterator[Any] = self._start_pass()
+
+    def _start_pass(self) -> Iterator[Any]:
+        set_epoch = getattr(getattr(self.data, "sampler", None), "set_epoch", None)
+        if callable(set_epoch):
+            set_epoch(self.epoch)
+        return iter(self.data)
 
     def draw(self) -> Batch:  # noqa: D102
         try:
             batch = next(self._batches)
         except StopIteration:  # a finite iterable: start its next pass
-            self._batches = iter(self.data)
+            self.epoch += 1
+            self._batches = self._start_pass()
             try:
                 batch = next(self._batches)
             except StopIteration:
@@ -129,3 +143,36 @@ def make_feed(data: Any, device: torch.device, slots: int) -> Feed:
     if isinstance(data, TensorBatches) and same_device(data.device, device):
         return IndexFeed(data, slots)
     return IterableFeed(data, device)
+
+
+def check_sharding(data: Any, rank: int, world_size: int) -> None:
+    """Make sure each of ``world_size`` processes reads its own share of the data.
+
+    Args:
+        data: The Trainer's data.
+        rank: This process's rank.
+        world_size: The number of processes.
+
+    Raises:
+        ValueError: If ``data`` is a :class:`~ganlib.data.TensorBatches` sharded for another
+            rank or number of processes.
+
+    Warns:
+        RuntimeWarning: If ``data`` is a ``DataLoader`` whose sampler is not a
+            :class:`~torch.utils.data.distributed.DistributedSampler` (every process would read
+            the same batches).
+    """
+    if isinstance(data, TensorBatches):
+        if (data.rank, data.world_size) != (rank, world_size):
+            raise ValueError(
+                f"data is TensorBatches(rank={data.rank}, world_size={data.world_size}) in process {rank} of {world_size}; "
+                f"pass rank={rank}, world_size={world_size} so that each process reads its own share"
+            )
+        return
+    if hasattr(data, "sampler") and not isinstance(data.sampler, DistributedSampler):
+        warnings.warn(
+            f"under {world_size} processes the DataLoader's sampler is a {type(data.sampler).__name__}, so every "
+            "process reads the same batches; give it sampler=DistributedSampler(dataset) (ganlib calls its set_epoch)",
+            RuntimeWarning,
+            stacklevel=3,
+        )

@@ -37,7 +37,7 @@ from ganlib.losses import Objective, Step
 from ganlib.models import model_name
 from ganlib.train.capture import GraphCapture, capture_blocker
 from ganlib.train.ema import EMA
-from ganlib.train.feed import Feed, make_feed
+from ganlib.train.feed import Feed, check_sharding, make_feed
 from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics
 from ganlib.train.precision import Precision
 from ganlib.train.rng import get_rng_state, set_rng_state
@@ -358,6 +358,7 @@ class Trainer:
         self._critic_module: nn.Module = critic
         self._generator_module: nn.Module = generator
         if distributed is not None:
+            check_sharding(data, distributed.rank, distributed.world_size)
             self._critic_module = distributed.wrap(critic)
             self._generator_module = distributed.wrap(generator)
 

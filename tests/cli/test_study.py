@@ -17,6 +17,7 @@ def test_a_tiny_study_writes_its_table_and_figures_and_skips_done_cells(mnist_ro
     assert all(row["iterations"][0] == 2 and row["final_fid"][0] > 0 for row in rows)
     config = json.loads((tmp_path / "runs" / "non-saturating-layer-s0" / "config.json").read_text())
     assert config["eval_every"] == 10  # one critic step per iteration: evaluated 5 times less often in iterations
+    assert (tmp_path / "runs" / "non-saturating-layer-s0" / "checkpoints" / "best.pt").is_file()  # scored at the last iteration
     assert "| configuration | seeds | final FID |" in (tmp_path / "table.md").read_text()
     for name in ("fid_vs_iterations.png", "fid_vs_time.png", "samples.png"):
         assert (tmp_path / name).is_file()

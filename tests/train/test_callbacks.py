@@ -129,3 +129,33 @@ def test_a_time_budget_stops_training_and_carries_over_a_resume(tmp_path, monkey
     assert resumed.iteration == trainer.iteration + 1  # already spent: one more iteration, then stop
     with pytest.raises(ValueError, match="seconds=0 is invalid"):
         TimeBudget(0)
+
+
+class ScriptedScore(Callback):
+    """Reports a made-up ``fid`` at chosen iterations, as an evaluation callback would."""
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def measure(self, trainer):
+        return {"fid": self.scores[trainer.iteration]} if trainer.iteration in self.scores else {}
+
+
+def test_the_best_checkpoint_holds_the_state_with_the_lowest_score_and_survives_a_resume(tmp_path):
+    scores = {1: 3.0, 2: 1.0, 3: 2.0, 5: float("nan"), 6: 0.5}
+    trainer = tiny_trainer(callbacks=[ScriptedScore(scores), Checkpointer(tmp_path, every=100, best="fid")])
+    trainer.fit(4)
+    best = tmp_path / "checkpoints" / "best.pt"
+    assert load_checkpoint(best)["iteration"] == 2  # 1.0 at 2 beats 3.0 at 1; 2.0 at 3 does not
+    resumed = tiny_trainer(callbacks=[ScriptedScore(scores), Checkpointer(tmp_path, every=100, best="fid")])
+    resumed.load_state_dict(load_checkpoint(tmp_path))
+    assert resumed.callbacks[1].best_score == 1.0
+    resumed.fit(5)
+    assert load_checkpoint(best)["iteration"] == 2  # a NaN score is no improvement
+    resumed.fit(6)
+    assert load_checkpoint(best)["iteration"] == 6
+
+
+def test_without_a_score_no_best_checkpoint_is_written(tmp_path):
+    tiny_trainer(callbacks=[Checkpointer(tmp_path, every=1, best="fid")]).fit(2)
+    assert not (tmp_path / "checkpoints" / "best.pt").exists()

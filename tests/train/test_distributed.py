@@ -82,3 +82,50 @@ def test_a_failing_rank_ends_the_job_with_its_error(tmp_path):
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "rank 1 failed on purpose" in result.stdout + result.stderr
+
+
+# Sharding checks and DataLoader passes, in one process (no process group needed).
+
+
+def test_tensor_batches_sharded_for_another_process_count_are_refused():
+    from ganlib.data import TensorBatches
+    from ganlib.train.feed import check_sharding
+
+    with pytest.raises(ValueError, match=r"TensorBatches\(rank=0, world_size=1\) in process 1 of 2; pass rank=1, world_size=2"):
+        check_sharding(TensorBatches(torch.zeros(8, 1, 4, 4), 2), rank=1, world_size=2)
+    check_sharding(TensorBatches(torch.zeros(8, 1, 4, 4), 2, rank=1, world_size=2), rank=1, world_size=2)
+
+
+def test_a_data_loader_without_a_distributed_sampler_is_warned_about():
+    import warnings
+
+    from torch.utils.data import DataLoader, TensorDataset
+    from torch.utils.data.distributed import DistributedSampler
+
+    from ganlib.train.feed import check_sharding
+
+    dataset = TensorDataset(torch.zeros(8, 1, 4, 4))
+    with pytest.warns(RuntimeWarning, match="sampler is a RandomSampler, so every process reads the same batches"):
+        check_sharding(DataLoader(dataset, batch_size=2, shuffle=True), rank=0, world_size=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_sharding(DataLoader(dataset, batch_size=2, sampler=DistributedSampler(dataset, num_replicas=2, rank=0)), rank=0, world_size=2)
+
+
+def test_every_pass_of_a_data_loader_is_told_its_epoch():
+    from torch.utils.data import DataLoader, TensorDataset
+    from torch.utils.data.distributed import DistributedSampler
+
+    from ganlib.train.feed import IterableFeed
+
+    dataset = TensorDataset(torch.arange(8.0).reshape(8, 1))
+    sampler = DistributedSampler(dataset, num_replicas=2, rank=0, shuffle=True, seed=0)
+    feed = IterableFeed(DataLoader(dataset, batch_size=2, sampler=sampler), torch.device("cpu"))
+    passes = [[feed.draw()[0].flatten().tolist() for _ in range(2)] for _ in range(3)]  # 4 samples per rank: 2 batches a pass
+    assert sampler.epoch == 2
+    expected = []
+    for epoch in range(3):
+        sampler.set_epoch(epoch)
+        order = [float(i) for i in sampler]
+        expected.append([order[:2], order[2:]])
+    assert passes == expected and passes[0] != passes[1]
