@@ -29,6 +29,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 
 
+if os.environ.get("GANLIB_DATA"):
+    # Absolute, so that tests that change the working directory (and the processes they start)
+    # still find it.
+    os.environ["GANLIB_DATA"] = str(Path(os.environ["GANLIB_DATA"]).expanduser().resolve())
+
+
 def _mnist_candidates() -> list[Path]:
     """Where the tests look for MNIST: ``$GANLIB_DATA`` (as the library does), then the
     ``../shared/datasets`` that CI provides beside the checkout."""

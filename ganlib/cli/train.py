@@ -117,7 +117,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--resume", type=Path, default=None, help="run directory or checkpoint to continue")
     run.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     run.add_argument("--log-every", type=positive_int, default=None, help="write metrics every N iterations")
-    run.add_argument("--sample-every", type=positive_int, default=None, help="sample grid / landscape frame every N iterations")
+    run.add_argument("--sample-every", type=positive_int, default=None, help="sample grid / landscape frame every N iterations (default: 500 for the harmonic curve, 250 for other toys, 25 for images)")
     run.add_argument("--checkpoint-every", type=positive_int, default=None, help="checkpoint every N iterations")
     run.add_argument("--keep-checkpoints", type=non_negative_int, default=None, metavar="K", help="also keep the last K periodic checkpoints (default 0); with --eval-every, checkpoints/best.pt holds the state with the best FID so far")
     run.add_argument("--eval-every", type=non_negative_int, default=None, help="score with the MNIST judge every N iterations (MNIST only; default 0: off)")
@@ -187,7 +187,7 @@ def _resolve(args: argparse.Namespace) -> Recipe:
         "penalty_weight": 0.1 if toy_penalty else None,
         "critic_norm": "none" if toy or args.model == "mlp" else recipe.critic_norm,
         "log_every": 50 if toy else 10,
-        "sample_every": 250 if toy else 25,
+        "sample_every": 500 if course else 250 if toy else 25,  # the harmonic default: 10 frames, under a minute
         "checkpoint_every": 500 if toy else 50,
     }
     for key, value in defaults.items():
