@@ -586,7 +586,7 @@ class Checkpointer(Callback):
         log.info("iteration %d: best %s so far (%.4g), saved %s", metrics.iteration, self.best, score, best)
 
     def state_dict(self) -> dict[str, Any]:  # noqa: D102
-        return {"best_score": self.best_score}
+        return {} if self.best is None else {"best_score": self.best_score}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
         self.best_score = float(state.get("best_score", math.inf))

@@ -159,3 +159,4 @@ def test_the_best_checkpoint_holds_the_state_with_the_lowest_score_and_survives_
 def test_without_a_score_no_best_checkpoint_is_written(tmp_path):
     tiny_trainer(callbacks=[Checkpointer(tmp_path, every=1, best="fid")]).fit(2)
     assert not (tmp_path / "checkpoints" / "best.pt").exists()
+    assert Checkpointer(tmp_path).state_dict() == {}  # nothing to carry: resuming without it warns of nothing
