@@ -577,9 +577,9 @@ class Checkpointer(Callback):
         if not improved:
             return
         best = self.directory / BEST
-        if trainer.distributed is None:
+        if not periodic:  # single process only (see above)
             trainer.save_checkpoint(best)
-        elif trainer.is_main:  # rank 0 alone holds the score: copy the checkpoint just saved
+        elif trainer.is_main:  # the state was just saved: copy it (under DDP rank 0 alone holds the score)
             tmp = best.with_name(f".{best.name}.tmp")
             shutil.copyfile(self.directory / LATEST, tmp)
             os.replace(tmp, best)

@@ -160,3 +160,11 @@ def test_without_a_score_no_best_checkpoint_is_written(tmp_path):
     tiny_trainer(callbacks=[Checkpointer(tmp_path, every=1, best="fid")]).fit(2)
     assert not (tmp_path / "checkpoints" / "best.pt").exists()
     assert Checkpointer(tmp_path).state_dict() == {}  # nothing to carry: resuming without it warns of nothing
+
+
+def test_a_best_state_scored_at_a_checkpoint_is_a_copy_of_that_checkpoint(tmp_path):
+    trainer = tiny_trainer(callbacks=[ScriptedScore({1: 2.0, 2: 1.0, 3: 3.0}), Checkpointer(tmp_path, every=1, best="fid")])
+    trainer.fit(3)
+    best, kept = load_checkpoint(tmp_path / "checkpoints" / "best.pt"), load_checkpoint(tmp_path)
+    assert best["iteration"] == 2 and kept["iteration"] == 3
+    assert best["callbacks"]["Checkpointer"]["best_score"] == 1.0
