@@ -504,6 +504,13 @@ class LearningCurves(Callback):
         self._extras = {k: [(int(i), float(v)) for i, v in points] for k, points in state.get("extras", {}).items()}
 
 
+def _copy_atomically(source: Path, target: Path) -> None:
+    # Through a hidden temporary beside the target (cleaned up by the next save if killed).
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
 class Checkpointer(Callback):
     """Save the Trainer's complete state every ``every`` iterations, at the end and on Ctrl-C.
 
@@ -558,10 +565,7 @@ class Checkpointer(Callback):
                 orphan.unlink(missing_ok=True)
         latest = trainer.save_checkpoint(self.directory / LATEST)
         if numbered and self.keep and trainer.is_main:
-            kept = self.directory / f"iter_{trainer.iteration:06d}.pt"
-            tmp = kept.with_name(f".{kept.name}.tmp")
-            shutil.copyfile(latest, tmp)
-            os.replace(tmp, kept)
+            _copy_atomically(latest, self.directory / f"iter_{trainer.iteration:06d}.pt")
             for old in sorted(self.directory.glob("iter_*.pt"))[: -self.keep]:
                 old.unlink()
         return latest
@@ -580,9 +584,7 @@ class Checkpointer(Callback):
         if not periodic:  # single process only (see above)
             trainer.save_checkpoint(best)
         elif trainer.is_main:  # the state was just saved: copy it (under DDP rank 0 alone holds the score)
-            tmp = best.with_name(f".{best.name}.tmp")
-            shutil.copyfile(self.directory / LATEST, tmp)
-            os.replace(tmp, best)
+            _copy_atomically(self.directory / LATEST, best)
         log.info("iteration %d: best %s so far (%.4g), saved %s", metrics.iteration, self.best, score, best)
 
     def state_dict(self) -> dict[str, Any]:  # noqa: D102
