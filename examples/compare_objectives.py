@@ -41,7 +41,7 @@ from PIL import Image
 
 from ganlib.cli.arguments import DefaultsHelpFormatter
 from ganlib.data import TensorBatches, load_mnist, parse_digits
-from ganlib.metrics import EvaluateMNIST
+from ganlib.train import EvaluateMNIST
 from ganlib.models import DCGANCritic, DCGANGenerator
 from ganlib.nn import NORM_NAMES
 from ganlib.recipes import RECIPES, Recipe
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", default=None)
     p.add_argument("--download", action="store_true")
     p.add_argument("--digits", type=parse_digits, default=[3], help="digits to train on, e.g. 3 or 0,1,2, or 'all'")
-    p.add_argument("--objectives", nargs="+", choices=[n for n, r in RECIPES.items() if r.critic == "classifier"], default=list(DEFAULT_OBJECTIVES), help="recipes to train (see the module docstring)")
+    p.add_argument("--objectives", nargs="+", choices=[n for n, r in RECIPES.items() if r.critic == "scores"], default=list(DEFAULT_OBJECTIVES), help="recipes to train (see the module docstring)")
     p.add_argument("--iterations", type=int, default=300, help="generator iterations per objective")
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--width", type=int, default=64)
@@ -137,8 +137,8 @@ def comparison_figure(runs: dict[str, Path], path: Path) -> Path:
             ax.imshow(grid.convert("L"), cmap="gray")
         record = _last_record(run_dir)
         subtitle = f"iter {record.get('iteration', '?')}"
-        if "fid" in record:
-            subtitle += f", FID {record['fid']:.1f}"
+        if "score/fid" in record:
+            subtitle += f", FID {record['score/fid']:.1f}"
         ax.set_title(f"{name}\n{subtitle}", fontsize=10)
         ax.axis("off")
     fig.tight_layout()

@@ -27,7 +27,7 @@ from PIL import Image
 from ganlib.cli.arguments import positive_int
 from ganlib.data import ToyStream, toy_bounds, toy_samples
 from ganlib.losses import get_objective
-from ganlib.metrics import EvaluateToy
+from ganlib.train import EvaluateToy
 from ganlib.models import MLPCritic, MLPGenerator
 from ganlib.train import CriticLandscape, MetricsLogger, Trainer
 
@@ -61,7 +61,8 @@ def train_one(toy: str, method: str, args: argparse.Namespace) -> dict[str, floa
     )
     start = time.perf_counter()
     trainer.fit(args.iterations)
-    scores = {**evaluation.evaluate(trainer), "seconds": round(time.perf_counter() - start, 1)}
+    measured = {name.removeprefix("score/"): value for name, value in evaluation.evaluate(trainer).items()}
+    scores = {**measured, "seconds": round(time.perf_counter() - start, 1)}
     log.info("%s, %s: %s", toy, method, scores)
     return scores
 

@@ -1,20 +1,23 @@
-"""Training recipes from the papers: each objective's optimizer, learning rate, n_critic and critic norm.
+"""Training recipes from the papers: each objective's optimizer, learning rate, n_critic, critic
+norm, and, for the recipes that fix them, their models, penalties and EMA.
 
 Comparing objectives fairly means training each the way its paper did. A :class:`Recipe`
 records those settings; the ``train`` and ``study`` commands and
-``examples/compare_objectives.py`` start from them (every value can be overridden).
+``examples/compare_objectives.py`` start from them (every value can be overridden). Recipes
+are registered by name (:func:`register_recipe`); a recipe's name is a valid ``--objective``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
 
 from ganlib.losses import Objective, get_objective
+from ganlib.registry import Registry
 
-__all__ = ["RECIPES", "Recipe", "recipe_for"]
+__all__ = ["RECIPES", "Recipe", "recipe_for", "register_recipe"]
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,17 @@ class Recipe:
     Attributes:
         objective: The :func:`~ganlib.losses.get_objective` name.
         n_critic: Critic updates per generator update.
-        optimizer: ``"adam"`` or ``"rmsprop"``.
+        optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
         lr: Learning rate of both players.
         betas: Adam's betas.
-        critic_norm: The critic's normalization.
-        penalty: A penalty name, or ``None``.
-        penalty_weight: Its weight (the penalty's default when ``None``).
-        critic: ``"classifier"`` (scores) or ``"autoencoder"`` (EBGAN, BEGAN).
+        critic_norm: The critic's normalization (for models that take one).
+        penalty: A penalty name, a tuple of them, or ``None``.
+        penalty_weight: Their weight (each penalty's default when ``None``).
+        critic: ``"scores"`` (a classifier-like critic) or ``"autoencoder"`` (EBGAN, BEGAN).
+        model: A model family the recipe trains (``--model``), or ``None`` for the data's default.
+        ema: The EMA decay the recipe keeps, or ``None`` for no EMA.
+        serves: Other objective names (``"wasserstein"``, ``"wasserstein+clip"``) whose runs
+            start from this recipe's settings.
         source: Where the settings come from.
     """
 
@@ -40,10 +47,18 @@ class Recipe:
     lr: float
     betas: tuple[float, float] = (0.9, 0.999)
     critic_norm: str = "batch"
-    penalty: str | None = None
+    penalty: str | tuple[str, ...] | None = None
     penalty_weight: float | None = None
-    critic: str = "classifier"
+    critic: str = "scores"
+    model: str | None = None
+    ema: float | None = None
+    serves: tuple[str, ...] = field(default=())
     source: str = ""
+
+    @property
+    def penalties(self) -> tuple[str, ...]:
+        """The penalty names, as a tuple (empty without penalties)."""
+        return () if self.penalty is None else (self.penalty,) if isinstance(self.penalty, str) else tuple(self.penalty)
 
     def build_objective(self, **kwargs: Any) -> Objective:
         """The recipe's objective; ``kwargs`` go to the loss (e.g. ``real_label=0.9``).
@@ -51,9 +66,9 @@ class Recipe:
         Returns:
             The objective.
         """
-        if self.penalty is None:
+        if not self.penalties:
             return get_objective(self.objective, **kwargs)
-        return get_objective(self.objective, penalty=self.penalty, penalty_weight=self.penalty_weight, **kwargs)
+        return get_objective(self.objective, penalty=list(self.penalties), penalty_weight=self.penalty_weight, **kwargs)
 
     def build_optimizer(self, module: torch.nn.Module, *, fused: bool = False) -> torch.optim.Optimizer:
         """The recipe's optimizer over ``module``'s parameters (fused Adam when asked).
@@ -63,35 +78,61 @@ class Recipe:
         """
         if self.optimizer == "rmsprop":
             return torch.optim.RMSprop(module.parameters(), lr=self.lr)
+        if self.optimizer == "sgd":
+            return torch.optim.SGD(module.parameters(), lr=self.lr)
         return torch.optim.Adam(module.parameters(), lr=self.lr, betas=self.betas, fused=fused or None)
+
+
+RECIPES: Registry[Recipe] = Registry("recipe")
+"""Recipes by name; ``r1`` is the non-saturating loss with the R1 penalty."""
+
+
+def register_recipe(name: str, recipe: Recipe, *, replace: bool = False) -> Recipe:
+    """Register a recipe under ``name``; the name becomes a valid ``--objective``.
+
+    Args:
+        name: The name.
+        recipe: The settings.
+        replace: Replace another recipe registered under ``name``.
+
+    Returns:
+        The recipe.
+    """
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"register_recipe({name!r}, ...) needs a ganlib.recipes.Recipe, got {type(recipe).__name__}")
+    RECIPES.register(name, recipe, replace=replace, summary=recipe.source)
+    return recipe
 
 
 _DCGAN: dict[str, Any] = {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999)}
 
-RECIPES: dict[str, Recipe] = {
+for _name, _recipe in {
     "minimax": Recipe("minimax", 1, **_DCGAN, source="Goodfellow et al. 2014, with Radford et al. 2015's optimizer"),
     "non-saturating": Recipe("non-saturating", 1, **_DCGAN, source="Goodfellow et al. 2014, with Radford et al. 2015's optimizer"),
-    "wgan-clip": Recipe("wgan-clip", 5, "rmsprop", 5e-5, source="Arjovsky et al. 2017, Algorithm 1"),
-    "wgan-gp": Recipe("wgan-gp", 5, "adam", 1e-4, (0.0, 0.9), critic_norm="layer", source="Gulrajani et al. 2017, Algorithm 1"),
+    "wgan-clip": Recipe("wgan-clip", 5, "rmsprop", 5e-5, serves=("wasserstein+clip",), source="Arjovsky et al. 2017, Algorithm 1"),
+    "wgan-gp": Recipe("wgan-gp", 5, "adam", 1e-4, (0.0, 0.9), critic_norm="layer", serves=("wasserstein",), source="Gulrajani et al. 2017, Algorithm 1"),
     "hinge": Recipe("hinge", 5, "adam", 2e-4, (0.0, 0.9), critic_norm="spectral", source="Miyato et al. 2018 (SN-GAN)"),
     "least-squares": Recipe("least-squares", 1, **_DCGAN, source="Mao et al. 2017, with DCGAN's optimizer"),
     "relativistic": Recipe("relativistic", 1, **_DCGAN, source="Jolicoeur-Martineau 2018"),
     "relativistic-average": Recipe("relativistic-average", 1, **_DCGAN, source="Jolicoeur-Martineau 2018"),
-    "r1": Recipe("non-saturating", 1, "adam", 1e-4, (0.0, 0.99), critic_norm="none", penalty="r1", penalty_weight=10.0, source="Mescheder et al. 2018"),
+    "r1": Recipe("non-saturating", 1, "adam", 1e-4, (0.0, 0.99), critic_norm="none", penalty="r1", penalty_weight=10.0, serves=("non-saturating+r1",), source="Mescheder et al. 2018"),
     "ebgan": Recipe("ebgan", 1, **_DCGAN, critic_norm="none", critic="autoencoder", source="Zhao et al. 2017, with DCGAN's optimizer"),
     "began": Recipe("began", 1, "adam", 1e-4, (0.5, 0.999), critic_norm="none", critic="autoencoder", source="Berthelot et al. 2017"),
-}
-"""Recipes by name; ``r1`` is the non-saturating loss with the R1 penalty."""
+}.items():
+    register_recipe(_name, _recipe)
 
 
-def recipe_for(objective: str, penalty: str | None = None) -> Recipe:
-    """The recipe for an objective name, or for a loss with a penalty (``wasserstein`` + ``gp``
-    trains as ``wgan-gp``, + ``clip`` as ``wgan-clip``; other combinations start from the
-    loss's own recipe, or DCGAN's optimizer).
+def recipe_for(objective: str, penalty: str | tuple[str, ...] | None = None) -> Recipe:
+    """The recipe for an objective name, or for a loss with penalties.
+
+    A recipe's own name gives the recipe. Otherwise the recipe that *serves*
+    ``objective+penalty`` (``wasserstein+clip`` trains as ``wgan-clip``), then the one that
+    serves ``objective`` (``wasserstein`` with any other penalty trains as ``wgan-gp``), then
+    the loss's own recipe, then DCGAN's optimizer with one critic step.
 
     Args:
         objective: A recipe or :func:`~ganlib.losses.get_objective` name.
-        penalty: A penalty name, or ``None``.
+        penalty: A penalty name (or several), or ``None``.
 
     Returns:
         The recipe, with the objective and penalty set to those asked for.
@@ -99,13 +140,17 @@ def recipe_for(objective: str, penalty: str | None = None) -> Recipe:
     Example:
         >>> recipe_for("wasserstein", "gp").critic_norm
         'layer'
+        >>> recipe_for("wasserstein", "clip").optimizer
+        'rmsprop'
     """
-    if penalty is None and objective in RECIPES:
+    penalties = () if penalty is None else (penalty,) if isinstance(penalty, str) else tuple(penalty)
+    if not penalties and objective in RECIPES:
         return RECIPES[objective]
-    if objective in ("wasserstein", "wgan-gp", "wgan-clip"):
-        base = RECIPES["wgan-clip"] if penalty == "clip" or objective == "wgan-clip" else RECIPES["wgan-gp"]
-    elif objective == "non-saturating" and penalty == "r1":
-        base = RECIPES["r1"]
-    else:
-        base = RECIPES.get(objective, Recipe(objective, 1, **_DCGAN))
-    return replace(base, objective=objective, penalty=penalty, penalty_weight=base.penalty_weight if penalty == base.penalty else None)
+    key = "+".join((objective, *penalties))
+    recipes = [entry.obj for entry in RECIPES.entries()]
+    base = next((r for r in recipes if key in r.serves), None) or next((r for r in recipes if objective in r.serves), None)
+    if base is None:
+        base = RECIPES[objective] if objective in RECIPES else Recipe(objective, 1, **_DCGAN)
+    chosen: str | tuple[str, ...] | None = None if not penalties else penalties[0] if len(penalties) == 1 else penalties
+    weight = base.penalty_weight if base.penalties == penalties else None
+    return replace(base, objective=objective, penalty=chosen, penalty_weight=weight)

@@ -1,46 +1,71 @@
-"""Run directories for command-line training: nothing overwritten, resumes validated first.
+"""Run directories for command-line training: nothing overwritten, nothing deleted that ganlib did
+not write, resumes validated first, and one process per directory.
 
-A training command (the flagship example, ``python -m ganlib train``) keeps everything of a
-run in one directory. This module holds the rules every such command follows:
+A training command (``python -m ganlib train``, and the flagship example through it) keeps
+everything of a run in one directory. This module holds the rules every such command follows:
 
+* **one process per run directory**: :func:`run_lock` takes a lock before anything is written
+  and holds it for the run's life; a second process is refused in one line naming the first,
+  and a lock left by a process that is gone is detected, named and taken over;
 * a fresh run into a directory that already holds a run is refused (the message offers
-  ``--resume`` and ``--overwrite``); ``--overwrite`` removes the old run first;
+  ``--resume`` and ``--overwrite``), and so is ``--resume A --out B`` when B holds another run;
+* ``--overwrite`` removes only what a ganlib run wrote there: the files listed in the run's
+  manifest (``.ganlib-run.json``), or, for a run of an older version without one, the names a
+  run writes, never through a symbolic link, and never other files;
 * a resume is checked before anything is written: the settings that define the models and
   the data (architecture, data selection, seed) must equal the saved run's, and each
   difference is listed; other settings (learning rate, logging...) may change and are
   reported; ``config.json`` is rewritten only once the checkpoint has loaded;
 * errors a user can fix end the command with one line on stderr and exit status 2, never a
-  traceback (set ``GANLIB_DEBUG=1`` to see one).
+  traceback (set ``GANLIB_DEBUG=1`` to see one); Ctrl-C and SIGTERM end it with 130 and 143.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ganlib._files import write_text_atomically
 from ganlib.checkpoint import CHECKPOINT_DIR, find_checkpoint
-from ganlib.train.metrics import NonFiniteError
+from ganlib.errors import NonFiniteError, RunError, TrainingInterrupted
 
-__all__ = ["CONFIG", "DEBUG_ENV_VAR", "RunError", "RunPlan", "cli_errors", "plan_run", "prepare_directory", "saved_config", "write_config"]
+__all__ = [
+    "CONFIG",
+    "DEBUG_ENV_VAR",
+    "LOCK",
+    "MANIFEST",
+    "RunError",
+    "RunPlan",
+    "cli_errors",
+    "plan_run",
+    "prepare_directory",
+    "run_lock",
+    "saved_config",
+    "write_config",
+]
 
 CONFIG = "config.json"
 """The file in a run directory that holds the command's settings."""
 
+LOCK = ".ganlib-lock"
+"""The lock file of a run directory, held while a process trains into it."""
+
+MANIFEST = ".ganlib-run.json"
+"""The run's manifest: the names ganlib writes in the directory (what ``--overwrite`` may remove)."""
+
 DEBUG_ENV_VAR = "GANLIB_DEBUG"
 """Set to 1 to see full tracebacks instead of one-line errors."""
 
-_RUN_FILES = (CONFIG, "metrics.jsonl", "curves.png", CHECKPOINT_DIR, "samples", "tensorboard")
-
-
-class RunError(ValueError):
-    """A user-fixable problem with a run directory or a resume."""
+RUN_FILES = (CONFIG, "metrics.jsonl", "curves.png", CHECKPOINT_DIR, "samples", "tensorboard", "landscape", "landscape.gif")
+"""The names a training run writes in its directory."""
 
 
 @dataclass(frozen=True)
@@ -64,16 +89,25 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, tuple):
-        return list(value)
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     return value
 
 
 def _holds_a_run(path: Path) -> bool:
-    return path.is_dir() and any((path / name).exists() for name in _RUN_FILES)
+    return path.is_dir() and (any((path / name).exists() for name in RUN_FILES) or (path / MANIFEST).exists())
 
 
 def _run_dir_of(checkpoint: Path) -> Path:
     return checkpoint.parent.parent if checkpoint.parent.name == CHECKPOINT_DIR else checkpoint.parent
+
+
+def _check_out(out: Path | None) -> None:
+    if out is not None and str(out).strip() in ("", "."):
+        raise RunError(f"--out {str(out)!r} names the current directory; give the run a directory of its own (e.g. --out runs/my-run)")
 
 
 def saved_config(resume: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, Any]]:
@@ -86,7 +120,7 @@ def saved_config(resume: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, 
         ``(checkpoint, run_dir, config)``; ``config`` is empty when the run has no ``config.json``.
 
     Raises:
-        RunError: If there is no checkpoint there, or ``config.json`` is unreadable.
+        RunError: If there is no checkpoint there, or ``config.json`` is unreadable or not an object.
     """
     try:
         checkpoint = find_checkpoint(resume)
@@ -97,9 +131,12 @@ def saved_config(resume: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, 
     if not path.exists():
         return checkpoint, run_dir, {}
     try:
-        return checkpoint, run_dir, json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
+        config = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise RunError(f"{path} cannot be read ({error}); fix or delete it to resume") from None
+    if not isinstance(config, dict):
+        raise RunError(f"{path} holds a JSON {type(config).__name__}, not the object of settings a run writes; fix or delete it to resume")
+    return checkpoint, run_dir, config
 
 
 def plan_run(
@@ -125,9 +162,11 @@ def plan_run(
         The plan.
 
     Raises:
-        RunError: If a fresh run would overwrite a run, or a fixed setting differs from the
-            resumed run's (every difference is listed).
+        RunError: If a fresh run would overwrite a run, a resume would write into another
+            run's directory, ``out`` names the current directory, or a fixed setting differs
+            from the resumed run's (every difference is listed).
     """
+    _check_out(out)
     config = {key: _jsonable(value) for key, value in settings.items() if key not in ("resume", "overwrite")}
     if resume is None:
         run_dir = Path(out) if out is not None else default_out
@@ -140,8 +179,10 @@ def plan_run(
         return RunPlan(run_dir, None, config)
     if overwrite:
         raise RunError("--overwrite and --resume contradict each other: a resume continues the run it names")
-    checkpoint, run_dir, previous = saved_config(resume)
-    run_dir = Path(out) if out is not None else run_dir
+    checkpoint, saved_dir, previous = saved_config(resume)
+    run_dir = Path(out) if out is not None else saved_dir
+    if out is not None and _holds_a_run(run_dir) and run_dir.resolve() != saved_dir.resolve():
+        raise RunError(f"--resume {resume} --out {run_dir}: {run_dir} holds another run; continue the run in its own directory, or give --out an empty directory")
     config["out"] = str(run_dir)
     differences = [f"{key}: saved {previous[key]!r}, now {config.get(key)!r}" for key in fixed if key in previous and previous[key] != config.get(key)]
     if differences:
@@ -153,21 +194,40 @@ def plan_run(
     return RunPlan(run_dir, checkpoint, config, changed)
 
 
+def _manifest(run_dir: Path) -> list[str]:
+    path = run_dir / MANIFEST
+    try:
+        names = json.loads(path.read_text()).get("files", [])
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return list(RUN_FILES)
+    return [n for n in names if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")]
+
+
+def _remove(target: Path) -> None:
+    if target.is_symlink():
+        target.unlink()  # the link, never what it points at
+    elif target.is_dir():
+        shutil.rmtree(target)
+    elif target.exists():
+        target.unlink()
+
+
 def prepare_directory(plan: RunPlan, *, overwrite: bool) -> None:
-    """Create the run directory; with ``overwrite``, remove an old run's files from it first.
+    """Create the run directory and its manifest; with ``overwrite``, first remove the old run's files.
+
+    Only what a ganlib run wrote is removed: the names in the old run's manifest (or, for a run
+    without one, the names a run writes); a symbolic link is removed as a link. Anything else
+    in the directory is left alone.
 
     Args:
         plan: The plan from :func:`plan_run`.
         overwrite: Whether the user asked to replace an existing run.
     """
-    if overwrite and plan.checkpoint is None:
-        for name in _RUN_FILES:
-            target = plan.run_dir / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+    if overwrite and plan.checkpoint is None and plan.run_dir.is_dir():
+        for name in _manifest(plan.run_dir):
+            _remove(plan.run_dir / name)
     plan.run_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(plan.run_dir / MANIFEST, json.dumps({"files": list(RUN_FILES)}) + "\n")
 
 
 def write_config(run_dir: Path, config: Mapping[str, Any]) -> Path:
@@ -180,20 +240,83 @@ def write_config(run_dir: Path, config: Mapping[str, Any]) -> Path:
     Returns:
         The path written.
     """
-    path = run_dir / CONFIG
-    tmp = path.with_name(f".{CONFIG}.tmp")
-    tmp.write_text(json.dumps(dict(config), indent=2) + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(run_dir / CONFIG, json.dumps(_jsonable(dict(config)), indent=2) + "\n")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path, *, enabled: bool = True) -> Iterator[None]:
+    """Hold the run directory's lock for the duration of the block.
+
+    The lock is an exclusive ``flock`` on ``run_dir/.ganlib-lock`` (released by the kernel if
+    the process dies), which also records the holder's process id for the message. A
+    directory created for the lock is removed again if the run leaves nothing else in it.
+
+    Args:
+        run_dir: The run directory.
+        enabled: Take the lock (only the process that writes files takes it).
+
+    Returns:
+        A context manager; the lock is held inside it.
+
+    Raises:
+        RunError: If another live process holds the lock.
+    """
+    if not enabled:
+        yield
+        return
+    created = not run_dir.exists()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / LOCK
+    handle = open(path, "a+")  # noqa: SIM115 - held for the block's duration
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: fall back to the recorded process id
+            fcntl = None  # type: ignore[assignment]
+        handle.seek(0)
+        recorded = handle.read().strip()
+        holder = int(recorded) if recorded.isdigit() else None
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                who = f"process {holder}" if holder else "another process"
+                raise RunError(f"{run_dir} is in use: {who} is training into it; wait for it to finish, or choose another --out") from None
+        elif holder is not None and holder != os.getpid() and _process_alive(holder):  # pragma: no cover
+            raise RunError(f"{run_dir} is in use: process {holder} is training into it; wait for it to finish, or choose another --out")
+        if holder is not None and holder != os.getpid() and not _process_alive(holder):
+            print(f"note: {run_dir} held a lock of process {holder}, which is gone (it crashed or was killed); taking it over", file=sys.stderr)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+        with contextlib.suppress(OSError):
+            path.unlink()
+        if created:
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()  # only if empty: a run that failed before writing anything
 
 
 def cli_errors(main: Callable[..., int]) -> Callable[..., int]:
     """Decorate a command's ``main``: user errors become one line on stderr and an exit status.
 
-    :class:`ValueError` (bad values, :class:`RunError`) and :class:`OSError` (a missing file,
-    a read-only or full disk) end with status 2;
-    a run that diverged (:class:`~ganlib.train.NonFiniteError`) ends with status 1. With
-    ``GANLIB_DEBUG=1`` the traceback is shown instead.
+    :class:`ValueError` (bad values, :class:`RunError`, plugin errors) and :class:`OSError` (a
+    missing file, a read-only or full disk) end with status 2; a run that diverged
+    (:class:`~ganlib.errors.NonFiniteError`) ends with status 1; Ctrl-C and SIGTERM outside a
+    training loop end with 130 and 143. With ``GANLIB_DEBUG=1`` the traceback is shown instead.
 
     Args:
         main: A function returning the exit status.
@@ -201,10 +324,15 @@ def cli_errors(main: Callable[..., int]) -> Callable[..., int]:
     Returns:
         The wrapped function.
     """
+
     def wrapped(*args: Any, **kwargs: Any) -> int:
         try:
             return main(*args, **kwargs)
-        except (NonFiniteError, ValueError, OSError) as error:
+        except TrainingInterrupted as stop:
+            return stop.exit_code
+        except KeyboardInterrupt:
+            return 130
+        except (NonFiniteError, ValueError, OSError, OverflowError) as error:
             if os.environ.get(DEBUG_ENV_VAR) == "1":
                 raise
             message = str(error)

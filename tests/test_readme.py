@@ -15,7 +15,7 @@ def test_readme_usage_snippet_runs(capsys):
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     terms = namespace["terms"]
-    assert {"loss", "wasserstein", "gp", "acc_real", "acc_fake"} <= set(terms)
+    assert {"loss", "critic/wasserstein", "penalty/gp", "accuracy/real", "accuracy/fake"} <= set(terms)
     assert namespace["critic"].net[0].weight.grad is not None  # it backpropagated
     assert "wasserstein" in capsys.readouterr().out
 

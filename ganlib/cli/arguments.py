@@ -10,7 +10,18 @@ from __future__ import annotations
 import argparse
 import math
 
-__all__ = ["DefaultsHelpFormatter", "non_negative_float", "non_negative_int", "positive_float", "positive_int", "unit_interval"]
+__all__ = [
+    "DefaultsHelpFormatter",
+    "choices_help",
+    "collect",
+    "key_value",
+    "non_negative_float",
+    "non_negative_int",
+    "parse_value",
+    "positive_float",
+    "positive_int",
+    "unit_interval",
+]
 
 
 class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -94,3 +105,67 @@ def unit_interval(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"{text} is outside [0, 1)")
     return value
+
+
+def parse_value(text: str) -> object:
+    """A ``--*-arg`` value: ``true``/``false``, ``none``, an integer, a number, a JSON list or
+    object, or else the text itself.
+
+    Example:
+        >>> [parse_value(t) for t in ("3", "0.5", "true", "none", "[1, 2]", "color,cutout")]
+        [3, 0.5, True, None, [1, 2], 'color,cutout']
+    """
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            continue
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        return value
+    if text.strip()[:1] in ("[", "{"):
+        import json
+
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise argparse.ArgumentTypeError(f"{text!r} is not valid JSON ({error.msg})") from None
+    return text
+
+
+def key_value(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` as ``(key, parsed value)`` (see :func:`parse_value`).
+
+    Example:
+        >>> key_value("decay=0.9"), key_value("r1.weight=5")
+        (('decay', 0.9), ('r1.weight', 5))
+    """
+    key, equals, value = text.partition("=")
+    key = key.strip()
+    if not equals or not key or not key.replace("_", "a").replace(".", "a").replace("-", "a").isalnum():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (e.g. decay=0.99)")
+    return key, parse_value(value)
+
+
+def collect(pairs: list[tuple[str, object]] | None, flag: str) -> dict[str, object]:
+    """The ``KEY=VALUE`` pairs of a repeated flag as a dict; a key given twice is refused.
+
+    Raises:
+        ValueError: Naming the flag and the repeated key.
+    """
+    collected: dict[str, object] = {}
+    for key, value in pairs or []:
+        if key in collected:
+            raise ValueError(f"{flag} {key}=... is given twice; give each key once")
+        collected[key] = value
+    return collected
+
+
+def choices_help(names: list[str], what: str) -> str:
+    """``one of: a, b, c`` for a help text, from a registry's names (plugins' included)."""
+    return f"{what}: {', '.join(names)}" if names else what

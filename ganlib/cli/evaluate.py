@@ -13,7 +13,8 @@ from ganlib.cli.arguments import positive_int
 from ganlib.cli.sample import class_labels, noise_for
 from ganlib.metrics.mnist import MNISTEvaluation, MNISTEvaluator
 from ganlib.models import load_generator
-from ganlib.train import generate_samples, resolve_device
+from ganlib.models import generate_samples
+from ganlib.train.device import resolve_device
 
 __all__ = ["add_parser", "format_table"]
 

@@ -16,7 +16,8 @@ from torchvision.utils import save_image
 from ganlib.cli.arguments import positive_int
 from ganlib.cli.sample import class_labels, noise_for
 from ganlib.models import interpolate_latents, load_generator
-from ganlib.train import generate_samples, resolve_device
+from ganlib.models import generate_samples
+from ganlib.train.device import resolve_device
 
 __all__ = ["add_parser"]
 

@@ -1,15 +1,18 @@
 """``python -m ganlib study``: are GANs created equal? A grid of runs, scored alike, in one command.
 
-Trains every combination of ``--objectives`` x ``--critic-norms`` x EMA (off, on) x ``--seeds``
-on the same data and networks, for the same budget (iterations, or training seconds with
+Trains every combination of ``--objectives`` x ``--models`` x ``--critic-norms`` x EMA (off,
+on) x ``--seeds`` on the same data, for the same budget (iterations, or training seconds with
 ``--time-budget``, which compares at equal wall time), each with its paper's recipe
-(:mod:`ganlib.recipes`), evaluated with the MNIST judge every ``--eval-every`` iterations (of a five-critic-step objective; five times as many of a one-step one)
-(Lucic et al., 2018, in miniature). Each cell is an ordinary run directory under
-``OUT/runs/``; a finished cell is skipped and an interrupted one resumed when the command is
-repeated. At the end it writes ``OUT/table.md`` and ``OUT/table.json`` (best and final FID,
-Inception Score, classes covered, wall time, iterations per second, mean ± std over seeds),
-``OUT/fid_vs_iterations.png`` and ``OUT/fid_vs_time.png`` (one line per configuration, the
-band spanning the seeds) and ``OUT/samples.png`` (each configuration's final grid).
+(:mod:`ganlib.recipes`), evaluated with the MNIST judge every ``--eval-every`` iterations of a
+five-critic-step objective (five times as many of a one-step one) (Lucic et al., 2018, in
+miniature). Any registered objective, recipe, model family or normalization (a plugin's
+included) may be a cell. Each cell is an ordinary run directory under ``OUT/runs/``; a
+finished cell is skipped, an interrupted one resumed, and one finished at a smaller
+``--iterations`` continued, when the command is repeated. At the end it writes
+``OUT/table.md`` and ``OUT/table.json`` (best and final FID, Inception Score, classes covered,
+wall time, iterations per second, mean ± std over seeds), ``OUT/fid_vs_iterations.png`` and
+``OUT/fid_vs_time.png`` (one line per configuration, the band spanning the seeds) and
+``OUT/samples.png`` (each configuration's final grid), each written atomically.
 """
 
 from __future__ import annotations
@@ -18,32 +21,47 @@ import argparse
 import json
 import logging
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ganlib._files import write_atomically, write_text_atomically
 from ganlib.cli import train
-from ganlib.cli.arguments import positive_float, positive_int, unit_interval
+from ganlib.cli.arguments import choices_help, positive_float, positive_int, unit_interval
 from ganlib.data import parse_digits
-from ganlib.nn import NORM_NAMES
-from ganlib.recipes import RECIPES
-from ganlib.runs import RunError
+from ganlib.errors import RunError
+from ganlib.nn import list_norms
+from ganlib.recipes import recipe_for
+from ganlib.train import read_log
 
-__all__ = ["add_parser", "summarize"]
+__all__ = ["add_parser", "run_cells", "summarize"]
 
 log = logging.getLogger("ganlib.study")
 
 DONE = "study-cell-done.json"
 
 
+def _unique(flag: str, values: Sequence[Any]) -> list[Any]:
+    seen = list(dict.fromkeys(values))
+    if len(seen) != len(values):
+        repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
+        raise ValueError(f"{flag} repeats {', '.join(repeated)}; list each once (use --seeds for repeated runs)")
+    return seen
+
+
 def _cells(args: argparse.Namespace) -> list[dict[str, Any]]:
     emas = {"off": [None], "on": [args.ema_decay], "both": [None, args.ema_decay]}[args.ema]
+    objectives = _unique("--objectives", args.objectives)
+    norms = _unique("--critic-norms", args.critic_norms)
+    models = _unique("--models", args.models) if args.models else [None]
     cells = []
-    for objective in args.objectives:
-        for norm in args.critic_norms:
-            for ema in emas:
-                config = f"{objective}-{norm}{'-ema' if ema else ''}"
-                for seed in range(args.seeds):
-                    cells.append({"config": config, "objective": objective, "norm": norm, "ema": ema, "seed": seed, "name": f"{config}-s{seed}"})
+    for objective in objectives:
+        for model in models:
+            for norm in norms:
+                for ema in emas:
+                    config = "-".join([objective, *([model] if model else []), norm]) + ("-ema" if ema else "")
+                    for seed in range(args.seeds):
+                        cells.append({"config": config, "objective": objective, "model": model, "norm": norm, "ema": ema, "seed": seed, "name": f"{config}-s{seed}"})
     return cells
 
 
@@ -51,7 +69,7 @@ def _eval_interval(args: argparse.Namespace, objective: str) -> int:
     """``--eval-every`` counts iterations of an objective with 5 critic steps; objectives with
     fewer evaluate proportionally less often in iterations, so that all are evaluated about
     equally often in time (evaluation counts against a time budget)."""
-    return max(1, args.eval_every * 5 // RECIPES[objective].n_critic)
+    return max(1, args.eval_every * 5 // recipe_for(objective).n_critic)
 
 
 def _train_argv(args: argparse.Namespace, cell: dict[str, Any], run_dir: Path) -> list[str]:
@@ -62,37 +80,49 @@ def _train_argv(args: argparse.Namespace, cell: dict[str, Any], run_dir: Path) -
         "--iterations", str(args.iterations), "--eval-every", every, "--eval-samples", str(args.eval_samples),
         "--device", args.device, "--out", str(run_dir), "--log-every", every, "--sample-every", every, "--checkpoint-every", every,
     ]
+    if cell.get("model"):
+        argv += ["--model", cell["model"]]
     if args.data_root is not None:
         argv += ["--data-root", str(args.data_root)]
     if args.classes is not None:
         argv += ["--classes", ",".join(map(str, args.classes))]
-    if cell["ema"] is not None:
-        argv += ["--ema", str(cell["ema"])]
+    argv += ["--ema", str(cell["ema"])] if cell["ema"] is not None else ["--no-ema"]
     if args.time_budget is not None:
         argv += ["--time-budget", str(args.time_budget)]
+    if args.threads is not None:
+        argv += ["--threads", str(args.threads)]
+    for extra in args.train_arg or []:
+        argv += extra.split()
     return argv
 
 
-def _run_cell(args: argparse.Namespace, cell: dict[str, Any]) -> None:
-    run_dir = args.out / "runs" / cell["name"]
-    if (run_dir / DONE).exists():
-        log.info("%s: done already, skipped", cell["name"])
-        return
+def _run_cell(args: argparse.Namespace, cell: dict[str, Any], out: Path) -> int:
+    run_dir = out / "runs" / cell["name"]
+    done = run_dir / DONE
+    if done.exists():
+        finished = json.loads(done.read_text())
+        if int(finished.get("iterations", args.iterations)) >= args.iterations or finished.get("stopped_by") == "time":
+            log.info("%s: done already, skipped", cell["name"])
+            return 0
+        log.info("%s: done at %s iterations; continuing to %d", cell["name"], finished.get("iterations"), args.iterations)
+        done.unlink()
     if (run_dir / "checkpoints" / "latest.pt").exists():
         log.info("%s: resuming", cell["name"])
-        argv = ["--resume", str(run_dir)]
+        argv = ["--resume", str(run_dir), "--iterations", str(args.iterations)]
     else:
         argv = _train_argv(args, cell, run_dir)
         if run_dir.exists():  # started, but no checkpoint yet: start again
             argv.append("--overwrite")
     status = train.run(train.build_parser().parse_args(argv))
+    if status in (130, 143):
+        return status
     if status != 0:
         raise RunError(f"study cell {cell['name']} stopped with status {status}; repeat the command to resume it")
-    (run_dir / DONE).write_text(json.dumps(cell) + "\n")
-
-
-def _records(run_dir: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    records = read_log(run_dir)
+    iterations = records[-1]["iteration"] if records else 0
+    stopped_by = "time" if iterations < args.iterations else "iterations"
+    write_text_atomically(done, json.dumps({**cell, "iterations": iterations, "stopped_by": stopped_by}) + "\n")
+    return 0
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -117,16 +147,16 @@ def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for cell in cells:
         run_dir = out / "runs" / cell["name"]
         if (run_dir / DONE).exists():
-            by_config.setdefault(cell["config"], []).append(_records(run_dir))
+            by_config.setdefault(cell["config"], []).append(read_log(run_dir))
     rows: list[dict[str, Any]] = []
     for config, runs in by_config.items():
-        evaluated = [[r for r in records if r.get("fid") is not None] for records in runs]
+        evaluated = [[r for r in records if r.get("score/fid") is not None] for records in runs]
         if not all(evaluated):
             continue
-        best = [min(r["fid"] for r in e) for e in evaluated]
-        final = [e[-1]["fid"] for e in evaluated]
-        score = [e[-1]["inception_score"] for e in evaluated]
-        covered = [e[-1]["classes_covered"] for e in evaluated]
+        best = [min(r["score/fid"] for r in e) for e in evaluated]
+        final = [e[-1]["score/fid"] for e in evaluated]
+        score = [e[-1]["score/inception_score"] for e in evaluated]
+        covered = [e[-1]["score/classes_covered"] for e in evaluated]
         wall = [records[-1]["wall_time"] for records in runs]
         iterations = [records[-1]["iteration"] for records in runs]
         row: dict[str, Any] = {
@@ -137,7 +167,7 @@ def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         rows.append(row)
     rows.sort(key=lambda row: row["final_fid"][0])
-    (out / "table.json").write_text(json.dumps(rows, indent=2) + "\n")
+    write_text_atomically(out / "table.json", json.dumps(rows, indent=2) + "\n")
     lines = [
         "| configuration | seeds | final FID | best FID | Inception Score | classes covered | iterations | wall time (s) | it/s |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -147,10 +177,14 @@ def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
             f"| {row['config']} | {row['seeds']} | {_pm(row['final_fid'])} | {_pm(row['best_fid'])} | {_pm(row['inception_score'], 2)} | "
             f"{_pm(row['classes_covered'], 1)} | {row['iterations'][0]:.0f} | {row['wall_time'][0]:.0f} | {row['it_per_s'][0]:.2f} |"
         )
-    (out / "table.md").write_text("\n".join(lines) + "\n")
+    write_text_atomically(out / "table.md", "\n".join(lines) + "\n")
     _plots(out, by_config)
     _samples(out, cells, [row["config"] for row in rows])
     return rows
+
+
+def _save_figure(fig: Any, path: Path) -> None:
+    write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
 
 
 def _plots(out: Path, by_config: dict[str, list[list[dict[str, Any]]]]) -> None:
@@ -160,7 +194,7 @@ def _plots(out: Path, by_config: dict[str, list[list[dict[str, Any]]]]) -> None:
         fig = Figure(figsize=(7.5, 4.6))
         ax = fig.subplots()
         for config, runs in sorted(by_config.items()):
-            curves = [[(r[key], r["fid"]) for r in records if r.get("fid") is not None] for records in runs]
+            curves = [[(r[key], r["score/fid"]) for r in records if r.get("score/fid") is not None] for records in runs]
             length = min(len(c) for c in curves)
             if length == 0:
                 continue
@@ -174,7 +208,7 @@ def _plots(out: Path, by_config: dict[str, list[list[dict[str, Any]]]]) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
         fig.tight_layout()
-        fig.savefig(out / f"fid_vs_{axis}.png", dpi=100)
+        _save_figure(fig, out / f"fid_vs_{axis}.png")
 
 
 def _samples(out: Path, cells: list[dict[str, Any]], order: list[str]) -> None:
@@ -200,20 +234,37 @@ def _samples(out: Path, cells: list[dict[str, Any]], order: list[str]) -> None:
             ax.imshow(grid.convert("L"), cmap="gray")
         ax.set_title(config, fontsize=9)
     fig.tight_layout()
-    fig.savefig(out / "samples.png", dpi=100)
+    _save_figure(fig, out / "samples.png")
+
+
+def run_cells(args: argparse.Namespace, cells: list[dict[str, Any]], out: Path) -> int:
+    """Run (or resume) every cell in turn; returns 0, or the signal's status if one stopped a cell."""
+    for number, cell in enumerate(cells, start=1):
+        log.info("study cell %d of %d: %s", number, len(cells), cell["name"])
+        status = _run_cell(args, cell, out)
+        if status:
+            log.info("stopped in cell %s; repeat the command to resume", cell["name"])
+            return status
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) the study; returns the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if args.eval_every < 1:
-        raise ValueError("--eval-every must be positive: the study compares runs by their evaluations")
     cells = _cells(args)
+    for cell in cells:  # every name is checked before the first cell trains
+        if cell["objective"] not in train._objective_names():
+            raise ValueError(f"--objectives {cell['objective']!r} is unknown; valid names are {', '.join(train._objective_names())}")
+        if cell["norm"] not in list_norms():
+            raise ValueError(f"--critic-norms {cell['norm']!r} is unknown; valid names are {', '.join(list_norms())}")
+        if cell["model"] is not None and cell["model"] not in train.model_families():
+            raise ValueError(f"--models {cell['model']!r} is unknown; valid families are {', '.join(train.model_families())}")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "study.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "run"}, indent=2) + "\n")
-    for number, cell in enumerate(cells, start=1):
-        log.info("study cell %d of %d: %s", number, len(cells), cell["name"])
-        _run_cell(args, cell)
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "run"}
+    write_text_atomically(args.out / "study.json", json.dumps(settings, indent=2) + "\n")
+    status = run_cells(args, cells, args.out)
+    if status:
+        return status
     rows = summarize(args.out, cells)
     log.info("study of %d configurations x %d seeds: %s", len(rows), args.seeds, args.out / "table.md")
     return 0
@@ -221,9 +272,10 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``study`` command."""
-    study = commands.add_parser("study", help="train a grid of objectives x critic norms x EMA x seeds and compare them", description=__doc__.split("\n\n")[0])
-    study.add_argument("--objectives", nargs="+", choices=[n for n, r in RECIPES.items() if r.critic == "classifier"], default=["non-saturating", "wgan-clip", "wgan-gp", "hinge"])
-    study.add_argument("--critic-norms", nargs="+", choices=NORM_NAMES, default=["batch", "layer", "spectral"])
+    study = commands.add_parser("study", help="train a grid of objectives x models x critic norms x EMA x seeds and compare them", description=__doc__.split("\n\n")[0])
+    study.add_argument("--objectives", nargs="+", default=["non-saturating", "wgan-clip", "wgan-gp", "hinge"], metavar="NAME", help=choices_help(train._objective_names(), "objectives or recipes"))
+    study.add_argument("--models", nargs="+", default=None, metavar="FAMILY", help=choices_help(train.model_families(), "model families (default: each objective's recipe, or dcgan)"))
+    study.add_argument("--critic-norms", nargs="+", default=["batch", "layer", "spectral"], metavar="NORM", help=choices_help(list_norms(), "critic normalizations"))
     study.add_argument("--ema", choices=("off", "on", "both"), default="off", help="train each configuration without, with, or both")
     study.add_argument("--ema-decay", type=unit_interval, default=0.999)
     study.add_argument("--seeds", type=positive_int, default=2)
@@ -238,5 +290,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     study.add_argument("--eval-every", type=positive_int, default=50, help="evaluate every N iterations of a 5-critic-step objective (5N for one critic step)")
     study.add_argument("--eval-samples", type=positive_int, default=500)
     study.add_argument("--device", default="auto")
+    study.add_argument("--threads", type=positive_int, default=None, help="CPU threads per run")
+    study.add_argument("--train-arg", action="append", default=None, metavar="'--FLAG VALUE'", help="more flags for every cell's train command (e.g. '--augment diffaugment')")
     study.add_argument("--out", type=Path, default=Path("runs/study"))
     study.set_defaults(run=run)

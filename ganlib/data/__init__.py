@@ -1,4 +1,8 @@
-"""Data: data sets preprocessed once into tensors, 2-D toys, and endless resumable batch streams."""
+"""Data: data sets preprocessed once into tensors, 2-D toys, and endless resumable batch streams.
+
+Every source is registered by name (:data:`DATASETS`, :func:`register_dataset`,
+:func:`register_toy`) and loaded with :func:`load_dataset`.
+"""
 
 from ganlib.data.batches import TensorBatches
 from ganlib.data.images import IMAGE_SUFFIXES, load_cifar10, load_folder
@@ -12,8 +16,8 @@ from ganlib.data.mnist import (
     preprocess,
     resolve_data_root,
 )
-from ganlib.data.registry import DATASETS, Dataset, load_dataset
-from ganlib.data.toys import TOYS, ToyStream, toy_bounds, toy_centers, toy_samples
+from ganlib.data.registry import DATASETS, Dataset, dataset_names, load_dataset, register_dataset
+from ganlib.data.toys import TOYS, Toy, ToyStream, register_toy, toy_bounds, toy_centers, toy_samples
 
 __all__ = [
     "DATASETS",
@@ -22,9 +26,11 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "TOYS",
     "Dataset",
+    "Toy",
     "MNISTNotFoundError",
     "TensorBatches",
     "ToyStream",
+    "dataset_names",
     "load_cifar10",
     "load_dataset",
     "load_fashion_mnist",
@@ -32,6 +38,8 @@ __all__ = [
     "load_mnist",
     "parse_digits",
     "preprocess",
+    "register_dataset",
+    "register_toy",
     "resolve_data_root",
     "toy_bounds",
     "toy_centers",

@@ -1,11 +1,23 @@
-"""Every data source by name, as the ``train`` command and scripts ask for them."""
+"""Every data source by name: the ``DATASETS`` registry, :func:`register_dataset` and :func:`load_dataset`.
+
+A data source is a loader function registered under a name. :func:`load_dataset` calls it
+with the options it accepts (by its signature): ``root``, ``image_size``, ``classes``,
+``channels``, ``download``, ``device`` and any source-specific options
+(``--data-arg KEY=VALUE`` on the command line). An option that the source cannot use is
+refused with one line naming it, rather than ignored: ``--classes`` on a toy, ``--channels 3``
+on MNIST. A source may take an argument after a colon (``folder:PATH``).
+
+A loader returns a :class:`Dataset`. 2-D toys register through
+:func:`~ganlib.data.register_toy`, which adds their data source here.
+"""
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
@@ -13,12 +25,16 @@ from torch import Tensor
 from ganlib.data.batches import TensorBatches
 from ganlib.data.images import load_cifar10, load_folder
 from ganlib.data.mnist import load_fashion_mnist, load_mnist
-from ganlib.data.toys import TOYS, ToyStream
+from ganlib.registry import Registry
 
-__all__ = ["DATASETS", "Dataset", "load_dataset"]
+if TYPE_CHECKING:
+    from ganlib.data.toys import Toy
 
-DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "cifar10", "folder:PATH", *TOYS)
-"""The data set names :func:`load_dataset` accepts."""
+__all__ = ["DATASETS", "Dataset", "dataset_names", "load_dataset", "register_dataset", "register_toy_source"]
+
+DATASETS: Registry[Callable[..., "Dataset"]] = Registry("data source")
+"""Data sources by name: ``mnist``, ``fashion-mnist``, ``cifar10``, ``folder`` (``folder:PATH``),
+the 2-D toys, and those given to :func:`register_dataset`."""
 
 
 @dataclass(frozen=True)
@@ -27,10 +43,12 @@ class Dataset:
 
     Attributes:
         name: Its name, e.g. ``"mnist"`` or ``"8gaussians"``.
-        images: All samples ``(M, C, H, W)`` in [-1, 1] (images), or ``None`` for a toy.
+        images: All samples ``(M, *)``: images ``(M, C, H, W)`` in [-1, 1], or a fixed set of
+            2-D points ``(M, 2)``; ``None`` for a toy sampled afresh each batch.
         labels: Class labels ``(M,)``, or ``None``.
         num_classes: Number of classes when there are labels.
         toy: The toy's name for 2-D toy data, else ``None``.
+        classes: The classes kept (``--classes``), or ``None`` for all.
     """
 
     name: str
@@ -38,11 +56,12 @@ class Dataset:
     labels: Tensor | None
     num_classes: int | None
     toy: str | None = None
+    classes: tuple[int, ...] | None = None
 
     @property
     def channels(self) -> int:
         """Image channels (2-D toys have none: 0)."""
-        return 0 if self.images is None else int(self.images.shape[1])
+        return 0 if self.images is None or self.toy is not None else int(self.images.shape[1])
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
@@ -54,61 +73,201 @@ class Dataset:
 
         Args:
             batch_size: Samples per batch (per process).
-            seed: Seed of the shuffling (images) or of the sampler (toys).
-            rank: This process's rank: images are sharded, toys seeded per rank.
+            seed: Seed of the shuffling (a fixed set) or of the sampler (a toy sampled afresh).
+            rank: This process's rank: fixed sets are sharded, toys seeded per rank.
             world_size: The number of processes.
-            labels: Yield ``(images, labels)`` pairs (images only).
+            labels: Yield ``(images, labels)`` pairs (labelled sets only).
 
         Returns:
-            A :class:`TensorBatches` for images, a :class:`ToyStream` for toys.
+            A :class:`TensorBatches` for a fixed set, a :class:`~ganlib.data.ToyStream` for a toy.
         """
-        if self.toy is not None:
+        if self.images is None:
+            from ganlib.data.toys import ToyStream
+
+            assert self.toy is not None
             return ToyStream(self.toy, batch_size, seed=seed + rank, device=None)
-        assert self.images is not None
         return TensorBatches(self.images, batch_size, labels=self.labels if labels else None, seed=seed, rank=rank, world_size=world_size)
+
+
+def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *, argument: str | None = None, replace: bool = False) -> Any:
+    """Register a data source under ``name`` (a decorator when ``loader`` is omitted).
+
+    Args:
+        name: The name (``--data NAME``).
+        loader: A function returning a :class:`Dataset`. It takes, by keyword, the options it
+            can use among ``root``, ``image_size``, ``classes``, ``channels``, ``download``,
+            ``device`` and its own (``--data-arg KEY=VALUE``); the first line of its docstring
+            is its summary in ``--help``.
+        argument: The keyword that receives the text after a colon (``folder:PATH`` gives
+            ``path=PATH``), or ``None`` when the source takes none.
+        replace: Replace another source registered under ``name``.
+
+    Returns:
+        The loader unchanged, or the decorator.
+
+    Raises:
+        ValueError: If ``name`` is taken (and ``replace`` is false) or holds a colon.
+
+    Example:
+        >>> import torch
+        >>> @register_dataset("doc-noise")
+        ... def noise_images(image_size: int = 16, device=None):
+        ...     "Uniform noise images, for tests."
+        ...     images = torch.rand(32, 1, image_size, image_size, device=device) * 2 - 1
+        ...     return Dataset("doc-noise", images, None, None)
+        >>> load_dataset("doc-noise", image_size=8).sample_shape
+        (1, 8, 8)
+    """
+    if loader is None:
+        return lambda target: register_dataset(name, target, argument=argument, replace=replace)
+    if ":" in name:
+        raise ValueError(f"data source name {name!r} holds a colon; the colon separates a source's argument (folder:PATH)")
+    return DATASETS.register(name, loader, replace=replace, argument=argument)
+
+
+def register_toy_source(name: str, toy: Toy, *, replace: bool = False) -> None:
+    """Register the data source that serves a 2-D toy (called by :func:`~ganlib.data.register_toy`).
+
+    The source takes ``points``: 0 (default) draws fresh points for every batch; N > 0 draws
+    one fixed set of N points, cycled through in shuffled passes (the WGAN-GP paper's toy
+    code keeps 100,000 points of its 25 Gaussians).
+    """
+
+    def load(points: int = 0, seed: int = 0) -> Dataset:
+        if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+            raise ValueError(f"points={points!r} is invalid; expected 0 (fresh points every batch) or the size of a fixed set")
+        if points == 0:
+            return Dataset(name, None, None, None, toy=name)
+        fixed = toy.sample(points, torch.Generator().manual_seed(seed + 99991))
+        return Dataset(name, fixed, None, None, toy=name)
+
+    load.__doc__ = f"2-D toy: {_toy_summary(toy)}"
+    DATASETS.register(name, load, replace=replace, toy=True)
+
+
+def _toy_summary(toy: Toy) -> str:
+    doc = (getattr(toy.sample, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else toy.name
+
+
+def dataset_names() -> list[str]:
+    """Every data source name, with its argument shown (``folder:PATH``).
+
+    Returns:
+        The names, sorted.
+    """
+    names = []
+    for entry in DATASETS.entries():
+        argument = entry.metadata.get("argument")
+        names.append(f"{entry.name}:{argument.upper()}" if argument else entry.name)
+    return names
+
+
+_FLAGS = {"image_size": "--image-size", "classes": "--classes", "channels": "--channels"}
+_INFRASTRUCTURE = ("root", "device", "download")
+
+
+def _parameters(loader: Callable[..., Any]) -> set[str] | None:
+    parameters = inspect.signature(loader).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return set(parameters)
 
 
 def load_dataset(
     name: str,
     root: str | os.PathLike[str] | None = None,
     *,
-    image_size: int = 64,
+    image_size: int | None = None,
     classes: list[int] | None = None,
-    channels: int = 3,
+    channels: int | None = None,
     download: bool = False,
     device: torch.device | str | None = None,
+    **options: Any,
 ) -> Dataset:
     """Load a data set by name.
 
     Args:
-        name: ``mnist``, ``fashion-mnist``, ``cifar10``, ``folder:PATH`` (any directory of images),
-            or a toy (``harmonic``, ``8gaussians``, ``25gaussians``, ``swissroll``, ``ring``).
+        name: A registered source (:func:`dataset_names`), with its argument after a colon
+            where it takes one (``folder:PATH``).
         root: The data root for the torchvision data sets (see :func:`~ganlib.data.resolve_data_root`).
-        image_size: Side of the images.
+        image_size: Side of the images (the source's default when ``None``).
         classes: Keep only these classes (labelled data sets).
         channels: Channels of ``folder:`` images (3 or 1).
-        download: Download missing files through torchvision (not for folders and toys).
+        download: Download missing files through torchvision (where the source can).
         device: Where to put the tensors.
+        **options: The source's own options (``points`` for the toys).
 
     Returns:
         The :class:`Dataset`.
 
     Raises:
-        ValueError: If ``name`` is unknown (the valid names are listed).
+        ValueError: If ``name`` is unknown (the valid names are listed), or an option does not
+            apply to this source (the message names it).
     """
-    if name in TOYS:
-        return Dataset(name, None, None, None, toy=name)
-    if name == "mnist":
-        images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
-        return Dataset(name, images, labels, 10)
-    if name == "fashion-mnist":
-        images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
-        return Dataset(name, images, labels, 10)
-    if name == "cifar10":
-        images, labels = load_cifar10(root, image_size=image_size, classes=classes, download=download, device=device)
-        return Dataset(name, images, labels, 10)
-    if name.startswith("folder:") and len(name) > len("folder:"):
-        images, folder_labels = load_folder(name[len("folder:") :], image_size=image_size, channels=channels, device=device)
-        count = None if folder_labels is None else int(folder_labels.max()) + 1
-        return Dataset(name, images, folder_labels, count)
-    raise ValueError(f"data {name!r} is unknown; valid names are {', '.join(map(repr, DATASETS))}")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"data {name!r} is invalid; valid names are {', '.join(map(repr, dataset_names()))}")
+    source, colon, argument = name.partition(":")
+    if source not in DATASETS:
+        raise ValueError(f"data {name!r} is unknown; valid names are {', '.join(map(repr, dataset_names()))}")
+    entry = DATASETS.entry(source)
+    argument_name = entry.metadata.get("argument")
+    if colon and argument_name is None:
+        raise ValueError(f"data {source!r} takes no ':' argument (got {name!r})")
+    if argument_name is not None:
+        if not argument:
+            raise ValueError(f"data {source!r} needs its {argument_name}: --data {source}:{argument_name.upper()}")
+        options[argument_name] = argument
+    accepted = _parameters(entry.obj)
+    given: dict[str, Any] = {"image_size": image_size, "classes": classes, "channels": channels, **options}
+    arguments: dict[str, Any] = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        if accepted is not None and key not in accepted:
+            flag = _FLAGS.get(key, f"--data-arg {key}")
+            takes = sorted((accepted or set()) - set(_INFRASTRUCTURE) - {argument_name})
+            raise ValueError(f"data {source!r} takes no {flag}; its options are {', '.join(takes) or '(none)'}")
+        arguments[key] = value
+    for key, value in (("root", root), ("device", device), ("download", download or None)):
+        if value is not None and (accepted is None or key in accepted):
+            arguments[key] = value
+    if download and accepted is not None and "download" not in accepted:
+        raise ValueError(f"data {source!r} is not downloaded (--download applies to the torchvision data sets)")
+    return DATASETS.build(source, **arguments)
+
+
+# --- The built-in image sources ---------------------------------------------------------------
+
+
+def _mnist(root: str | os.PathLike[str] | None = None, image_size: int = 64, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
+    """MNIST digits, 60,000 training images, resized (LeCun et al.)."""
+    images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
+    return Dataset("mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
+
+
+def _fashion_mnist(root: str | os.PathLike[str] | None = None, image_size: int = 64, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
+    """Fashion-MNIST, 60,000 training images of clothes (Xiao et al.)."""
+    images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
+    return Dataset("fashion-mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
+
+
+def _cifar10(root: str | os.PathLike[str] | None = None, image_size: int = 32, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
+    """CIFAR-10, 50,000 training images in 10 classes (Krizhevsky)."""
+    images, labels = load_cifar10(root, image_size=image_size, classes=classes, download=download, device=device)
+    return Dataset("cifar10", images, labels, 10, classes=None if classes is None else tuple(classes))
+
+
+def _folder(path: str, image_size: int = 64, channels: int = 3, device: torch.device | str | None = None) -> Dataset:
+    """Any directory of images (sub-directories are classes)."""
+    images, labels = load_folder(path, image_size=image_size, channels=channels, device=device)
+    count = None if labels is None else int(labels.max()) + 1
+    return Dataset(f"folder:{path}", images, labels, count)
+
+
+register_dataset("mnist", _mnist)
+register_dataset("fashion-mnist", _fashion_mnist)
+register_dataset("cifar10", _cifar10)
+register_dataset("folder", _folder, argument="path")
+
+from ganlib.data import toys as _toys  # noqa: E402,F401 - registers the built-in toys and their sources

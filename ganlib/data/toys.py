@@ -6,31 +6,125 @@
 * ``swissroll``: the 2-D Swiss roll of the same experiments;
 * ``ring``: a continuous ring of radius 1 with a little radial noise.
 
+Each is a :class:`Toy` in the :data:`TOYS` registry: a sampler, a plotting window, the
+mixture's centers where it has them, and the measures that judge generated points.
+:func:`register_toy` adds a new one (from a plugin, say), which then works everywhere a toy
+does: ``python -m ganlib train --data NAME``, the critic's landscape, the toy measures.
 :class:`ToyStream` serves endless batches of fresh samples and checkpoints its position.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from ganlib._validation import check_int
+from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered
+from ganlib.registry import Registry
 
-__all__ = ["TOYS", "ToyStream", "toy_bounds", "toy_centers", "toy_samples"]
+__all__ = ["TOYS", "Sampler", "Toy", "ToyStream", "register_toy", "toy_bounds", "toy_centers", "toy_samples"]
 
-TOYS: tuple[str, ...] = ("harmonic", "8gaussians", "25gaussians", "swissroll", "ring")
-"""The toy distributions."""
+Sampler = Callable[[int, "torch.Generator | None"], Tensor]
+"""Draws ``n`` points ``(n, 2)`` on the CPU from a generator (``None``: the global one)."""
 
 _EIGHT_SCALE, _EIGHT_STD = 2.0 / 1.414, 0.02 / 1.414
 _GRID_SCALE, _GRID_STD = 2.0 / 2.828, 0.05 / 2.828
 
 
-def _check(name: str) -> None:
+@dataclass(frozen=True)
+class Toy:
+    """A 2-D toy distribution.
+
+    Attributes:
+        name: Its name.
+        sample: ``(n, generator) -> (n, 2)`` points on the CPU.
+        bounds: A plotting window ``(x_min, x_max, y_min, y_max)`` that holds it with a margin.
+        centers: A Gaussian mixture's centers ``(K, 2)`` and per-coordinate standard
+            deviation, or ``None``.
+        measure: ``points -> {name: value}``: scores of generated points (logged under
+            ``score/``). For a mixture without one, the modes it covers are counted.
+    """
+
+    name: str
+    sample: Sampler
+    bounds: tuple[float, float, float, float]
+    centers: tuple[Tensor, float] | None = None
+    measure: Callable[[Tensor], dict[str, float]] | None = None
+
+    def evaluate(self, points: Tensor) -> dict[str, float]:
+        """Score generated points ``(N, 2)`` with :attr:`measure` (or mode coverage for a mixture).
+
+        Args:
+            points: Generated points.
+
+        Returns:
+            Named scores; empty when the toy has no measure.
+        """
+        if self.measure is not None:
+            return dict(self.measure(points))
+        if self.centers is None:
+            return {}
+        centers, std = self.centers
+        covered, _ = modes_covered(points, centers, std)
+        at_5pct, _ = modes_covered(points, centers, std, fraction=0.05)
+        return {"modes_covered": float(covered), "modes_share_5pct": float(at_5pct)}
+
+
+TOYS: Registry[Toy] = Registry("toy")
+"""The 2-D toys by name."""
+
+
+def register_toy(
+    name: str,
+    sample: Sampler,
+    bounds: tuple[float, float, float, float],
+    *,
+    centers: tuple[Tensor, float] | None = None,
+    measure: Callable[[Tensor], dict[str, float]] | None = None,
+    summary: str | None = None,
+    replace: bool = False,
+) -> Toy:
+    """Register a 2-D toy; it also becomes a data source (``--data NAME``).
+
+    Args:
+        name: The name.
+        sample: ``(n, generator) -> (n, 2)`` points on the CPU, drawn from ``generator``.
+        bounds: A plotting window ``(x_min, x_max, y_min, y_max)``.
+        centers: For a Gaussian mixture, its centers ``(K, 2)`` and standard deviation.
+        measure: ``points -> {name: value}`` scores of generated points.
+        summary: One line for listings (the sampler's docstring by default).
+        replace: Replace another toy (and data source) of that name.
+
+    Returns:
+        The :class:`Toy`.
+
+    Example:
+        >>> import torch
+        >>> def diagonal(n, generator=None):
+        ...     "Points on the diagonal."
+        ...     t = torch.rand(n, generator=generator)
+        ...     return torch.stack([t, t], dim=1)
+        >>> toy = register_toy("doc-diagonal", diagonal, (-0.5, 1.5, -0.5, 1.5))
+        >>> toy_samples("doc-diagonal", 3).shape
+        torch.Size([3, 2])
+    """
+    toy = Toy(name, sample, (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), centers, measure)
+    from ganlib.data.registry import register_toy_source  # the data source that serves it
+
+    TOYS.register(name, toy, replace=replace, summary=summary if summary is not None else (sample.__doc__ or "").strip().split("\n")[0])
+    register_toy_source(name, toy, replace=replace)
+    return toy
+
+
+def _toy(name: str) -> Toy:
     if name not in TOYS:
-        raise ValueError(f"toy {name!r} is unknown; valid names are {', '.join(map(repr, TOYS))}")
+        raise ValueError(f"toy {name!r} is unknown; valid names are {', '.join(map(repr, TOYS.names()))}")
+    return TOYS[name]
 
 
 def toy_centers(name: str) -> tuple[Tensor, float] | None:
@@ -51,22 +145,14 @@ def toy_centers(name: str) -> tuple[Tensor, float] | None:
         >>> tuple(centers.shape), round(std, 4)
         ((8, 2), 0.0141)
     """
-    _check(name)
-    if name == "8gaussians":
-        angles = torch.arange(8) * (math.pi / 4)
-        return torch.stack([angles.cos(), angles.sin()], dim=1) * _EIGHT_SCALE, _EIGHT_STD
-    if name == "25gaussians":
-        grid = torch.arange(-2, 3, dtype=torch.float32)
-        xs, ys = torch.meshgrid(grid, grid, indexing="ij")
-        return torch.stack([xs.flatten(), ys.flatten()], dim=1) * _GRID_SCALE, _GRID_STD
-    return None
+    return _toy(name).centers
 
 
 def toy_samples(name: str, n: int, generator: torch.Generator | None = None) -> Tensor:
     """``n`` samples of a toy distribution.
 
     Args:
-        name: One of :data:`TOYS`.
+        name: A name in :data:`TOYS`.
         n: Number of points.
         generator: A CPU generator for reproducible draws.
 
@@ -82,22 +168,9 @@ def toy_samples(name: str, n: int, generator: torch.Generator | None = None) -> 
         >>> bool(torch.allclose(points[:, 1], points[:, 0].sin()))
         True
     """
-    _check(name)
+    toy = _toy(name)
     check_int("n", n)
-    if name == "harmonic":
-        x = torch.rand(n, generator=generator) * (2 * math.pi)
-        return torch.stack([x, x.sin()], dim=1)
-    if name == "ring":
-        angle = torch.rand(n, generator=generator) * (2 * math.pi)
-        radius = 1.0 + 0.05 * torch.randn(n, generator=generator)
-        return torch.stack([radius * angle.cos(), radius * angle.sin()], dim=1)
-    if name == "swissroll":
-        t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=generator))
-        roll = torch.stack([t * t.cos(), t * t.sin()], dim=1) + 0.25 * torch.randn(n, 2, generator=generator)
-        return roll / 7.5
-    centers, std = toy_centers(name)  # type: ignore[misc]
-    which = torch.randint(len(centers), (n,), generator=generator)
-    return centers[which] + std * torch.randn(n, 2, generator=generator)
+    return toy.sample(n, generator)
 
 
 def toy_bounds(name: str) -> tuple[float, float, float, float]:
@@ -112,17 +185,14 @@ def toy_bounds(name: str) -> tuple[float, float, float, float]:
     Raises:
         ValueError: If ``name`` is not a toy.
     """
-    _check(name)
-    if name == "harmonic":
-        return (-0.5, 2 * math.pi + 0.5, -1.6, 1.6)
-    return {"8gaussians": (-2.0, 2.0, -2.0, 2.0), "25gaussians": (-2.0, 2.0, -2.0, 2.0), "swissroll": (-2.0, 2.0, -2.0, 2.0), "ring": (-1.6, 1.6, -1.6, 1.6)}[name]
+    return _toy(name).bounds
 
 
 class ToyStream:
     """Endless batches of fresh toy samples, resumable.
 
     Args:
-        name: One of :data:`TOYS`.
+        name: A name in :data:`TOYS`.
         batch_size: Points per batch.
         seed: Seed of the stream's own generator.
         device: Where batches are put.
@@ -134,7 +204,7 @@ class ToyStream:
     """
 
     def __init__(self, name: str, batch_size: int, *, seed: int = 0, device: torch.device | str | None = None) -> None:
-        _check(name)
+        self.toy = _toy(name)
         self.name = name
         self.batch_size = check_int("batch_size", batch_size)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
@@ -144,7 +214,7 @@ class ToyStream:
         return self
 
     def __next__(self) -> Tensor:
-        return toy_samples(self.name, self.batch_size, self._rng).to(self.device)
+        return self.toy.sample(self.batch_size, self._rng).to(self.device)
 
     def state_dict(self) -> dict[str, Any]:
         """The stream's generator state."""
@@ -153,3 +223,59 @@ class ToyStream:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the generator state."""
         self._rng.set_state(state["rng"].cpu())
+
+
+# --- The built-in toys ------------------------------------------------------------------------
+
+
+def _eight_centers() -> tuple[Tensor, float]:
+    angles = torch.arange(8) * (math.pi / 4)
+    return torch.stack([angles.cos(), angles.sin()], dim=1) * _EIGHT_SCALE, _EIGHT_STD
+
+
+def _grid_centers() -> tuple[Tensor, float]:
+    grid = torch.arange(-2, 3, dtype=torch.float32)
+    xs, ys = torch.meshgrid(grid, grid, indexing="ij")
+    return torch.stack([xs.flatten(), ys.flatten()], dim=1) * _GRID_SCALE, _GRID_STD
+
+
+def _mixture(centers: tuple[Tensor, float], summary: str) -> Sampler:
+    points, std = centers
+
+    def sample(n: int, generator: torch.Generator | None = None) -> Tensor:
+        which = torch.randint(len(points), (n,), generator=generator)
+        return points[which] + std * torch.randn(n, 2, generator=generator)
+
+    sample.__doc__ = summary
+    return sample
+
+
+def _harmonic(n: int, generator: torch.Generator | None = None) -> Tensor:
+    """The course's curve: x1 ~ U[0, 2 pi], x2 = sin x1."""
+    x = torch.rand(n, generator=generator) * (2 * math.pi)
+    return torch.stack([x, x.sin()], dim=1)
+
+
+def _ring(n: int, generator: torch.Generator | None = None) -> Tensor:
+    """A ring of radius 1 with a little radial noise."""
+    angle = torch.rand(n, generator=generator) * (2 * math.pi)
+    radius = 1.0 + 0.05 * torch.randn(n, generator=generator)
+    return torch.stack([radius * angle.cos(), radius * angle.sin()], dim=1)
+
+
+def _swissroll(n: int, generator: torch.Generator | None = None) -> Tensor:
+    """The 2-D Swiss roll of the WGAN-GP paper's toy experiments."""
+    t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=generator))
+    roll = torch.stack([t * t.cos(), t * t.sin()], dim=1) + 0.25 * torch.randn(n, 2, generator=generator)
+    return roll / 7.5
+
+
+def _curve_measures(points: Tensor) -> dict[str, float]:
+    return {"distance_to_curve": float(distance_to_sine(points).mean()), "curve_coverage": curve_coverage(points)}
+
+
+register_toy("harmonic", _harmonic, (-0.5, 2 * math.pi + 0.5, -1.6, 1.6), measure=_curve_measures)
+register_toy("8gaussians", _mixture(_eight_centers(), "Eight Gaussians on a circle (Gulrajani et al. 2017)."), (-2.0, 2.0, -2.0, 2.0), centers=_eight_centers())
+register_toy("25gaussians", _mixture(_grid_centers(), "A 5x5 grid of Gaussians (Gulrajani et al. 2017)."), (-2.0, 2.0, -2.0, 2.0), centers=_grid_centers())
+register_toy("swissroll", _swissroll, (-2.0, 2.0, -2.0, 2.0))
+register_toy("ring", _ring, (-1.6, 1.6, -1.6, 1.6))

@@ -6,7 +6,8 @@
 * :mod:`ganlib.losses.step` -- :class:`Step`, what an objective sees in one update;
 * :mod:`ganlib.losses.objectives` -- objectives: a loss plus penalties;
 * :mod:`ganlib.losses.energy` -- the energy-based objectives EBGAN and BEGAN;
-* :mod:`ganlib.losses.registry` -- :func:`get_objective`, objectives by name.
+* :mod:`ganlib.losses.registry` -- :func:`get_objective`, objectives by name, and
+  :func:`register_loss`, :func:`register_penalty`, :func:`register_objective` for your own.
 
 Importing this package imports torch and nothing else of ganlib's heavier parts (no
 torchvision, no Trainer).
@@ -25,6 +26,7 @@ from ganlib.losses.adversarial import (
     WassersteinLoss,
     logit_accuracy,
     midpoint_accuracy,
+    register_loss,
     threshold_accuracy,
 )
 from ganlib.losses.functional import (
@@ -43,13 +45,14 @@ from ganlib.losses.functional import (
     wasserstein_generator_loss,
 )
 from ganlib.losses.energy import BEGAN, EBGAN, pulling_away, reconstruction_energy
-from ganlib.losses.objectives import WGANGP, ComposedObjective, Minimax, NonSaturating, Objective, WGANClip
-from ganlib.losses.registry import OBJECTIVES, get_objective
+from ganlib.losses.objectives import SIGN_REAL, WGANGP, ComposedObjective, Minimax, NonSaturating, Objective, WGANClip
+from ganlib.losses.registry import OBJECTIVES, get_objective, objective_names, register_objective
 from ganlib.losses.penalties import (
     PENALTIES,
     BatchNormPenaltyWarning,
     DRAGANPenalty,
     GradientPenalty,
+    LeCamPenalty,
     LipschitzPenalty,
     Penalty,
     R1Penalty,
@@ -58,12 +61,15 @@ from ganlib.losses.penalties import (
     critic_gradient_norm,
     critic_input_gradient,
     gradient_penalty,
+    input_gradient,
     interpolate,
     penalty_from_norms,
     perturb,
+    register_penalty,
+    squared_gradient_norm,
     zero_centered_penalty,
 )
-from ganlib.losses.step import Critic, Phase, Step
+from ganlib.losses.step import Critic, Phase, Scores, Step
 
 __all__ = [
     "BEGAN",
@@ -71,6 +77,7 @@ __all__ = [
     "LOSSES",
     "OBJECTIVES",
     "PENALTIES",
+    "SIGN_REAL",
     "WGANGP",
     "AdversarialLoss",
     "BatchNormPenaltyWarning",
@@ -79,6 +86,7 @@ __all__ = [
     "DRAGANPenalty",
     "GradientPenalty",
     "HingeLoss",
+    "LeCamPenalty",
     "LeastSquaresLoss",
     "LipschitzPenalty",
     "Minimax",
@@ -92,6 +100,7 @@ __all__ = [
     "R2Penalty",
     "RelativisticAverageLoss",
     "RelativisticLoss",
+    "Scores",
     "Step",
     "Terms",
     "WGANClip",
@@ -103,6 +112,7 @@ __all__ = [
     "gradient_penalty",
     "hinge_critic_loss",
     "hinge_generator_loss",
+    "input_gradient",
     "interpolate",
     "least_squares_critic_loss",
     "least_squares_generator_loss",
@@ -111,14 +121,19 @@ __all__ = [
     "minimax_critic_loss",
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
+    "objective_names",
     "penalty_from_norms",
     "perturb",
     "pulling_away",
     "reconstruction_energy",
+    "register_loss",
+    "register_objective",
+    "register_penalty",
     "relativistic_average_critic_loss",
     "relativistic_average_generator_loss",
     "relativistic_critic_loss",
     "relativistic_generator_loss",
+    "squared_gradient_norm",
     "threshold_accuracy",
     "wasserstein_critic_loss",
     "wasserstein_generator_loss",

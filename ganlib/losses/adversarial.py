@@ -25,7 +25,7 @@ them completely.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from torch import Tensor
 
@@ -44,6 +44,7 @@ from ganlib.losses.functional import (
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
+from ganlib.registry import Registry
 
 __all__ = [
     "LOSSES",
@@ -58,6 +59,7 @@ __all__ = [
     "WassersteinLoss",
     "logit_accuracy",
     "midpoint_accuracy",
+    "register_loss",
     "threshold_accuracy",
 ]
 
@@ -243,7 +245,7 @@ class WassersteinLoss(AdversarialLoss):
     """The Wasserstein GAN loss (Arjovsky et al., 2017).
 
     Critic: :func:`~ganlib.losses.wasserstein_critic_loss`; generator:
-    :func:`~ganlib.losses.wasserstein_generator_loss`. Reports ``wasserstein``, the critic's
+    :func:`~ganlib.losses.wasserstein_generator_loss`. Reports ``critic/wasserstein``, the critic's
     estimate :math:`\\mathbb{E}[f(x)] - \\mathbb{E}[f(G(z))]`. It needs a Lipschitz constraint:
     a gradient penalty or weight clipping.
     """
@@ -260,7 +262,7 @@ class WassersteinLoss(AdversarialLoss):
         return midpoint_accuracy(real_scores, fake_scores)
 
     def extras(self, real_scores: Tensor, fake_scores: Tensor) -> Terms:  # noqa: D102
-        return {"wasserstein": real_scores.detach().mean() - fake_scores.detach().mean()}
+        return {"critic/wasserstein": real_scores.detach().mean() - fake_scores.detach().mean()}
 
 
 class HingeLoss(AdversarialLoss):
@@ -362,17 +364,34 @@ class RelativisticAverageLoss(_Relativistic):
         return relativistic_average_generator_loss(fake_scores, real_scores)
 
 
-LOSSES: dict[str, type[AdversarialLoss]] = {
-    cls.name: cls
-    for cls in (
-        MinimaxLoss,
-        NonSaturatingLoss,
-        WassersteinLoss,
-        HingeLoss,
-        LeastSquaresLoss,
-        RelativisticLoss,
-        RelativisticAverageLoss,
-    )
-}
-"""Registry of adversarial losses by name."""
+LOSSES: Registry[type[AdversarialLoss]] = Registry("loss")
+"""Adversarial losses by name, and those given to :func:`register_loss`."""
 
+
+def register_loss(name: str, loss: type[AdversarialLoss] | None = None, *, replace: bool = False) -> Any:
+    """Register an adversarial loss class under ``name`` (a class decorator when ``loss`` is omitted).
+
+    The name becomes a valid objective for :func:`~ganlib.losses.get_objective` and
+    ``--objective``, with any penalty.
+
+    Args:
+        name: The name, e.g. ``"hinge"``.
+        loss: An :class:`AdversarialLoss` subclass.
+        replace: Replace another loss registered under ``name``.
+
+    Returns:
+        The class unchanged, or the decorator.
+
+    Raises:
+        ValueError: If ``name`` is taken (and ``replace`` is false).
+        TypeError: If ``loss`` is not an :class:`AdversarialLoss` subclass.
+    """
+    if loss is None:
+        return lambda cls: register_loss(name, cls, replace=replace)
+    if not (isinstance(loss, type) and issubclass(loss, AdversarialLoss)):
+        raise TypeError(f"register_loss({name!r}, ...) needs a subclass of ganlib.losses.AdversarialLoss, got {loss!r}")
+    return LOSSES.register(name, loss, replace=replace)
+
+
+for _loss in (MinimaxLoss, NonSaturatingLoss, WassersteinLoss, HingeLoss, LeastSquaresLoss, RelativisticLoss, RelativisticAverageLoss):
+    register_loss(_loss.name, _loss)

@@ -39,6 +39,11 @@ def reconstruction_energy(samples: Tensor, reconstructions: Tensor, power: int =
         >>> reconstruction_energy(torch.zeros(1, 4), torch.tensor([[1.0, -1.0, 0.0, 2.0]]))
         tensor([1.5000])
     """
+    if samples.shape != reconstructions.shape:
+        raise ValueError(
+            f"the critic returned shape {tuple(reconstructions.shape)} for samples of shape {tuple(samples.shape)}; "
+            "an energy-based objective needs an autoencoder critic that reconstructs its input"
+        )
     error = (samples - reconstructions).abs().flatten(1)
     return (error.square() if power == 2 else error).mean(dim=1)
 
@@ -80,7 +85,7 @@ def pulling_away(codes: Tensor) -> Tensor:
 
 def _energy_terms(real_energy: Tensor, fake_energy: Tensor) -> Terms:
     acc_real, acc_fake = midpoint_accuracy(-real_energy, -fake_energy)
-    return {"d_real": real_energy.detach().mean(), "d_fake": fake_energy.detach().mean(), "acc_real": acc_real, "acc_fake": acc_fake}
+    return {"critic/d_real": real_energy.detach().mean(), "critic/d_fake": fake_energy.detach().mean(), "accuracy/real": acc_real, "accuracy/fake": acc_fake}
 
 
 def _energies(step: Step, power: int) -> tuple[Tensor, Tensor]:
@@ -105,7 +110,7 @@ class EBGAN(Objective):
     :math:`\\lambda_{PT} f_{PT}` (:func:`pulling_away`) on the encoder's codes of the fakes, the
     paper's remedy for mode collapse (EBGAN-PT, :math:`\\lambda_{PT} = 0.1`); the critic must
     then have ``encode`` and ``decode`` methods, as :class:`~ganlib.models.AutoencoderCritic`
-    does. The term is reported as ``pull_away``.
+    does. The term is reported as ``generator/pull_away``.
 
     Args:
         margin: :math:`m`.
@@ -140,7 +145,7 @@ class EBGAN(Objective):
         codes = critic.encode(step.fake)  # type: ignore[attr-defined]
         energy = reconstruction_energy(step.fake, critic.decode(codes), power=2)  # type: ignore[attr-defined]
         spread = pulling_away(codes)
-        return {"loss": energy.mean() + self.pull_away * spread, "d_fake": energy.detach().mean(), "pull_away": spread.detach()}
+        return {"loss": energy.mean() + self.pull_away * spread, "d_fake": energy.detach().mean(), "generator/pull_away": spread.detach()}
 
     def __repr__(self) -> str:
         return f"EBGAN(margin={self.margin!r}, pull_away={self.pull_away!r})"
@@ -161,8 +166,9 @@ class BEGAN(Objective):
     :math:`\\mathbb{E}[\\mathcal{L}(G(z))] = \\gamma\\, \\mathbb{E}[\\mathcal{L}(x)]`; :math:`\\gamma`
     trades diversity (higher) for quality. It is updated after every critic step, kept as a
     tensor (so a CUDA graph can record the update) and saved in checkpoints, so a resumed run
-    continues exactly. Terms: ``k`` and ``convergence`` (:math:`M_{\\text{global}}`, which
-    falls as training converges).
+    continues exactly. Terms: ``began/k`` and ``began/convergence`` (:math:`M_{\\text{global}}`,
+    which falls as training converges). Under gradient accumulation :math:`k_t` follows the
+    mean balance of the step's micro-batches.
 
     Args:
         gamma: The diversity ratio :math:`\\gamma` (0.5 in the paper's figures).
@@ -182,16 +188,24 @@ class BEGAN(Objective):
         self.gamma, self.lambda_k = float(gamma), float(lambda_k)
         self.k = torch.tensor(float(k))
         self._balance: Tensor | None = None
+        self._parts = 0
 
     def critic_loss(self, step: Step) -> Terms:  # noqa: D102
-        if self.k.device != step.fake.device:
-            self.k = self.k.to(step.fake.device)
         real_energy, fake_energy = _energies(step, power=1)
+        # k_t lives on the losses' device, in their precision (at least float32), so that a
+        # float64 run resolves updates below float32's resolution.
+        dtype = torch.promote_types(real_energy.dtype, torch.float32)
+        if self.k.device != real_energy.device or self.k.dtype != dtype:
+            self.k = self.k.to(real_energy.device, dtype)
         real_loss, fake_loss = real_energy.mean(), fake_energy.mean()
-        self._balance = (self.gamma * real_loss - fake_loss).detach()
-        convergence = real_loss.detach() + self._balance.abs()
+        balance = (self.gamma * real_loss - fake_loss).detach()
+        # Under gradient accumulation one critic step is several micro-batches: k_t follows
+        # their mean balance, as it would the whole batch's.
+        self._balance = balance if self._balance is None or self._parts == 0 else self._balance + balance
+        self._parts += 1
+        convergence = real_loss.detach() + balance.abs()
         loss = real_loss - self.k * fake_loss
-        return {"loss": loss, **_energy_terms(real_energy, fake_energy), "k": self.k.clone(), "convergence": convergence}
+        return {"loss": loss, **_energy_terms(real_energy, fake_energy), "began/k": self.k.clone(), "began/convergence": convergence}
 
     def generator_loss(self, step: Step) -> Terms:  # noqa: D102
         energy = reconstruction_energy(step.fake, step.score(step.fake), power=1)
@@ -204,8 +218,9 @@ class BEGAN(Objective):
         Args:
             critic: The critic (unused: :math:`k_t` depends on the losses only).
         """
-        if self._balance is not None:
-            self.k.add_(self.lambda_k * self._balance).clamp_(0.0, 1.0)
+        if self._balance is not None and self._parts:
+            self.k.add_(self.lambda_k * self._balance / self._parts).clamp_(0.0, 1.0)
+        self._parts = 0
 
     def state_dict(self) -> dict[str, Any]:
         """:math:`k_t`."""
@@ -213,7 +228,7 @@ class BEGAN(Objective):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :math:`k_t`."""
-        self.k = state["k"].to(self.k.device).clone()
+        self.k = state["k"].to(self.k.device, torch.promote_types(state["k"].dtype, self.k.dtype)).clone()
 
     def __repr__(self) -> str:
         return f"BEGAN(gamma={self.gamma!r}, lambda_k={self.lambda_k!r})"

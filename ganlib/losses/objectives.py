@@ -17,7 +17,9 @@ optional weight clipping. :func:`~ganlib.losses.get_objective` builds them by na
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Iterable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import torch
@@ -31,9 +33,9 @@ from ganlib.losses.adversarial import (
     WassersteinLoss,
 )
 from ganlib.losses.penalties import GradientPenalty, Penalty, WeightClip
-from ganlib.losses.step import Step
+from ganlib.losses.step import Scores, Step
 
-__all__ = ["WGANGP", "ComposedObjective", "Minimax", "NonSaturating", "Objective", "WGANClip"]
+__all__ = ["SIGN_REAL", "WGANGP", "ComposedObjective", "Minimax", "NonSaturating", "Objective", "WGANClip"]
 
 
 class Objective:
@@ -98,6 +100,19 @@ class Objective:
         """
         return None
 
+    def generator_schedule(self, iteration: int) -> Hashable:
+        """A key for the work :meth:`generator_loss` does at generator iteration ``iteration``.
+
+        Like :meth:`schedule`, for generator-side regularizers that apply lazily.
+
+        Args:
+            iteration: The generator iteration (0-based).
+
+        Returns:
+            ``None`` here: the same work at every iteration.
+        """
+        return None
+
     def state_dict(self) -> dict[str, Any]:
         """The objective's resumable state (none here). Tensors only, for ``weights_only`` loading."""
         return {}
@@ -112,19 +127,44 @@ class Objective:
             raise ValueError(f"{type(self).__name__} has no state, but the checkpoint holds {sorted(state)}")
 
 
+def _check_scores(scores: Tensor, samples: Tensor, which: str) -> None:
+    # A critic must give one score per sample: a (N, 2) output or a scalar would broadcast
+    # through every loss and change it silently.
+    if scores.ndim != 1 or scores.shape[0] != samples.shape[0]:
+        raise ValueError(
+            f"the critic returned scores of shape {tuple(scores.shape)} for a {which} batch of {samples.shape[0]} samples; "
+            f"expected ({samples.shape[0]},), one score per sample (flatten a (N, 1) output)"
+        )
+
+
 def _score_terms(loss: AdversarialLoss, real_scores: Tensor, fake_scores: Tensor) -> Terms:
     acc_real, acc_fake = loss.accuracy(real_scores, fake_scores)
     return {
-        "d_real": real_scores.detach().mean(),
-        "d_fake": fake_scores.detach().mean(),
-        "acc_real": acc_real,
-        "acc_fake": acc_fake,
+        "critic/d_real": real_scores.detach().mean(),
+        "critic/d_fake": fake_scores.detach().mean(),
+        "accuracy/real": acc_real,
+        "accuracy/fake": acc_fake,
         **loss.extras(real_scores, fake_scores),
     }
 
 
+SIGN_REAL = "augment/sign_real"
+"""The term an objective reports when its critic sees augmented batches: the mean sign of the
+real scores, :math:`r_t = \\mathbb{E}[\\operatorname{sign} D(x)]`, which adaptive augmentation
+(:class:`~ganlib.augment.AdaptiveAugment`) steers by."""
+
+
+def _add_penalty_terms(terms: Terms, penalty: Penalty, reported: Terms) -> None:
+    for key, term in reported.items():
+        name = f"penalty/{key}"
+        if name in terms:  # a second penalty's extra of the same name (grad_norm): prefix it
+            name = f"penalty/{penalty.name}_{key}"
+        terms[name] = term.detach()
+
+
 class ComposedObjective(Objective):
-    """An adversarial loss plus critic penalties and optional weight clipping.
+    """An adversarial loss plus penalties (critic penalties and generator-side regularizers)
+    and optional weight clipping.
 
     Critic loss:
 
@@ -133,14 +173,26 @@ class ComposedObjective(Objective):
         L_D = \\ell_D(D(x), D(\\tilde{x})) + \\sum_p [\\text{step} \\bmod k_p = 0]\\; k_p\\, w_p\\, P_p,
 
     for penalties :math:`P_p` with weights :math:`w_p` and lazy intervals :math:`k_p`; the
-    generator loss is the loss's own. Terms: ``loss``, ``d_real``, ``d_fake``, ``acc_real``,
-    ``acc_fake``, the loss's extras (``wasserstein``), and each applied penalty's value under
-    its name (``gp``, ``r1`` ...) with its extras (``grad_norm``; a second penalty's extras
-    are prefixed with its name).
+    generator loss is the loss's own plus any generator-side regularizers
+    (:attr:`Penalty.phase` ``"generator"``), lazy over generator iterations.
+
+    Each real and each fake batch is scored **once** per step: the scores go to the loss and,
+    through :attr:`Step.scores`, to the penalties; a penalty that differentiates them (R1 on
+    the reals, R2 on the fakes) has its batch marked ``requires_grad`` before the forward.
+    Only penalties with points of their own (the interpolates of GP, LP and DRAGAN) score
+    anything else.
+
+    Terms: ``loss``, ``critic/d_real``, ``critic/d_fake``, ``accuracy/real``,
+    ``accuracy/fake``, the loss's extras (``wasserstein``, logged as ``critic/wasserstein``),
+    and each applied penalty's value as ``penalty/<name>`` with its extras
+    (``penalty/grad_norm``; a second penalty's extras of the same name are prefixed with its
+    name). With an augmented critic, also :data:`SIGN_REAL`.
+
+    The penalties' states (LeCam's anchors) are saved by :meth:`state_dict` under their names.
 
     Args:
         loss: The adversarial loss.
-        penalties: Critic penalties (distinct names).
+        penalties: Penalties and regularizers (distinct names).
         clip: Weight clipping after every critic step, or ``None``.
 
     Raises:
@@ -154,17 +206,27 @@ class ComposedObjective(Objective):
 
     def __init__(self, loss: AdversarialLoss, penalties: Iterable[Penalty] = (), clip: WeightClip | None = None) -> None:
         self.loss = loss
-        self.penalties: tuple[Penalty, ...] = tuple(penalties)
-        names = [p.name for p in self.penalties]
+        given = tuple(penalties)
+        names = [p.name for p in given]
         if len(set(names)) != len(names):
             raise ValueError(f"penalties {names} repeat a name; combine each penalty at most once")
+        for penalty in given:
+            if penalty.phase not in ("critic", "generator"):
+                raise ValueError(f"penalty {penalty.name!r} has phase={penalty.phase!r}; expected 'critic' or 'generator'")
+        self.penalties: tuple[Penalty, ...] = tuple(p for p in given if p.phase == "critic")
+        self.generator_regularizers: tuple[Penalty, ...] = tuple(p for p in given if p.phase == "generator")
         self.clip = clip
 
     @property
     def name(self) -> str:  # type: ignore[override]
         """``loss`` or ``loss+penalty+...``, e.g. ``"wasserstein+gp"``."""
-        parts = [self.loss.name, *(p.name for p in self.penalties), *(["clip"] if self.clip else [])]
+        parts = [self.loss.name, *(p.name for p in self.all_penalties), *(["clip"] if self.clip else [])]
         return "+".join(parts)
+
+    @property
+    def all_penalties(self) -> tuple[Penalty, ...]:
+        """The critic penalties, then the generator-side regularizers."""
+        return self.penalties + self.generator_regularizers
 
     @property
     def needs_real_in_generator_step(self) -> bool:  # type: ignore[override]
@@ -172,26 +234,47 @@ class ComposedObjective(Objective):
         return self.loss.needs_real_in_generator_step
 
     def critic_loss(self, step: Step) -> Terms:  # noqa: D102
+        applying = [p for p in self.penalties if p.applies(step.critic_step)]
+        marked = {side for p in applying for side in p.gradient_at}
+        if marked:  # score the batches a penalty differentiates as leaves that require grad
+            real, fake = step.require_real(), step.fake
+            step = replace(
+                step,
+                real=real.detach().requires_grad_(True) if "real" in marked else real,
+                fake=fake.detach().requires_grad_(True) if "fake" in marked else fake,
+            )
         real_scores, fake_scores = step.score_pair()
+        _check_scores(real_scores, step.require_real(), "real")
+        _check_scores(fake_scores, step.fake, "fake")
         loss = self.loss.critic(real_scores, fake_scores)
         terms = _score_terms(self.loss, real_scores, fake_scores)
-        for penalty in self.penalties:
-            if not penalty.applies(step.critic_step):
-                continue
+        if step.augment is not None:
+            terms[SIGN_REAL] = real_scores.detach().sign().mean()
+        if applying:
+            step = replace(step, scores=Scores(real_scores, fake_scores))
+        for penalty in applying:
             reported = penalty(step)
-            value = reported[penalty.name]
-            loss = loss + penalty.effective_weight * value
-            for key, term in reported.items():
-                terms[f"{penalty.name}_{key}" if key in terms else key] = term.detach()
+            loss = loss + penalty.effective_weight * reported[penalty.name]
+            _add_penalty_terms(terms, penalty, reported)
         return {"loss": loss, **terms}
 
     def generator_loss(self, step: Step) -> Terms:  # noqa: D102
         fake_scores = step.score(step.fake)
+        _check_scores(fake_scores, step.fake, "fake")
         real_scores = None
         if self.loss.needs_real_in_generator_step:
             with torch.no_grad():
                 real_scores = step.score(step.require_real())
-        return {"loss": self.loss.generator(fake_scores, real_scores), "d_fake": fake_scores.detach().mean()}
+        loss = self.loss.generator(fake_scores, real_scores)
+        terms: Terms = {"d_fake": fake_scores.detach().mean()}
+        applying = [p for p in self.generator_regularizers if p.applies(step.iteration)]
+        if applying:
+            step = replace(step, scores=Scores(real_scores, fake_scores))
+        for penalty in applying:
+            reported = penalty(step)
+            loss = loss + penalty.effective_weight * reported[penalty.name]
+            _add_penalty_terms(terms, penalty, reported)
+        return {"loss": loss, **terms}
 
     def after_critic_step(self, critic: nn.Module) -> None:  # noqa: D102
         if self.clip is not None:
@@ -200,9 +283,37 @@ class ComposedObjective(Objective):
     def schedule(self, critic_step: int) -> Hashable:  # noqa: D102
         return tuple(p.name for p in self.penalties if p.applies(critic_step))
 
+    def generator_schedule(self, iteration: int) -> Hashable:  # noqa: D102
+        return tuple(p.name for p in self.generator_regularizers if p.applies(iteration))
+
+    def state_dict(self) -> dict[str, Any]:
+        """The penalties' states, by name (only those that have state)."""
+        states = {p.name: p.state_dict() for p in self.all_penalties}
+        states = {name: state for name, state in states.items() if state}
+        return {"penalties": states} if states else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the penalties' states.
+
+        A penalty with state that the checkpoint does not hold (it was added on resume)
+        starts fresh, with a warning.
+
+        Raises:
+            ValueError: If the checkpoint holds state for penalties this objective does not have.
+        """
+        saved = dict(state.get("penalties", {}))
+        unknown = sorted(set(saved) - {p.name for p in self.all_penalties}) + sorted(set(state) - {"penalties"})
+        if unknown:
+            raise ValueError(f"the checkpoint holds state for {unknown}, which objective {self.name!r} does not have; resume with the same --penalty")
+        for penalty in self.all_penalties:
+            if penalty.name in saved:
+                penalty.load_state_dict(saved[penalty.name])
+            elif penalty.state_dict():
+                warnings.warn(f"the checkpoint holds no state for penalty {penalty.name!r}; it starts fresh", RuntimeWarning, stacklevel=2)
+
     def __repr__(self) -> str:
         clip = f", clip={self.clip!r}" if self.clip is not None else ""
-        return f"{type(self).__name__}(loss={self.loss!r}, penalties={list(self.penalties)!r}{clip})"
+        return f"{type(self).__name__}(loss={self.loss!r}, penalties={list(self.all_penalties)!r}{clip})"
 
 
 # --- The 0.1.0 objectives, kept by name ------------------------------------------------------

@@ -34,19 +34,21 @@ import math
 import warnings
 import weakref
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
 from ganlib.losses.step import Step, at_least_float32
+from ganlib.registry import Registry
 
 __all__ = [
     "PENALTIES",
     "BatchNormPenaltyWarning",
     "DRAGANPenalty",
     "GradientPenalty",
+    "LeCamPenalty",
     "LipschitzPenalty",
     "Penalty",
     "R1Penalty",
@@ -55,9 +57,12 @@ __all__ = [
     "critic_gradient_norm",
     "critic_input_gradient",
     "gradient_penalty",
+    "input_gradient",
     "interpolate",
     "penalty_from_norms",
     "perturb",
+    "register_penalty",
+    "squared_gradient_norm",
     "zero_centered_penalty",
 ]
 
@@ -117,6 +122,46 @@ def interpolate(real: Tensor, fake: Tensor, eps: Tensor | None = None) -> Tensor
     return torch.lerp(fake.detach().to(dtype), real.detach().to(dtype), eps.to(dtype)).requires_grad_(True)
 
 
+def input_gradient(scores: Tensor, inputs: Tensor, *, grad_scale: Tensor | float | None = None) -> Tensor:
+    """The gradient of already computed scores with respect to their inputs, in float32, kept differentiable.
+
+    This is how a penalty reuses the scores an objective has already computed: the objective
+    marks the batch ``requires_grad`` before scoring it, and the penalty differentiates those
+    same scores, so the batch is scored once (as in stylegan2-ada's R1).
+
+    Args:
+        scores: Scores ``(N,)`` computed from ``inputs`` (sample *i*'s score from sample *i* only).
+        inputs: The scored points, which required grad when they were scored, ``(N, *)``.
+        grad_scale: The loss scale of fp16 training (see the module docstring), or ``None``.
+
+    Returns:
+        The gradient, shape ``(N, *)``, in at least float32 and unscaled, with a graph back to
+        the critic's parameters (``create_graph=True``).
+
+    Raises:
+        ValueError: If ``inputs`` does not require grad.
+
+    Example:
+        >>> import torch
+        >>> x = torch.ones(2, 3, requires_grad=True)
+        >>> input_gradient((2.0 * x).sum(dim=1), x).tolist()
+        [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
+    """
+    if not inputs.requires_grad:
+        raise ValueError("inputs must require grad; use interpolate() or call .requires_grad_()")
+    scores = at_least_float32(scores)
+    # Under loss scaling, scale the *mean* score, as a loss would be scaled: each score's
+    # upstream gradient is then scale / N, the magnitude the loss's own backward uses (the sum
+    # would send the full scale, 65,536 by default, into each fp16 score and overflow). Both
+    # factors are undone in float32 below.
+    output = scores.sum() if grad_scale is None else scores.mean() * grad_scale
+    (grad,) = torch.autograd.grad(output, inputs, create_graph=True)
+    grad = at_least_float32(grad)
+    if grad_scale is not None:
+        grad = grad * (scores.numel() / grad_scale)
+    return grad
+
+
 def critic_input_gradient(
     critic: Callable[[Tensor], Tensor], inputs: Tensor, *, grad_scale: Tensor | float | None = None
 ) -> Tensor:
@@ -139,17 +184,7 @@ def critic_input_gradient(
     """
     if not inputs.requires_grad:
         raise ValueError("inputs must require grad; use interpolate() or call .requires_grad_()")
-    scores = at_least_float32(critic(inputs))
-    # Under loss scaling, scale the *mean* score, as a loss would be scaled: each score's
-    # upstream gradient is then scale / N, the magnitude the loss's own backward uses (the sum
-    # would send the full scale, 65,536 by default, into each fp16 score and overflow). Both
-    # factors are undone in float32 below.
-    output = scores.sum() if grad_scale is None else scores.mean() * grad_scale
-    (grad,) = torch.autograd.grad(output, inputs, create_graph=True)
-    grad = at_least_float32(grad)
-    if grad_scale is not None:
-        grad = grad * (scores.numel() / grad_scale)
-    return grad
+    return input_gradient(critic(inputs), inputs, grad_scale=grad_scale)
 
 
 def critic_gradient_norm(
@@ -318,7 +353,20 @@ def zero_centered_penalty(
         25.0
     """
     inputs = samples.detach().requires_grad_(True)
-    grad = critic_input_gradient(critic, inputs, grad_scale=grad_scale)
+    return squared_gradient_norm(critic_input_gradient(critic, inputs, grad_scale=grad_scale))
+
+
+
+def squared_gradient_norm(grad: Tensor) -> Tensor:
+    """Mean over samples of the squared gradient norm over all non-batch axes.
+
+    Args:
+        grad: Input gradients ``(N, *)``.
+
+    Returns:
+        :math:`\\frac{1}{N}\\sum_i \\lVert g_i \\rVert_2^2`, summed directly (no square root, so a
+        zero gradient has a finite derivative).
+    """
     return grad.flatten(1).square().sum(dim=1).mean()
 
 
@@ -335,42 +383,71 @@ def _check_weight(weight: float) -> float:
     return float(weight)
 
 
+def _check_number(name: str, value: object, low: float, high: float, what: str, *, open_low: bool = False) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (low < value if open_low else low <= value) and value <= high
+    if not ok:
+        raise ValueError(f"{name}={value!r} is invalid; expected {what}")
+    return float(value)  # type: ignore[arg-type]
+
+
 class Penalty:
-    """Base class of critic penalties: a term added to the critic loss with a weight.
+    """Base class of regularizers: a term added to a player's loss with a weight.
+
+    A penalty reads the :class:`~ganlib.losses.Step` of the update it joins. In a
+    :class:`~ganlib.losses.ComposedObjective` that step carries the scores the objective has
+    already computed (:attr:`Step.scores`), so a penalty that needs the critic's scores on the
+    real or the fake batch reuses them instead of scoring the batch again; a penalty that
+    differentiates those scores with respect to the batch (R1, R2) lists the batch in
+    :attr:`gradient_at`, and the objective marks it ``requires_grad`` before scoring.
 
     A penalty is *lazy* with ``every=k > 1`` (Karras et al., 2020): it is computed only on
-    critic steps whose index is a multiple of ``k``, and then weighted by ``weight * k``, so
-    its average pull per step stays the same while it costs ``1/k`` as much. Its value is
-    reported under :attr:`name` on the steps that compute it (and averaged over them).
+    steps whose index is a multiple of ``k``, and then weighted by ``weight * k``, so its
+    average pull per step stays the same while it costs ``1/k`` as much. Its value is
+    reported under :attr:`name` (logged as ``penalty/<name>``) on the steps that compute it.
 
-    Subclasses implement :meth:`compute`.
+    Subclasses implement :meth:`compute`, and may keep state (running averages) through
+    :meth:`state_dict` and :meth:`load_state_dict`, which the objective saves in checkpoints.
+    Their own parameters are keyword arguments of their constructor, so that
+    ``get_objective(..., penalty="lecam", penalty_args={"decay": 0.9})`` and
+    ``--penalty-arg decay=0.9`` reach them.
 
     Args:
-        weight: The penalty weight (λ or γ, see each penalty).
-        every: Apply every this many critic steps (1: every step).
+        weight: The penalty weight (λ or γ, see each penalty); :attr:`default_weight` when ``None``.
+        every: Apply every this many steps (1: every step).
 
     Raises:
         ValueError: If ``weight`` is negative or not finite, or ``every`` is not a positive integer.
+
+    Attributes:
+        name: The registry name and the reported term.
+        default_weight: The weight of the penalty's paper.
+        phase: ``"critic"`` (added to the critic's loss) or ``"generator"`` (a generator-side
+            regularizer, added to the generator's loss).
+        gradient_at: The batches (``"real"``, ``"fake"``) whose scores this penalty
+            differentiates with respect to the batch.
     """
 
     name: ClassVar[str] = ""
     default_weight: ClassVar[float] = 10.0
+    phase: ClassVar[str] = "critic"
+    gradient_at: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, weight: float | None = None, every: int = 1) -> None:
         self.weight = _check_weight(self.default_weight if weight is None else weight)
-        self.every = check_int("every", every, expected="a positive number of critic steps")
+        self.every = check_int("every", every, expected="a positive number of steps")
         self._checked: weakref.WeakSet[nn.Module] = weakref.WeakSet()
 
-    def applies(self, critic_step: int) -> bool:
-        """Whether the penalty is computed on a critic step.
+    def applies(self, step_index: int) -> bool:
+        """Whether the penalty is computed on a step.
 
         Args:
-            critic_step: The critic step's index (0-based).
+            step_index: The critic step's index for critic penalties, the generator
+                iteration's for generator regularizers (0-based).
 
         Returns:
-            ``critic_step % every == 0``.
+            ``step_index % every == 0``.
         """
-        return critic_step % self.every == 0
+        return step_index % self.every == 0
 
     @property
     def effective_weight(self) -> float:
@@ -378,10 +455,10 @@ class Penalty:
         return self.weight * self.every
 
     def compute(self, step: Step) -> dict[str, Tensor]:
-        """The penalty's terms for one critic step.
+        """The penalty's terms for one step.
 
         Args:
-            step: The critic step.
+            step: The step; ``step.scores`` holds the scores the objective computed.
 
         Returns:
             ``{name: value}`` with the differentiable, unweighted value, plus detached extras.
@@ -393,8 +470,21 @@ class Penalty:
         self._warn_on_batch_norm(step.critic)
         return self.compute(step)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The penalty's resumable state (none here); tensors and plain data only."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the state returned by :meth:`state_dict`.
+
+        Raises:
+            ValueError: If ``state`` is not empty (this penalty has no state).
+        """
+        if state:
+            raise ValueError(f"penalty {self.name!r} has no state, but the checkpoint holds {sorted(state)}")
+
     def _warn_on_batch_norm(self, critic: object) -> None:
-        if not isinstance(critic, nn.Module) or critic in self._checked:
+        if not self.gradient_based or not isinstance(critic, nn.Module) or critic in self._checked:
             return
         self._checked.add(critic)
         if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in critic.modules()):
@@ -406,6 +496,9 @@ class Penalty:
                 BatchNormPenaltyWarning,
                 stacklevel=4,
             )
+
+    gradient_based: ClassVar[bool] = True
+    """Whether the penalty constrains input gradients (and so warns about BatchNorm critics)."""
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
@@ -420,8 +513,9 @@ class GradientPenalty(Penalty):
         \\mathrm{GP} = \\mathbb{E}_{\\hat{x}}\\big[(\\lVert \\nabla_{\\hat{x}} D(\\hat{x}) \\rVert_2 - t)^2\\big],
         \\qquad \\hat{x} = \\epsilon x + (1 - \\epsilon)\\tilde{x}, \\ \\epsilon \\sim U[0, 1] \\text{ per sample}.
 
-    Also reports ``grad_norm``, the mean gradient norm at the interpolates, which should
-    settle near (slightly above) ``target``. The paper's weight is λ = 10.
+    The interpolates are the penalty's own points: it scores them itself (one critic forward
+    per application). Also reports ``grad_norm``, the mean gradient norm at the interpolates,
+    which should settle near (slightly above) ``target``. The paper's weight is λ = 10.
 
     Args:
         weight: λ.
@@ -437,10 +531,10 @@ class GradientPenalty(Penalty):
 
     def __init__(self, weight: float | None = None, every: int = 1, *, target: float = 1.0, one_sided: bool = False) -> None:
         super().__init__(weight, every)
-        if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target < math.inf:
+        self.target = _check_number("target", target, 0.0, math.inf, "a positive, finite gradient norm", open_low=True)
+        if self.target == math.inf:
             raise ValueError(f"target={target!r} is invalid; expected a positive, finite gradient norm")
-        self.target = float(target)
-        self.one_sided = one_sided
+        self.one_sided = bool(one_sided)
 
     def points(self, step: Step) -> Tensor:
         """Where the gradient is taken: interpolates between paired real and fake samples.
@@ -501,9 +595,9 @@ class DRAGANPenalty(GradientPenalty):
 
     def __init__(self, weight: float | None = None, every: int = 1, *, scale: float = 0.5) -> None:
         super().__init__(weight, every, target=1.0)
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 <= scale < math.inf:
+        self.scale = _check_number("scale", scale, 0.0, math.inf, "a finite, non-negative noise scale")
+        if self.scale == math.inf:
             raise ValueError(f"scale={scale!r} is invalid; expected a finite, non-negative noise scale")
-        self.scale = float(scale)
 
     def points(self, step: Step) -> Tensor:  # noqa: D102
         return perturb(step.require_real(), scale=self.scale)
@@ -520,26 +614,40 @@ class R1Penalty(Penalty):
     the term added to the loss is ``weight * r1`` (times ``every`` when lazy). γ = 10 is the
     paper's common choice; StyleGAN2 applies it lazily every 16 steps.
 
+    Inside a :class:`~ganlib.losses.ComposedObjective` it differentiates the scores the
+    objective computed for the loss (the batch is scored once); called on a step without
+    scores, it scores the batch itself.
+
     Args:
         weight: γ.
         every: Lazy interval.
     """
 
     name = "r1"
+    side: ClassVar[str] = "real"
+    gradient_at = ("real",)
 
-    def samples(self, step: Step) -> Tensor:
-        """Where the gradient is taken: the real samples.
+    def samples(self, step: Step) -> tuple[Tensor, Tensor | None]:
+        """The samples the gradient is taken at, with their scores when the step has them.
 
         Args:
             step: The critic step.
 
         Returns:
-            The samples, shape ``(N, *)``.
+            ``(samples, scores)``: the batch on :attr:`side`, and its scores from
+            ``step.scores`` if they were computed from that very batch with gradients, else ``None``.
         """
-        return step.require_real()
+        samples = step.require_real() if self.side == "real" else step.fake
+        scores = None if step.scores is None else getattr(step.scores, self.side)
+        return samples, scores if scores is not None and samples.requires_grad else None
 
     def compute(self, step: Step) -> dict[str, Tensor]:  # noqa: D102
-        return {self.name: 0.5 * zero_centered_penalty(step.score, self.samples(step), grad_scale=step.grad_scale)}
+        samples, scores = self.samples(step)
+        if scores is None:  # no scores to reuse (a hand-written loop): score a marked copy
+            samples = samples.detach().requires_grad_(True)
+            scores = step.score(samples)
+        grad = input_gradient(scores, samples, grad_scale=step.grad_scale)
+        return {self.name: 0.5 * squared_gradient_norm(grad)}
 
 
 class R2Penalty(R1Penalty):
@@ -555,15 +663,143 @@ class R2Penalty(R1Penalty):
     """
 
     name = "r2"
+    side = "fake"
+    gradient_at = ("fake",)
 
-    def samples(self, step: Step) -> Tensor:  # noqa: D102
-        return step.fake
+
+class LeCamPenalty(Penalty):
+    """LeCam regularization (Tseng et al., 2021): ``lecam``.
+
+    The critic's scores are pulled toward anchors, exponential moving averages of its mean
+    score on real (:math:`\\alpha_R`) and on generated (:math:`\\alpha_F`) samples:
+
+    .. math::
+
+        R_{LC} = \\mathbb{E}_x\\big[\\max(0, D(x) - \\alpha_F)^2\\big]
+               + \\mathbb{E}_z\\big[\\max(0, \\alpha_R - D(G(z)))^2\\big],
+
+    so real scores above the fake anchor and fake scores below the real anchor are
+    penalized; it keeps the critic's two outputs from drifting apart, which the paper shows
+    matters most with little data. The anchors are updated with this step's mean scores
+    before the term is taken (as the reference code does), with decay ``decay``; during the
+    first ``start`` updates (and always at the first) they follow the batch means exactly.
+
+    It reads the scores the objective computed (no extra critic forward), keeps the anchors
+    and its update count as device tensors (no host synchronization; a CUDA graph records
+    the update), and saves them in checkpoints, so a resumed run continues with the same
+    anchors. The reference uses λ = 0.3 on CIFAR-10 (BigGAN) with the hinge loss.
+
+    Args:
+        weight: λ.
+        every: Lazy interval.
+        decay: The anchors' decay (0.99 in the reference code).
+        start: Updates during which the anchors equal the batch means (the reference
+            BigGAN code: 1,000 iterations; 0 here).
+
+    Raises:
+        ValueError: If ``decay`` is outside [0, 1) or ``start`` is negative.
+
+    Example:
+        >>> import torch
+        >>> from ganlib.losses import Scores, Step
+        >>> lecam = LeCamPenalty(decay=0.5)
+        >>> step = Step("critic", lambda x: x.sum(1), fake=torch.zeros(2, 1), real=torch.zeros(2, 1),
+        ...             scores=Scores(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0])))
+        >>> lecam(step)["lecam"]  # anchors 2 and 0: mean((D(x) - 0)+^2) + mean((2 - D(G(z)))+^2)
+        tensor(9.)
+    """
+
+    name = "lecam"
+    default_weight = 0.3
+    gradient_based = False
+
+    def __init__(self, weight: float | None = None, every: int = 1, *, decay: float = 0.99, start: int = 0) -> None:
+        super().__init__(weight, every)
+        self.decay = _check_number("decay", decay, 0.0, 1.0, "a decay in [0, 1)")
+        if self.decay >= 1.0:
+            raise ValueError(f"decay={decay!r} is invalid; expected a decay in [0, 1)")
+        self.start = check_int("start", start, minimum=0, expected="a non-negative number of updates")
+        self.anchor_real = torch.zeros(())
+        self.anchor_fake = torch.zeros(())
+        self.updates = torch.zeros((), dtype=torch.long)
+
+    def _to(self, device: torch.device, dtype: torch.dtype) -> None:
+        if self.anchor_real.device != device or self.anchor_real.dtype != dtype:
+            self.anchor_real = self.anchor_real.to(device, dtype)
+            self.anchor_fake = self.anchor_fake.to(device, dtype)
+            self.updates = self.updates.to(device)
+
+    @torch.no_grad()
+    def update(self, real_scores: Tensor, fake_scores: Tensor) -> None:
+        """Fold one step's mean scores into the anchors (in place, on the device).
+
+        Args:
+            real_scores: Scores on the real batch ``(N,)``.
+            fake_scores: Scores on the generated batch ``(M,)``.
+        """
+        self._to(real_scores.device, torch.promote_types(real_scores.dtype, torch.float32))
+        keep = torch.where(self.updates < max(self.start, 1), 0.0, self.decay).to(self.anchor_real.dtype)
+        self.anchor_real.mul_(keep).add_((1 - keep) * real_scores.detach().mean())
+        self.anchor_fake.mul_(keep).add_((1 - keep) * fake_scores.detach().mean())
+        self.updates.add_(1)
+
+    def compute(self, step: Step) -> dict[str, Tensor]:  # noqa: D102
+        if step.scores is None or step.scores.real is None or step.scores.fake is None:
+            real_scores, fake_scores = step.score_pair()
+        else:
+            real_scores, fake_scores = step.scores.real, step.scores.fake
+        self.update(real_scores, fake_scores)
+        value = torch.relu(real_scores - self.anchor_fake).square().mean() + torch.relu(self.anchor_real - fake_scores).square().mean()
+        return {self.name: value, "anchor_real": self.anchor_real.clone(), "anchor_fake": self.anchor_fake.clone()}
+
+    def state_dict(self) -> dict[str, Any]:
+        """The anchors and the update count."""
+        return {"anchor_real": self.anchor_real.detach().cpu().clone(), "anchor_fake": self.anchor_fake.detach().cpu().clone(), "updates": self.updates.cpu().clone()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the anchors and the update count."""
+        device = self.anchor_real.device
+        self.anchor_real = state["anchor_real"].to(device).clone()
+        self.anchor_fake = state["anchor_fake"].to(device).clone()
+        self.updates = state["updates"].to(device).clone()
+
+    def __repr__(self) -> str:
+        return f"LeCamPenalty(weight={self.weight!r}, every={self.every!r}, decay={self.decay!r}, start={self.start!r})"
 
 
-PENALTIES: dict[str, type[Penalty]] = {
-    cls.name: cls for cls in (GradientPenalty, LipschitzPenalty, DRAGANPenalty, R1Penalty, R2Penalty)
-}
-"""Registry of penalties by name: ``gp``, ``lp``, ``dragan``, ``r1``, ``r2``."""
+PENALTIES: Registry[type[Penalty]] = Registry("penalty")
+"""Penalties by name: ``gp``, ``lp``, ``dragan``, ``r1``, ``r2``, ``lecam``, and those given to
+:func:`register_penalty`."""
+
+
+def register_penalty(name: str, penalty: type[Penalty] | None = None, *, replace: bool = False) -> Any:
+    """Register a penalty class under ``name`` (a class decorator when ``penalty`` is omitted).
+
+    The class's constructor takes ``weight`` and ``every`` and its own parameters as keyword
+    arguments; :func:`~ganlib.losses.get_objective` and ``--penalty NAME --penalty-arg KEY=VALUE``
+    build it by name.
+
+    Args:
+        name: The name, e.g. ``"lecam"``.
+        penalty: A :class:`Penalty` subclass.
+        replace: Replace another penalty registered under ``name``.
+
+    Returns:
+        The class unchanged, or the decorator.
+
+    Raises:
+        ValueError: If ``name`` is taken (and ``replace`` is false).
+        TypeError: If ``penalty`` is not a :class:`Penalty` subclass.
+    """
+    if penalty is None:
+        return lambda cls: register_penalty(name, cls, replace=replace)
+    if not (isinstance(penalty, type) and issubclass(penalty, Penalty)):
+        raise TypeError(f"register_penalty({name!r}, ...) needs a subclass of ganlib.losses.Penalty, got {penalty!r}")
+    return PENALTIES.register(name, penalty, replace=replace)
+
+
+for _penalty in (GradientPenalty, LipschitzPenalty, DRAGANPenalty, R1Penalty, R2Penalty, LeCamPenalty):
+    register_penalty(_penalty.name, _penalty)
 
 
 class WeightClip:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import torch
 from torch import Tensor
 
-__all__ = ["Critic", "Phase", "Step", "at_least_float32"]
+__all__ = ["Critic", "Phase", "Scores", "Step", "at_least_float32"]
 
 Critic = Callable[..., Tensor]
 """Anything that maps a batch ``(N, *)`` (and, for conditional critics, labels ``(N,)``) to
@@ -39,6 +39,18 @@ def at_least_float32(tensor: Tensor) -> Tensor:
         (torch.float32, torch.float64)
     """
     return tensor.float() if tensor.dtype in (torch.float16, torch.bfloat16) else tensor
+
+
+class Scores(NamedTuple):
+    """The critic's scores an objective has computed in a step, for its penalties to reuse.
+
+    Attributes:
+        real: Scores of ``step.real`` ``(N,)``, or ``None``.
+        fake: Scores of ``step.fake`` ``(M,)``, or ``None``.
+    """
+
+    real: Tensor | None
+    fake: Tensor | None
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,12 @@ class Step:
         fuse: Whether real and fake may be scored in one critic forward over their
             concatenation. The Trainer sets it only for critics without batch statistics,
             where it changes nothing but speed.
+        scores: The scores the objective has already computed in this step
+            (:class:`Scores`), set by the objective before it calls its penalties, so that
+            they need not score the batches again; ``None`` until then.
+        augment: A differentiable transform applied to every batch before the critic sees it
+            (:mod:`ganlib.augment`): :meth:`score` is ``critic(augment(x))``, so the losses
+            and every penalty see the augmented critic. ``None``: no augmentation.
 
     Example:
         >>> import torch
@@ -95,6 +113,8 @@ class Step:
     iteration: int = 0
     grad_scale: Tensor | None = None
     fuse: bool = False
+    scores: Scores | None = None
+    augment: Callable[[Tensor], Tensor] | None = None
 
     def score(self, samples: Tensor) -> Tensor:
         """Score samples with the critic, passing this step's labels to a conditional critic.
@@ -105,6 +125,8 @@ class Step:
         Returns:
             Scores of shape ``(N,)``, in at least float32.
         """
+        if self.augment is not None:
+            samples = self.augment(samples)
         scores = self.critic(samples, self.labels) if self.conditional else self.critic(samples)
         return at_least_float32(scores)
 
@@ -134,6 +156,8 @@ class Step:
             return self.score(real), self.score(self.fake)
         labels = self.labels
         both = torch.cat([real, self.fake])
+        if self.augment is not None:
+            both = self.augment(both)
         scores = self.critic(both, torch.cat([labels, labels])) if self.conditional and labels is not None else self.critic(both)
         real_scores, fake_scores = at_least_float32(scores).split([len(real), len(self.fake)])
         return real_scores, fake_scores

@@ -1,7 +1,13 @@
-"""Sample-quality metrics: Fréchet distance, KID, Inception Score, an offline MNIST judge, and the
-callback that scores a run with it while it trains."""
+"""Sample-quality metrics: Fréchet distance, KID, Inception Score, an offline MNIST judge, and 2-D toy measures.
 
-from ganlib.metrics.evaluate import EvaluateMNIST, EvaluateToy
+This package imports neither the Trainer nor torchvision. The callbacks that score a run while
+it trains (``EvaluateMNIST``, ``EvaluateToy``) live in :mod:`ganlib.train.callbacks`; their old
+names here still work, with a deprecation warning.
+"""
+
+import warnings as _warnings
+from typing import Any as _Any
+
 from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered
 from ganlib.metrics.inception import INCEPTION_HELP, inception_fid
 from ganlib.metrics.mnist import (
@@ -23,8 +29,6 @@ from ganlib.metrics.functional import (
 
 __all__ = [
     "CLASSIFIER_INPUT_SIZE",
-    "EvaluateMNIST",
-    "EvaluateToy",
     "INCEPTION_HELP",
     "FeatureStatistics",
     "MNISTClassifier",
@@ -42,3 +46,13 @@ __all__ = [
     "distance_to_sine",
     "modes_covered",
 ]
+
+
+def __getattr__(name: str) -> _Any:
+    # ganlib 0.2 exported the evaluation callbacks from here; they moved to ganlib.train.
+    if name in ("EvaluateMNIST", "EvaluateToy"):
+        _warnings.warn(f"ganlib.metrics.{name} moved to ganlib.train.{name}", DeprecationWarning, stacklevel=2)
+        import ganlib.train
+
+        return getattr(ganlib.train, name)
+    raise AttributeError(f"module 'ganlib.metrics' has no attribute {name!r}")

@@ -24,8 +24,8 @@ from importlib import resources
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
-from torchvision.transforms.v2 import functional as TF
 
 from ganlib.metrics.functional import FeatureStatistics, MeanStd, frechet_distance, inception_score, kernel_distance
 
@@ -254,7 +254,7 @@ class MNISTEvaluator:
                 raise ValueError(f"images range over [{low:.3g}, {high:.3g}]; expected values in [-1, 1] (as the generator's Tanh gives)")
             x = batch.to(self.device, torch.float32)
             if size != CLASSIFIER_INPUT_SIZE:
-                x = TF.resize(x, [CLASSIFIER_INPUT_SIZE, CLASSIFIER_INPUT_SIZE], antialias=True)
+                x = F.interpolate(x, size=(CLASSIFIER_INPUT_SIZE, CLASSIFIER_INPUT_SIZE), mode="bilinear", align_corners=False, antialias=True)
             f, logits = self.classifier.features_and_logits(x)
             features.append(f.cpu() * scale)
             probabilities.append(logits.softmax(1).cpu())

@@ -4,7 +4,11 @@
 * MLPs for toy data and the course's vanilla GAN (:mod:`~ganlib.models.mlp`);
 * an autoencoder critic for EBGAN and BEGAN (:mod:`~ganlib.models.autoencoder`);
 * class-conditional DCGANs with a projection critic (:mod:`~ganlib.models.conditional`);
-* latent-space walks (:mod:`~ganlib.models.latent`).
+* latent-space walks (:mod:`~ganlib.models.latent`) and sampling (:mod:`~ganlib.models.sampling`).
+
+Every model is registered by name (:func:`register_model`); ``python -m ganlib train``
+builds any of them (``--generator NAME --critic NAME``, or ``--model FAMILY`` for
+``FAMILY-generator`` and ``FAMILY-critic``).
 """
 
 from ganlib.models.autoencoder import AutoencoderCritic
@@ -21,10 +25,23 @@ from ganlib.models.dcgan import (
 from ganlib.models.dcgan5 import DCGAN5Critic, DCGAN5Generator
 from ganlib.models.latent import interpolate_latents, slerp
 from ganlib.models.mlp import ACTIVATIONS, MLPCritic, MLPGenerator, course_mlp
-from ganlib.models.registry import get_model, list_models, load_generator, model_name, register_model
+from ganlib.models.registry import (
+    MODELS,
+    ModelContext,
+    build_model,
+    get_model,
+    list_models,
+    load_generator,
+    model_name,
+    model_role,
+    model_spec,
+    register_model,
+)
+from ganlib.models.sampling import generate_samples, sample_noise
 
 __all__ = [
     "ACTIVATIONS",
+    "MODELS",
     "MAX_IMAGE_SIZE",
     "MAX_LATENT_DIM",
     "MAX_WIDTH",
@@ -37,14 +54,20 @@ __all__ = [
     "DCGANGenerator",
     "MLPCritic",
     "MLPGenerator",
+    "ModelContext",
     "ProjectionCritic",
+    "build_model",
     "course_mlp",
     "dcgan_init_",
+    "generate_samples",
     "get_model",
     "interpolate_latents",
     "list_models",
     "load_generator",
     "model_name",
+    "model_role",
+    "model_spec",
     "register_model",
+    "sample_noise",
     "slerp",
 ]

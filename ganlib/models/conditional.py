@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from ganlib._validation import check_int
 from ganlib.models.dcgan import DCGANCritic, DCGANGenerator
-from ganlib.models.registry import register_model
+from ganlib.models.registry import MODELS, register_model
 from ganlib.nn import NormLike, norm_name, resolve_norm
 
 __all__ = ["ConditionalDCGANGenerator", "ProjectionCritic"]
@@ -118,3 +118,8 @@ class ProjectionCritic(nn.Module):
         _check_labels(labels, self.num_classes)
         phi = self.features(x)
         return self.score(phi).flatten() + (self.embed(labels) * phi.sum(dim=(2, 3))).sum(dim=1)
+
+
+# ``--model dcgan --conditional`` picks FAMILY-conditional-generator and FAMILY-conditional-critic.
+MODELS.alias("dcgan-conditional-generator", "conditional-dcgan-generator")
+MODELS.alias("dcgan-conditional-critic", "projection-critic")

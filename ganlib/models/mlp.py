@@ -20,7 +20,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
-from ganlib.models.registry import register_model
+from ganlib.models.registry import ModelContext, register_model
 from ganlib.nn import resolve_norm
 
 __all__ = ["ACTIVATIONS", "MLPCritic", "MLPGenerator", "course_mlp"]
@@ -54,7 +54,33 @@ def _check_shape(shape: Sequence[int]) -> tuple[int, ...]:
     return tuple(shape)
 
 
-@register_model("mlp-generator")
+def _generator_context(context: ModelContext) -> dict[str, Any]:
+    # From the data: the sample shape (images end in Tanh, points are unbounded); from the
+    # command line: --width W means three hidden layers of W (otherwise the course's sizes).
+    arguments: dict[str, Any] = {"out_shape": list(context.sample_shape), "activation": "relu", "output": "tanh" if context.images else "none"}
+    if context.latent_dim is not None:
+        arguments["latent_dim"] = context.latent_dim
+    if context.width is not None:
+        arguments["hidden"] = [context.width] * 3
+    return arguments
+
+
+def _critic_context(context: ModelContext) -> dict[str, Any]:
+    # On images without --width, the course's vanilla-GAN discriminator (1024-512-256, ReLU,
+    # dropout 0.3); on points, ReLU layers of --width, as the WGAN-GP paper's toy code.
+    arguments: dict[str, Any] = {"in_features": context.standard_arguments()["in_features"], "activation": "relu"}
+    if context.width is not None:
+        arguments["hidden"] = [context.width] * 3
+    elif context.images:
+        arguments["hidden"] = list(_COURSE["mnist"][1]["hidden"])
+    if context.images:
+        arguments["dropout"] = 0.3
+    if context.norm is not None:
+        arguments["norm"] = context.norm
+    return arguments
+
+
+@register_model("mlp-generator", context=_generator_context)
 class MLPGenerator(nn.Module):
     """Fully connected generator: ``Linear -> activation`` blocks, then a linear output.
 
@@ -118,7 +144,7 @@ class MLPGenerator(nn.Module):
         return self.net(z).view(-1, *self.out_shape)
 
 
-@register_model("mlp-critic")
+@register_model("mlp-critic", context=_critic_context)
 class MLPCritic(nn.Module):
     """Fully connected critic: ``Linear -> [norm] -> activation -> [dropout]`` blocks, then a linear score.
 
@@ -211,3 +237,22 @@ def course_mlp(name: str) -> tuple[MLPGenerator, MLPCritic]:
         raise ValueError(f"course_mlp({name!r}): expected one of {', '.join(map(repr, _COURSE))}")
     generator, critic = _COURSE[name]
     return MLPGenerator(**generator, activation="relu"), MLPCritic(**critic, activation="relu", dropout=0.3)
+
+
+def _course_generator_context(context: ModelContext) -> dict[str, Any]:
+    arguments: dict[str, Any] = {"out_shape": list(context.sample_shape)}
+    if context.latent_dim is not None:
+        arguments["latent_dim"] = context.latent_dim
+    return arguments
+
+
+def _course_critic_context(context: ModelContext) -> dict[str, Any]:
+    return {"in_features": context.standard_arguments()["in_features"]}
+
+
+# The course's two MLP GANs as named models: their layer sizes are fixed, the shapes follow the data.
+for _course, (_generator, _critic) in _COURSE.items():
+    _fixed_generator = {k: v for k, v in _generator.items() if k in ("hidden", "output")}
+    _fixed_critic = {k: v for k, v in _critic.items() if k == "hidden"}
+    register_model(f"course-{_course}-generator", MLPGenerator, defaults={**_fixed_generator, "activation": "relu"}, context=_course_generator_context)
+    register_model(f"course-{_course}-critic", MLPCritic, defaults={**_fixed_critic, "activation": "relu", "dropout": 0.3}, context=_course_critic_context)

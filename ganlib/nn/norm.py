@@ -12,8 +12,6 @@ the channel count as its first argument.
 
 from __future__ import annotations
 
-import warnings
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
@@ -21,7 +19,9 @@ from typing import Union
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-__all__ = ["NORM_NAMES", "Norm", "NormLike", "list_norms", "norm_name", "register_norm", "resolve_norm"]
+from ganlib.registry import Registry, summary_of
+
+__all__ = ["NORMS", "NORM_NAMES", "Norm", "NormLike", "list_norms", "norm_name", "register_norm", "resolve_norm"]
 
 NormLike = Union[str, "Norm", Callable[[int], nn.Module]]
 """A normalization choice: one of :data:`NORM_NAMES`, a :class:`Norm`, or a callable that
@@ -47,6 +47,15 @@ def _instance_norm(channels: int) -> nn.Module:
     return nn.InstanceNorm2d(channels, affine=True)
 
 
+_SUMMARIES = {
+    "batch": "BatchNorm2d: batch statistics (DCGAN's choice; avoid in a critic under a gradient penalty)",
+    "layer": "GroupNorm(1, C): layer norm over (C, H, W) per sample (the WGAN-GP paper's choice)",
+    "instance": "InstanceNorm2d with an affine: per sample and channel",
+    "spectral": "spectral normalization of every weight (Miyato et al. 2018); no feature layer",
+    "none": "no normalization",
+}
+
+
 @dataclass(frozen=True)
 class Norm:
     """A resolved normalization.
@@ -68,32 +77,36 @@ class Norm:
     has_layer: bool = True
 
 
-_NORMS: dict[str, Norm] = {
-    "batch": Norm("batch", nn.BatchNorm2d),
-    "layer": Norm("layer", _layer_norm),
-    "instance": Norm("instance", _instance_norm),
-    "spectral": Norm("spectral", _identity_layer, spectral_norm, has_layer=False),
-    "none": Norm("none", _identity_layer, has_layer=False),
-}
+NORMS: Registry[Norm] = Registry("normalization")
+"""Every normalization by name: the built-ins and those given to :func:`register_norm`."""
 
-NORM_NAMES: tuple[str, ...] = tuple(_NORMS)
+for _builtin in (
+    Norm("batch", nn.BatchNorm2d),
+    Norm("layer", _layer_norm),
+    Norm("instance", _instance_norm),
+    Norm("spectral", _identity_layer, spectral_norm, has_layer=False),
+    Norm("none", _identity_layer, has_layer=False),
+):
+    NORMS.register(_builtin.name, _builtin, summary=_SUMMARIES[_builtin.name])
+
+NORM_NAMES: tuple[str, ...] = ("batch", "layer", "instance", "spectral", "none")
 """The built-in normalization names: ``batch``, ``layer``, ``instance``, ``spectral``, ``none``."""
 
 
-def register_norm(name: str, norm: Norm | Callable[[int], nn.Module]) -> Norm:
+def register_norm(name: str, norm: Norm | Callable[[int], nn.Module], *, replace: bool = False) -> Norm:
     """Register a normalization under ``name``, so models accept it by name and checkpoints
     that name it can be rebuilt.
 
     Args:
         name: The new name; built-in names cannot be replaced.
         norm: A :class:`Norm`, or a callable mapping a channel count to a feature layer.
+        replace: Replace another normalization registered under ``name``.
 
     Returns:
         The registered :class:`Norm` (named ``name``).
 
     Raises:
-        ValueError: If ``name`` is empty or built in. Registering a name again replaces the
-            earlier normalization, with a warning.
+        ValueError: If ``name`` is empty or built in, or taken and ``replace`` is false.
 
     Example:
         >>> from torch import nn
@@ -111,17 +124,21 @@ def register_norm(name: str, norm: Norm | Callable[[int], nn.Module]) -> Norm:
         spec = Norm(name, norm)
     else:
         raise TypeError(f"norm must be a Norm or a callable channels -> nn.Module, got {type(norm).__name__}")
-    previous = _NORMS.get(name)
-    if previous is not None and (previous.layer, previous.weight, previous.has_layer) != (spec.layer, spec.weight, spec.has_layer):
-        # Re-running a notebook cell registers a new lambda under the same name: replace, but say so.
-        warnings.warn(f"register_norm: replacing the normalization registered as {name!r}", UserWarning, stacklevel=2)
-    _NORMS[name] = spec
+    previous = NORMS[name] if name in NORMS else None
+    if previous is not None and (previous.layer, previous.weight, previous.has_layer) == (spec.layer, spec.weight, spec.has_layer):
+        return previous  # the same normalization again: nothing to do
+    NORMS.register(name, spec, replace=replace, summary=_summary_of_factory(norm))
     return spec
+
+
+def _summary_of_factory(norm: object) -> str:
+    layer = norm.layer if isinstance(norm, Norm) else norm
+    return summary_of(layer) or f"registered by {getattr(layer, '__module__', 'a plugin')}"
 
 
 def list_norms() -> list[str]:
     """The names :func:`resolve_norm` accepts: the built-ins, then registered ones."""
-    return list(_NORMS)
+    return [*NORM_NAMES, *(n for n in NORMS.names() if n not in NORM_NAMES)]
 
 
 def norm_name(norm: NormLike) -> str:
@@ -137,7 +154,7 @@ def norm_name(norm: NormLike) -> str:
     """
     if isinstance(norm, str):
         return norm
-    for name, spec in _NORMS.items():
+    for name, spec in NORMS.items():
         if spec is norm or spec.layer is norm or (isinstance(norm, Norm) and (spec.layer, spec.weight, spec.has_layer) == (norm.layer, norm.weight, norm.has_layer)):
             return name
     return norm.name if isinstance(norm, Norm) else getattr(norm, "__name__", type(norm).__name__)
@@ -176,14 +193,13 @@ def resolve_norm(norm: NormLike) -> Norm:
     if isinstance(norm, Norm):
         return norm
     if isinstance(norm, str):
-        try:
-            return _NORMS[norm]
-        except KeyError:
-            raise ValueError(
-                f"norm={norm!r} is not a known normalization; valid names are "
-                f"{', '.join(repr(n) for n in _NORMS)}, or pass a callable "
-                "channels -> nn.Module (register it with ganlib.nn.register_norm to save it by name)"
-            ) from None
+        if norm in NORMS:
+            return NORMS[norm]
+        raise ValueError(
+            f"norm={norm!r} is not a known normalization; valid names are "
+            f"{', '.join(repr(n) for n in list_norms())}, or pass a callable "
+            "channels -> nn.Module (register it with ganlib.nn.register_norm to save it by name)"
+        )
     if callable(norm):
         return Norm(getattr(norm, "__name__", type(norm).__name__), norm)
     raise TypeError(

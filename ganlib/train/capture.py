@@ -5,44 +5,44 @@ gradient penalty's double backward, optimizer steps, a generator step) is thousa
 kernel launches, and the GPU idles between them. :class:`GraphCapture` records the
 iteration once with :class:`torch.cuda.CUDAGraph` and then replays it as one launch.
 
-What makes that possible (and what :func:`capture_blocker` checks):
+This module knows nothing of the Trainer: the Trainer describes what capture needs in a
+:class:`CapturePlan` (device, optimizers, random generators, and facts about the feed and
+the work), asks :func:`capture_blocker` whether it can capture, and hands the iteration's
+body to :meth:`GraphCapture.run`.
 
-* every tensor the iteration touches is static: the real batches are gathered inside the
-  graph from a :class:`~ganlib.data.TensorBatches` on the GPU, through index slots the
-  Trainer fills before each replay (:class:`~ganlib.train.feed.IndexFeed`); noise comes from
-  the Trainer's CUDA generator, registered with the graph so that each replay draws new
-  numbers; the penalty's interpolation weights come from the default CUDA generator, which
-  graphs handle the same way;
+What makes capture possible (and what :func:`capture_blocker` checks):
+
+* every tensor the iteration touches is static: real batches are gathered inside the graph
+  from a :class:`~ganlib.data.TensorBatches` on the GPU, through index slots filled before
+  each replay; noise comes from generators registered with the graph, so each replay draws
+  new numbers; the penalty's interpolation weights come from the default CUDA generator,
+  which graphs handle the same way;
 * optimizers run in their ``capturable`` mode (step counters on the GPU) and gradients are
   zeroed in place, never set to ``None``;
-* the iteration does the same work every time (an objective whose
-  :meth:`~ganlib.losses.Objective.schedule` varies between iterations cannot be recorded once);
+* the iteration does the same work every time;
 * metrics are accumulated into static buffers inside the graph and read after the replay;
 * the first iterations run eagerly on a side stream, exactly the code path that is then
-  recorded, so that lazy initialisation (cuDNN's algorithm search with
-  ``torch.backends.cudnn.benchmark``, workspace allocation) happens before capture.
+  recorded, so that lazy initialisation (cuDNN's algorithm search, workspaces) happens
+  before capture.
 
-The eager warm-up iterations are real training iterations; the recording itself computes
-nothing, and is followed at once by the first replay.
+**Learning rates.** A float learning rate would be baked into the recorded graph. While
+recording, each optimizer group's ``lr`` is a device tensor the graph reads; afterwards the
+group holds a float again, which any scheduler or callback may change, and before every
+replay its value is copied into the tensor (a tiny device fill, no host synchronization). So
+``torch.optim.lr_scheduler`` and hand-written LR callbacks work unchanged under capture.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
+from torch import Tensor
 from torch.optim import Optimizer
 
-from ganlib.train.feed import Feed
-
-if TYPE_CHECKING:
-    from ganlib.train.trainer import Trainer
-
-__all__ = ["GraphCapture", "capture_blocker", "make_capturable"]
-
-_SCHEDULE_HORIZON = 256
+__all__ = ["CapturePlan", "GraphCapture", "capture_blocker", "make_capturable"]
 
 
 def make_capturable(optimizer: Optimizer) -> bool:
@@ -65,64 +65,80 @@ def make_capturable(optimizer: Optimizer) -> bool:
     return True
 
 
-def _schedule_varies(trainer: Trainer) -> bool:
-    n, start = trainer.n_critic, trainer.critic_steps
-    first = tuple(trainer.objective.schedule(start + i) for i in range(n))
-    return any(
-        tuple(trainer.objective.schedule(start + k * n + i) for i in range(n)) != first for k in range(1, _SCHEDULE_HORIZON)
-    )
+@dataclass(frozen=True)
+class CapturePlan:
+    """What capture needs to know about a training loop.
+
+    Attributes:
+        device: The training device.
+        optimizers: ``(role, optimizer)`` pairs stepped inside the iteration.
+        generators: Random generators the iteration draws from besides the default CUDA one
+            (registered with the graph, so every replay draws new numbers).
+        feed_capturable: Whether the real batches can be gathered inside a graph.
+        scaled: Whether fp16 loss scaling decides on the host to skip steps.
+        distributed: Whether several processes train together.
+        varying_work: Why the iteration's work changes from one iteration to the next, or
+            ``None`` when it does not.
+    """
+
+    device: torch.device
+    optimizers: tuple[tuple[str, Optimizer], ...]
+    generators: tuple[torch.Generator, ...] = ()
+    feed_capturable: bool = True
+    scaled: bool = False
+    distributed: bool = False
+    varying_work: str | None = None
 
 
-def capture_blocker(trainer: Trainer, feed: Feed) -> str | None:
-    """Why ``trainer``'s iterations cannot be captured, in words, or ``None`` if they can.
+def capture_blocker(plan: CapturePlan) -> str | None:
+    """Why iterations described by ``plan`` cannot be captured, in words, or ``None`` if they can.
 
     Args:
-        trainer: The Trainer.
-        feed: The feed it draws batches from.
+        plan: The description.
 
     Returns:
         The reason, or ``None``.
     """
-    if trainer.device.type != "cuda":
-        return f"the models are on {trainer.device}; CUDA graphs need a CUDA device"
-    if not feed.capturable:
+    if plan.device.type != "cuda":
+        return f"the models are on {plan.device}; CUDA graphs need a CUDA device"
+    if not plan.feed_capturable:
         return "data must be a ganlib.data.TensorBatches on the models' CUDA device, not a DataLoader or host tensors"
-    if trainer.precision.scaled:
+    if plan.scaled:
         return "fp16 loss scaling decides on the host whether to skip each step; use bf16 or fp32"
-    if trainer.distributed is not None:
+    if plan.distributed:
         return "multi-process (DDP) training is not captured"
     if not hasattr(torch.cuda.CUDAGraph, "register_generator_state"):
         return f"PyTorch {torch.__version__} cannot register the Trainer's noise generator with a graph (needs 2.5 or newer)"
-    if _schedule_varies(trainer):
-        return (
-            "the objective's work changes from iteration to iteration (a lazy penalty every k critic steps "
-            "where k does not divide n_critic), and a graph records one iteration"
-        )
-    for role, optimizer in (("generator", trainer.generator_optimizer), ("critic", trainer.critic_optimizer)):
+    if plan.varying_work is not None:
+        return plan.varying_work
+    for role, optimizer in plan.optimizers:
         if not all("capturable" in group for group in optimizer.param_groups):
             return f"the {role} optimizer ({type(optimizer).__name__}) has no capturable mode; use Adam, AdamW or RMSprop"
     return None
 
 
 class GraphCapture:
-    """Records one iteration of a Trainer as a CUDA graph and replays it.
+    """Records one iteration as a CUDA graph and replays it.
 
-    Create it only when :func:`capture_blocker` returns ``None``. It switches both optimizers
-    to their capturable mode and turns off autocast's weight cache (which a graph cannot hold).
+    Create it only when :func:`capture_blocker` returns ``None``, after making the optimizers
+    capturable (:func:`make_capturable`) and turning off autocast's weight cache.
 
     Args:
-        trainer: The Trainer whose iterations are recorded.
+        device: The CUDA device.
+        optimizers: The optimizers stepped inside the iteration (their learning rates are fed
+            to the graph through device tensors).
+        generators: Random generators to register with the graph.
         warmup: Eager iterations, on a side stream, before recording.
     """
 
-    def __init__(self, trainer: Trainer, warmup: int = 3) -> None:
-        self.trainer = trainer
+    def __init__(self, device: torch.device, optimizers: Sequence[Optimizer], generators: Sequence[torch.Generator] = (), warmup: int = 3) -> None:
+        self.device = device
+        self.optimizers = tuple(optimizers)
+        self.generators = tuple(generators)
         self.warmup = warmup
         self.warmed_up = 0
         self._graph: torch.cuda.CUDAGraph | None = None
-        for optimizer in (trainer.generator_optimizer, trainer.critic_optimizer):
-            make_capturable(optimizer)
-        trainer.precision.cache_enabled = False
+        self._learning_rates: list[tuple[dict, Tensor]] = []
 
     @property
     def active(self) -> bool:
@@ -136,28 +152,51 @@ class GraphCapture:
             body: The iteration's device work (the same callable every time).
         """
         if self._graph is None and self.warmed_up < self.warmup:
-            side = torch.cuda.Stream(self.trainer.device)
-            side.wait_stream(torch.cuda.current_stream(self.trainer.device))
+            side = torch.cuda.Stream(self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
             with torch.cuda.stream(side):
                 body()
-            torch.cuda.current_stream(self.trainer.device).wait_stream(side)
+            torch.cuda.current_stream(self.device).wait_stream(side)
             self.warmed_up += 1
             return
         if self._graph is None:
             self._graph = self._record(body)
+        self._feed_learning_rates()
         self._graph.replay()
 
     def _record(self, body: Callable[[], None]) -> torch.cuda.CUDAGraph:
-        torch.cuda.synchronize(self.trainer.device)
+        torch.cuda.synchronize(self.device)
+        self._learning_rates = []
+        for optimizer in self.optimizers:
+            for group in optimizer.param_groups:
+                if not isinstance(group["lr"], Tensor):
+                    self._learning_rates.append((group, torch.tensor(float(group["lr"]), device=self.device)))
+        floats = [group["lr"] for group, _ in self._learning_rates]
+        for group, tensor in self._learning_rates:
+            group["lr"] = tensor  # the graph reads the learning rate from here
         graph = torch.cuda.CUDAGraph()
-        graph.register_generator_state(self.trainer.noise_generator)
-        with torch.cuda.graph(graph):
-            body()
+        for generator in self.generators:
+            graph.register_generator_state(generator)
+        try:
+            with torch.cuda.graph(graph):
+                body()
+        finally:
+            for (group, _), value in zip(self._learning_rates, floats, strict=True):
+                group["lr"] = value  # schedulers and callbacks keep working with floats
         return graph
+
+    def _feed_learning_rates(self) -> None:
+        for group, tensor in self._learning_rates:
+            value = group["lr"]
+            if isinstance(value, Tensor):
+                tensor.copy_(value)
+            else:
+                tensor.fill_(float(value))
 
     def release(self) -> None:
         """Drop the recorded graph and its memory (before restoring a checkpoint)."""
         if self._graph is not None:
-            torch.cuda.synchronize(self.trainer.device)
+            torch.cuda.synchronize(self.device)
             self._graph = None
+            self._learning_rates = []
             gc.collect()

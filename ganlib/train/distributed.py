@@ -147,6 +147,23 @@ class Distributed:
         value = int(flag.item())
         return value or None
 
+    def agree(self, signum: int | None, stop: bool) -> tuple[int | None, bool]:
+        """Agree on a signal and a stop request at an iteration boundary: one tiny all-reduce.
+
+        Args:
+            signum: The signal this process received, or ``None``.
+            stop: Whether this process wants to stop after this iteration (its iteration
+                count reached, its time budget spent, or a callback's request on rank 0).
+
+        Returns:
+            ``(signal, stop)`` as every process sees them: the largest signal any process got,
+            and whether any process asked to stop.
+        """
+        flags = torch.tensor([signum or 0, int(stop)], dtype=torch.int64)
+        dist.all_reduce(flags, op=dist.ReduceOp.MAX, group=self._control)
+        agreed_signal, agreed_stop = flags.tolist()
+        return (agreed_signal or None), bool(agreed_stop)
+
     def broadcast_object(self, value: Any) -> Any:
         """``value`` as rank 0 has it, on every process.
 

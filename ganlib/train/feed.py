@@ -1,12 +1,14 @@
 """How the Trainer draws real batches: from any iterable, or from static slots a CUDA graph can read.
 
-A feed is prepared once per iteration, outside anything captured (:meth:`prepare`), and then
-drawn from by the iteration's steps (:meth:`draw`), in a fixed order. :class:`IndexFeed`
-serves a :class:`~ganlib.data.TensorBatches` on the training device: ``prepare`` advances the
-stream by one iteration's worth of batches and copies their indices into static index
-tensors; ``draw`` gathers the samples into static buffers. Eager and captured iterations
-therefore see exactly the same batches. :class:`IterableFeed` serves anything else (a
-``DataLoader``, a list), moving each batch to the device.
+The iteration's steps draw from a feed (:meth:`Feed.draw`) in a fixed order.
+:class:`IndexFeed` serves a :class:`~ganlib.data.TensorBatches` on the training device. For
+iterations that a CUDA graph records, it is *prepared* once per iteration, outside the graph
+(:meth:`IndexFeed.prepare` advances the stream by one iteration's worth of batches and copies
+their indices into static index tensors), and ``draw`` gathers the samples into static buffers
+inside it; otherwise each ``draw`` takes the stream's next batch at once. Both take the
+stream's batches in the same order, so eager and captured runs see exactly the same batches.
+:class:`IterableFeed` serves anything else (a ``DataLoader``, a list), moving each batch to
+the device.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from ganlib.data import TensorBatches
 
-__all__ = ["Feed", "IndexFeed", "IterableFeed", "check_sharding", "make_feed", "same_device"]
+__all__ = ["Feed", "IndexFeed", "IterableFeed", "capturable", "check_sharding", "make_feed", "same_device"]
 
 Batch = tuple[Tensor, Tensor | None]
 
@@ -100,13 +102,17 @@ class IndexFeed(Feed):
     Args:
         batches: The stream; its tensors must be on the training device.
         slots: Batches drawn per iteration.
+        prepared: Fill the slots once per iteration in :meth:`prepare` (for a captured
+            graph, which must draw exactly ``slots`` batches); otherwise each :meth:`draw`
+            takes the next batch, so an iteration may draw any number.
     """
 
     capturable = True
 
-    def __init__(self, batches: TensorBatches, slots: int) -> None:
+    def __init__(self, batches: TensorBatches, slots: int, *, prepared: bool = True) -> None:
         self.batches = batches
         self.slots = slots
+        self.prepared = prepared
         size = batches.batch_size
         self._index = torch.zeros(slots, size, dtype=torch.long, device=batches.device)
         self._out = [torch.empty_like(batches.data[:size]) for _ in range(slots)]
@@ -115,13 +121,17 @@ class IndexFeed(Feed):
         self._next = 0
 
     def prepare(self) -> None:  # noqa: D102
-        for slot in range(self.slots):
-            self._index[slot].copy_(self.batches.next_index())
+        if self.prepared:
+            for slot in range(self.slots):
+                self._index[slot].copy_(self.batches.next_index())
         self._next = 0
 
     def draw(self) -> Batch:  # noqa: D102
         slot = self._next
-        if slot >= self.slots:
+        if not self.prepared:
+            slot %= self.slots
+            self._index[slot].copy_(self.batches.next_index())
+        elif slot >= self.slots:
             raise RuntimeError(f"an iteration drew more than the {self.slots} batches prepared for it")
         self._next += 1
         images, labels = self.batches.gather(self._index[slot], self._out[slot], self._labels_out[slot])
@@ -138,10 +148,22 @@ def same_device(a: torch.device, b: torch.device) -> bool:
     return (current if a.index is None else a.index) == (current if b.index is None else b.index)
 
 
-def make_feed(data: Any, device: torch.device, slots: int) -> Feed:
-    """An :class:`IndexFeed` for a :class:`~ganlib.data.TensorBatches` on ``device``, else an :class:`IterableFeed`."""
-    if isinstance(data, TensorBatches) and same_device(data.device, device):
-        return IndexFeed(data, slots)
+def capturable(data: Any, device: torch.device) -> bool:
+    """Whether ``data`` can be drawn from inside a CUDA graph on ``device`` (a :class:`~ganlib.data.TensorBatches` there)."""
+    return isinstance(data, TensorBatches) and same_device(data.device, device)
+
+
+def make_feed(data: Any, device: torch.device, slots: int, *, prepared: bool = False) -> Feed:
+    """An :class:`IndexFeed` for a :class:`~ganlib.data.TensorBatches` on ``device``, else an :class:`IterableFeed`.
+
+    Args:
+        data: The Trainer's data.
+        device: The training device.
+        slots: Batches an iteration draws (the static slots of a captured iteration).
+        prepared: Prepare the slots once per iteration (for capture).
+    """
+    if capturable(data, device):
+        return IndexFeed(data, slots, prepared=prepared)
     return IterableFeed(data, device)
 
 

@@ -20,14 +20,18 @@ from types import MappingProxyType
 import torch
 from torch import Tensor
 
+from ganlib.errors import NonFiniteError
+
 __all__ = ["FiniteGuard", "MetricAccumulator", "Metrics", "NonFiniteError", "finite_or_none", "metric_name"]
 
 
 def metric_name(phase: str, term: str) -> str:
-    """The logged name of an objective's term.
+    """The logged name of an objective's term: a namespace, a slash, a name.
 
-    ``loss`` becomes ``critic_loss`` or ``generator_loss``; other generator terms get a
-    ``generator_`` prefix; critic terms keep their names.
+    ``loss`` becomes ``loss/critic`` or ``loss/generator``; a term that already has a
+    namespace (``penalty/gp``, ``accuracy/real``) keeps it; any other term goes under its
+    phase (``critic/wasserstein``, ``generator/d_fake``). The learning curves draw one panel
+    per namespace, so every term an objective reports is drawn.
 
     Args:
         phase: ``"critic"`` or ``"generator"``.
@@ -37,12 +41,12 @@ def metric_name(phase: str, term: str) -> str:
         The name in logs and plots.
 
     Example:
-        >>> metric_name("critic", "loss"), metric_name("critic", "gp"), metric_name("generator", "d_fake")
-        ('critic_loss', 'gp', 'generator_d_fake')
+        >>> metric_name("critic", "loss"), metric_name("critic", "penalty/gp"), metric_name("generator", "d_fake")
+        ('loss/critic', 'penalty/gp', 'generator/d_fake')
     """
     if term == "loss":
-        return f"{phase}_loss"
-    return term if phase == "critic" else f"{phase}_{term}"
+        return f"loss/{phase}"
+    return term if "/" in term else f"{phase}/{term}"
 
 
 @dataclass(frozen=True)
@@ -52,17 +56,18 @@ class Metrics:
     Attributes:
         iteration: The generator iteration these metrics belong to (1-based).
         names: Names of the device values, in the order of ``values``: the objective's critic
-            terms (its ``loss`` as ``critic_loss``) and generator terms (``generator_loss``,
-            ``generator_d_fake`` ...), each averaged over the steps that reported it.
+            terms (its ``loss`` as ``loss/critic``) and generator terms (``loss/generator``,
+            ``generator/d_fake`` ...), each averaged over the steps that reported it (see
+            :func:`metric_name`).
         values: A 1-D tensor of those values, on the training device.
         extras: Host-side scores reported by callbacks' :meth:`~ganlib.train.Callback.measure`
             for this iteration, e.g. ``fid``; read-only.
 
     Example:
         >>> import torch
-        >>> m = Metrics(3, ("critic_loss",), torch.tensor([0.5]), {"fid": 12.0})
+        >>> m = Metrics(3, ("loss/critic",), torch.tensor([0.5]), {"score/fid": 12.0})
         >>> m.to_dict()
-        {'critic_loss': 0.5, 'fid': 12.0}
+        {'loss/critic': 0.5, 'score/fid': 12.0}
     """
 
     iteration: int
@@ -99,10 +104,10 @@ class MetricAccumulator:
         >>> import torch
         >>> acc = MetricAccumulator(torch.device("cpu"))
         >>> acc.reset()
-        >>> acc.report("critic", {"loss": torch.tensor(1.0), "gp": torch.tensor(4.0)})
+        >>> acc.report("critic", {"loss": torch.tensor(1.0), "penalty/gp": torch.tensor(4.0)})
         >>> acc.report("critic", {"loss": torch.tensor(3.0)})
         >>> acc.finish(1).to_dict()
-        {'critic_loss': 2.0, 'gp': 4.0}
+        {'loss/critic': 2.0, 'penalty/gp': 4.0}
     """
 
     def __init__(self, device: torch.device) -> None:
@@ -171,32 +176,6 @@ def finite_or_none(value: float) -> float | None:
         The number, or ``None``.
     """
     return value if math.isfinite(value) else None
-
-
-class NonFiniteError(RuntimeError):
-    """Training produced a NaN or infinite loss or term (see :class:`FiniteGuard`).
-
-    Attributes:
-        iteration: The first iteration with a non-finite value.
-        name: The metric's name (``critic_loss``, ``gp``, ``generator_loss``...).
-        phase: ``"critic"`` or ``"generator"``.
-        value: The value (``nan``, ``inf`` or ``-inf``).
-
-    Args:
-        iteration: The first iteration with a non-finite value.
-        name: The metric's name.
-        value: The value.
-    """
-
-    def __init__(self, iteration: int, name: str, value: float) -> None:
-        self.iteration, self.name, self.value = iteration, name, value
-        self.phase = "generator" if name.startswith("generator_") else "critic"
-        what = f"the {self.phase} step's {name!r} is {value}"
-        super().__init__(
-            f"training diverged at iteration {iteration}: {what}; no checkpoint was written from this state. "
-            "Lower the learning rate or the penalty weight, or check the data for NaN values, then resume "
-            "from the last checkpoint"
-        )
 
 
 class FiniteGuard:

@@ -111,6 +111,18 @@ class Precision:
         scaler = self._scaler(role)
         (loss if scaler is None else scaler.scale(loss)).backward()
 
+    def unscale_(self, optimizer: Optimizer, role: str) -> None:
+        """Divide ``optimizer``'s gradients by the loss scale now (fp16), so that code run before
+        the step (gradient clipping) sees their true values; nothing in fp32 and bf16.
+
+        Args:
+            optimizer: The optimizer of ``role``.
+            role: ``"critic"`` or ``"generator"``.
+        """
+        scaler = self._scaler(role)
+        if scaler is not None:
+            scaler.unscale_(optimizer)
+
     def step(self, optimizer: Optimizer, role: str) -> None:
         """Step ``optimizer`` (through its scaler under fp16, then update the scale).
 

@@ -1,237 +1,98 @@
-"""The training loop: n_critic critic steps per generator step, and nothing else.
+"""The training loop: the steps of one iteration, and the loop that runs iterations.
 
 The Trainer is the only place in ganlib that calls ``zero_grad``, ``backward`` and an
 optimizer's ``step``. It does so through small seams, so that precision, gradient
-accumulation, distribution and CUDA-graph capture change what a seam does, never the loop:
+accumulation, distribution, augmentation and CUDA-graph capture change what a seam does,
+never the loop:
 
 * :class:`~ganlib.train.Precision` runs forward passes (autocast), backward passes (loss
   scaling) and optimizer steps;
 * a feed (:mod:`ganlib.train.feed`) draws real batches, eagerly or from static slots;
+* a step schedule (:mod:`ganlib.train.schedule`) decides how critic and generator steps
+  alternate;
+* an augmentation (:mod:`ganlib.augment`) transforms every batch the critic sees;
 * a distribution strategy (:class:`~ganlib.train.Distributed`) wraps the models and decides
   when gradients are all-reduced;
 * :class:`~ganlib.train.GraphCapture` records one iteration and replays it.
 
-Everything it does not need for the update itself (logging, sample grids, checkpoints,
-progress, evaluation) lives in callbacks (:mod:`ganlib.train.callbacks`).
+Everything else lives in its own room: the callbacks and their dispatch
+(:mod:`ganlib.train.callback`), the checkpoint state and its formats
+(:mod:`ganlib.train.state`), signals (:mod:`ganlib.train.signals`), the metric history
+(:mod:`ganlib.train.history`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import threading
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 from torch import Tensor, nn
 from torch.optim import Optimizer
 
 from ganlib._validation import check_int
+from ganlib.augment import Augment
 from ganlib.checkpoint import save_checkpoint
+from ganlib.errors import TrainingInterrupted
 from ganlib.losses import Objective, Step
-from ganlib.models import model_name
-from ganlib.train.capture import GraphCapture, capture_blocker
+from ganlib.train.callback import Callback, CallbackList
+from ganlib.train.capture import CapturePlan, GraphCapture, capture_blocker, make_capturable
 from ganlib.train.ema import EMA
+from ganlib.train import feed as feeds
 from ganlib.train.feed import Feed, check_sharding, make_feed
+from ganlib.train.history import History
 from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics
 from ganlib.train.precision import Precision
-from ganlib.train.rng import get_rng_state, set_rng_state
+from ganlib.train.schedule import FixedSchedule, StepSchedule, schedule_key
+from ganlib.train.signals import DeferredInterrupt
+from ganlib.train.state import gather_state, restore_state
 
 if TYPE_CHECKING:
     from ganlib.train.distributed import Distributed
 
-__all__ = ["CAPTURE_MODES", "Callback", "Trainer", "TrainingInterrupted"]
+__all__ = ["CAPTURE_MODES", "Callback", "Stateful", "Trainer", "TrainingInterrupted"]
 
 CAPTURE_MODES: tuple[str, ...] = ("none", "cuda-graph")
 """Valid values of the Trainer's ``capture`` argument."""
 
-CHECKPOINT_FORMAT = 2
+_SCHEDULE_HORIZON = 256
 
 
-class Callback:
-    """Base class of Trainer callbacks. Every hook is a no-op; override what you need.
+class Stateful(Protocol):
+    """Anything with ``state_dict`` and ``load_state_dict``."""
 
-    Hooks run in the order the callbacks were given, except :meth:`measure`, which runs for
-    every callback before any :meth:`on_iteration_end`, so that scores a callback measures
-    reach every consumer whatever the order. A callback's state, returned by
-    :meth:`state_dict`, is saved in checkpoints under :attr:`state_key` and restored on resume.
+    def state_dict(self) -> dict[str, Any]: ...  # noqa: D102
 
-    Under multi-process training a callback runs on rank 0 only, unless its class sets
-    :attr:`all_ranks` (the checkpoint callback does: saving is collective).
-
-    Attributes:
-        all_ranks: Run this callback on every process, not only on rank 0.
-    """
-
-    all_ranks: bool = False
-
-    @property
-    def state_key(self) -> str:
-        """The key of this callback's state in a checkpoint: the class name by default.
-
-        Override it when a run uses two instances of one callback class.
-        """
-        return type(self).__qualname__
-
-    def on_fit_start(self, trainer: Trainer) -> None:
-        """Called once at the start of :meth:`Trainer.fit`, after any resume."""
-
-    def measure(self, trainer: Trainer) -> Mapping[str, float]:
-        """Scores to report for the iteration that just ended (e.g. FID), or none.
-
-        They join the iteration's :class:`~ganlib.train.Metrics` as ``extras``, so loggers and
-        plots see them like the objective's terms.
-
-        Args:
-            trainer: The Trainer.
-
-        Returns:
-            Named host-side values; empty by default.
-        """
-        return {}
-
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:
-        """Called after each generator iteration with its (immutable) metrics."""
-
-    def on_fit_end(self, trainer: Trainer) -> None:
-        """Called once when :meth:`Trainer.fit` reaches its iteration count."""
-
-    def on_interrupt(self, trainer: Trainer) -> None:
-        """Called on Ctrl-C or SIGTERM, at the first iteration boundary, before fit raises
-        :class:`TrainingInterrupted`. The state is consistent: a checkpoint taken here
-        resumes exactly."""
-
-    def on_exception(self, trainer: Trainer, error: BaseException) -> None:
-        """Called when fit stops with an error.
-
-        Args:
-            trainer: The Trainer; :attr:`Trainer.in_iteration` says whether the error struck
-                inside an iteration (the models are then partly updated, and no checkpoint
-                should be taken) or between iterations.
-            error: The exception, which fit re-raises after the callbacks ran.
-        """
-
-    def on_save_checkpoint(self, trainer: Trainer) -> None:
-        """Called just before the Trainer's state is gathered for a checkpoint.
-
-        Flush here whatever must be on disk for the checkpoint to be resumable without a gap.
-
-        Args:
-            trainer: The Trainer about to be saved.
-        """
-
-    def state_dict(self) -> dict[str, Any]:
-        """The callback's resumable state (empty by default)."""
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the state returned by :meth:`state_dict`."""
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """:meth:`Trainer.fit` stopped at an iteration boundary after Ctrl-C or SIGTERM.
-
-    Args:
-        signum: The signal received.
-        iteration: The last completed iteration.
-
-    Attributes:
-        signum: The signal received (``signal.SIGINT`` or ``signal.SIGTERM``).
-        iteration: The last completed iteration.
-        exit_code: The conventional exit status: 130 for SIGINT, 143 for SIGTERM.
-    """
-
-    def __init__(self, signum: int, iteration: int) -> None:
-        super().__init__(f"{signal.Signals(signum).name} at iteration {iteration}")
-        self.signum = signum
-        self.iteration = iteration
-        self.exit_code = 128 + int(signum)
-
-
-class _DeferredInterrupt:
-    """Turns the first SIGINT or SIGTERM into a flag checked at iteration boundaries.
-
-    A checkpoint taken in the middle of an iteration (after some critic steps) could not be
-    resumed exactly, so the signal is honoured once the current iteration has finished. A
-    second signal stops at once (the default handlers are back in place).
-    """
-
-    _SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
-        self.signum: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        self.signum = signum
-        self._restore()
-
-    def _restore(self) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        self._previous.clear()
-
-    def __enter__(self) -> _DeferredInterrupt:
-        if threading.current_thread() is threading.main_thread():
-            for sig in self._SIGNALS:
-                self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._restore()
-
-
-def _load_model(role: str, model: nn.Module, state: dict[str, Any]) -> None:
-    """Load a model's weights, explaining a checkpoint of another architecture in one line."""
-    saved = state.get(f"{role}_config")
-    mine = getattr(model, "config", None)
-    if isinstance(saved, dict) and isinstance(mine, dict) and saved != mine:
-        differences = [f"{key}: checkpoint {saved.get(key)!r}, this {role} {mine.get(key)!r}" for key in sorted(set(saved) | set(mine)) if saved.get(key) != mine.get(key)]
-        raise ValueError(f"the checkpoint's {role} was built with other settings ({'; '.join(differences)}); build the same {role} to resume")
-    try:
-        model.load_state_dict(state[role])
-    except RuntimeError as error:
-        first = str(error).strip().splitlines()[1:2] or [str(error)]
-        raise ValueError(f"the checkpoint's {role} does not fit this {role} ({first[0].strip()}); was it trained with other settings?") from None
-
-
-_OPTIMIZER_FLAGS = ("capturable", "fused", "foreach", "differentiable")
-
-
-def _load_optimizer(optimizer: Optimizer, saved: dict[str, Any]) -> None:
-    """Load an optimizer's state, keeping this optimizer's implementation flags.
-
-    A checkpoint written under CUDA-graph capture holds ``capturable=True`` (and step counters
-    on the GPU); resumed on the CPU, where Adam has no capturable mode, those flags would fail.
-    Hyperparameters come from the checkpoint; how the update runs stays this optimizer's.
-    """
-    flags = [{key: group[key] for key in _OPTIMIZER_FLAGS if key in group} for group in optimizer.param_groups]
-    optimizer.load_state_dict(saved)
-    for group, kept in zip(optimizer.param_groups, flags, strict=True):
-        group.update(kept)
-    for param, param_state in optimizer.state.items():
-        step = param_state.get("step")
-        if not isinstance(step, Tensor) or not isinstance(param, Tensor):
-            continue
-        on_device = any(g.get("capturable") or g.get("fused") for g in optimizer.param_groups if any(p is param for p in g["params"]))
-        target = param.device if on_device else torch.device("cpu")
-        if step.device != target:
-            param_state["step"] = step.to(target)
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...  # noqa: D102
 
 
 def _has_batch_statistics(module: nn.Module) -> bool:
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
 
-class Trainer:
-    """Alternating GAN training with n_critic critic updates per generator update.
+def _check_optimizer(role: str, optimizer: Optimizer, model: nn.Module, other: nn.Module) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{role}_optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    mine = {id(p) for p in model.parameters()}
+    theirs = {id(p) for p in other.parameters()}
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    if params and all(id(p) in theirs and id(p) not in mine for p in params):
+        other_role = "critic" if role == "generator" else "generator"
+        raise ValueError(f"{role}_optimizer holds the {other_role}'s parameters; were the two optimizers swapped?")
+    strangers = sum(id(p) not in mine for p in params)
+    if strangers:
+        raise ValueError(f"{role}_optimizer holds {strangers} parameter(s) that are not the {role}'s; build it from {role}.parameters()")
 
-    One *iteration* follows Gulrajani et al. (2017), Algorithm 1:
+
+class Trainer:
+    """Alternating GAN training: critic steps and generator steps, as a step schedule says.
+
+    By default one *iteration* follows Gulrajani et al. (2017), Algorithm 1:
 
     1. ``n_critic`` times: draw a **fresh** real batch, generate fakes without building the
        generator's graph (for the real batch's labels, if the models are conditional), build
@@ -243,7 +104,8 @@ class Trainer:
        conditioning needs one) and step the generator optimizer; then update the EMA.
 
     Every term an objective reports is averaged over the steps that reported it and handed
-    to the callbacks as the iteration's :class:`~ganlib.train.Metrics`, on the device.
+    to the callbacks as the iteration's :class:`~ganlib.train.Metrics`, on the device; the
+    host-side :attr:`history` converts them in batches when someone reads them.
 
     Args:
         generator: Maps noise ``(N, latent_dim)`` (and labels, if it has a ``num_classes``
@@ -256,9 +118,10 @@ class Trainer:
             (fastest, capturable, its position is checkpointed), or any iterable of batches,
             e.g. a :class:`torch.utils.data.DataLoader` (restarted after each pass). A batch
             is a tensor or an ``(images, labels)`` pair.
-        n_critic: Critic updates per generator update (5 in WGAN and WGAN-GP, 1 in DCGAN).
+        n_critic: Critic updates per generator update (5 in WGAN and WGAN-GP, 1 in DCGAN);
+            the :class:`~ganlib.train.FixedSchedule` used when ``step_schedule`` is ``None``.
         callbacks: Callbacks, run in order.
-        ema: An :class:`~ganlib.train.EMA` of the generator, updated after each generator step.
+        ema: An :class:`~ganlib.train.EMA` of the generator, updated after each iteration.
         latent_dim: Noise size; defaults to ``generator.latent_dim``.
         seed: Seed of the noise generator.
         precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"fp16"`` (autocast and loss
@@ -275,16 +138,26 @@ class Trainer:
         check_finite_every: Read the NaN/Inf guard every this many iterations (it is also
             read before every checkpoint). The guard costs one tiny kernel per iteration and
             one synchronization per read.
+        augment: An :class:`~ganlib.augment.Augment` applied to every batch the critic sees.
+        step_schedule: A :class:`~ganlib.train.StepSchedule`; ``FixedSchedule(n_critic)`` when ``None``.
 
     Raises:
-        ValueError: If an argument is invalid (the message names it).
+        ValueError: If an argument is invalid (the message names it), for example optimizers
+            that hold the other network's parameters.
 
     Attributes:
         iteration: Generator iterations completed.
         critic_steps: Critic updates completed.
         max_iterations: The total passed to the running (or last) :meth:`fit`.
+        time_spent: Seconds spent in :meth:`fit`, over this run and the runs it resumed.
+        last_iteration: Whether the iteration that just ended is the last of this fit (its
+            count reached or its time budget spent); evaluations score it whatever their interval.
+        should_stop: Set it (from a callback) to end :meth:`fit` after the current iteration.
         in_iteration: Whether an iteration is under way (for :meth:`Callback.on_exception`).
         last_checkpoint: ``(iteration, path)`` of the newest checkpoint this Trainer saved.
+        history: The host-side :class:`~ganlib.train.History` of every iteration's metrics.
+        checkpointed: Components saved in checkpoints by name
+            (:meth:`register_for_checkpointing`).
     """
 
     def __init__(
@@ -307,6 +180,8 @@ class Trainer:
         fuse_critic_forward: bool | None = None,
         distributed: Distributed | None = None,
         check_finite_every: int = 10,
+        augment: Augment | None = None,
+        step_schedule: StepSchedule | None = None,
     ) -> None:
         check_int("n_critic", n_critic)
         check_int("accumulate", accumulate, expected="a positive number of micro-batches")
@@ -318,43 +193,52 @@ class Trainer:
         latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
         if latent_dim is None:
             raise ValueError("latent_dim is unknown: pass latent_dim=... or give the generator a latent_dim attribute")
+        if getattr(generator, "num_classes", None) is not None and getattr(critic, "num_classes", None) is None:
+            raise ValueError("the generator is conditional (it has num_classes) but the critic is not; use a conditional critic")
+        _check_optimizer("generator", generator_optimizer, generator, critic)
+        _check_optimizer("critic", critic_optimizer, critic, generator)
         self.generator = generator
         self.critic = critic
         self.objective = objective
         self.generator_optimizer = generator_optimizer
         self.critic_optimizer = critic_optimizer
         self.data = data
-        self.n_critic = n_critic
+        self.step_schedule = step_schedule if step_schedule is not None else FixedSchedule(n_critic)
+        self.n_critic = getattr(self.step_schedule, "n_critic", n_critic)
         self.accumulate = accumulate
-        self.callbacks = list(callbacks)
-        self._check_state_keys()
+        self.callbacks = CallbackList(callbacks)
         self.ema = ema
         self.latent_dim = int(latent_dim)
         self.iteration = 0
         self.critic_steps = 0
         self.max_iterations = 0
+        self.time_spent = 0.0
+        self.time_budget: float | None = None
+        self.last_iteration = False
+        self.should_stop = False
         self.in_iteration = False
         self.device = next(generator.parameters()).device
         self.precision = precision if isinstance(precision, Precision) else Precision(precision, self.device)
         self.capture = capture
         self.distributed = distributed
+        self.augment = augment.to(self.device) if augment is not None else None
         self.conditional = getattr(generator, "num_classes", None) is not None
-        if self.conditional and getattr(critic, "num_classes", None) is None:
-            raise ValueError("the generator is conditional (it has num_classes) but the critic is not; use a conditional critic")
         self.fuse = fuse_critic_forward if fuse_critic_forward is not None else self.device.type == "cuda" and not _has_batch_statistics(critic)
         if self.fuse and _has_batch_statistics(critic):
             raise ValueError("fuse_critic_forward=True with a BatchNorm critic would mix real and fake batch statistics; leave it None or False")
-        self._seed = seed
+        self.history = History()
+        self.checkpointed: dict[str, Stateful] = {}
+        self.last_checkpoint: tuple[int, Path] | None = None
         self._noise_rng = torch.Generator(self.device).manual_seed(seed)
         # Only the parameters that were trainable to begin with are frozen and thawed.
         self._critic_params = [p for p in critic.parameters() if p.requires_grad]
         self._stats = MetricAccumulator(self.device)
         self._noise: dict[int, Tensor] = {}
         self._batch_size = 0
+        self._steps_in_body = 0
         self._feed: Feed | None = None
         self._graph: GraphCapture | None = None
         self._guard = FiniteGuard(self.device, check_finite_every)
-        self.last_checkpoint: tuple[int, Path] | None = None
         self._critic_module: nn.Module = critic
         self._generator_module: nn.Module = generator
         if distributed is not None:
@@ -362,7 +246,7 @@ class Trainer:
             self._critic_module = distributed.wrap(critic)
             self._generator_module = distributed.wrap(generator)
 
-    # --- helpers -----------------------------------------------------------------------------
+    # --- properties ---------------------------------------------------------------------------
 
     @property
     def sampling_generator(self) -> nn.Module:
@@ -394,15 +278,42 @@ class Trainer:
         """Whether iterations are being replayed from a CUDA graph."""
         return self._graph is not None and self._graph.active
 
-    def _check_state_keys(self) -> None:
-        # Only callbacks with state need distinct keys.
-        keys = [cb.state_key for cb in self.callbacks if type(cb).state_dict is not Callback.state_dict]
-        repeated = sorted({key for key in keys if keys.count(key) > 1})
-        if repeated:
-            raise ValueError(
-                f"callbacks share the state key(s) {repeated}; give each instance its own state_key "
-                "(override the state_key property) so that their states are saved separately"
-            )
+    @property
+    def captured_code_path(self) -> bool:
+        """Whether iterations run the code path that a CUDA graph records (static gradients)."""
+        return self._graph is not None
+
+    @property
+    def active_callbacks(self) -> list[Callback]:
+        """The callbacks whose host-side hooks run in this process."""
+        return self.callbacks.active(self.is_main)
+
+    def register_for_checkpointing(self, name: str, component: Stateful) -> None:
+        """Save ``component``'s ``state_dict`` in every checkpoint under ``name`` and restore it on resume.
+
+        Args:
+            name: A key unique among registered components.
+            component: Anything with ``state_dict`` and ``load_state_dict``.
+
+        Raises:
+            ValueError: If ``name`` is taken or ``component`` has no state methods.
+        """
+        if name in self.checkpointed:
+            raise ValueError(f"a component is already registered for checkpointing as {name!r}")
+        if not (callable(getattr(component, "state_dict", None)) and callable(getattr(component, "load_state_dict", None))):
+            raise ValueError(f"{type(component).__name__} has no state_dict/load_state_dict to checkpoint")
+        self.checkpointed[name] = component
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def report(self, phase: str, terms: Mapping[str, Tensor]) -> None:
+        """Add terms (device scalars) to this iteration's metrics, averaged like the objective's.
+
+        Args:
+            phase: ``"critic"`` or ``"generator"`` (for names without a namespace).
+            terms: Named scalar tensors.
+        """
+        self._stats.report(phase, terms)
 
     def _sample_noise(self, batch_size: int) -> Tensor:
         # One buffer per size, refilled in place. Under distribution every process draws the
@@ -441,68 +352,84 @@ class Trainer:
     def _scaled(self, loss: Tensor) -> Tensor:
         return loss if self.accumulate == 1 else loss / self.accumulate
 
+    def _step(self, phase: str, critic: Any, fake: Tensor, noise: Tensor, real: Tensor | None, labels: Tensor | None, critic_step: int) -> Step:
+        return Step(
+            phase,  # type: ignore[arg-type]
+            critic,
+            fake=fake,
+            noise=noise,
+            real=real,
+            labels=labels,
+            conditional=self.conditional,
+            critic_step=critic_step,
+            iteration=self.iteration,
+            grad_scale=self.precision.grad_scale(phase),
+            fuse=self.fuse,
+            augment=self.augment,
+        )
+
+    def _optimizer_step(self, optimizer: Optimizer, role: str) -> None:
+        if self.callbacks.has_step_hooks:
+            self.precision.unscale_(optimizer, role)  # hooks see the true gradients
+            self.callbacks.before_optimizer_step(self, role, optimizer)
+        self.precision.step(optimizer, role)
+
     # --- one iteration -------------------------------------------------------------------------
 
-    def _critic_step(self, index: int) -> None:
+    def critic_step(self) -> dict[str, Tensor]:
+        """One critic update: draw a real batch, generate fakes, backpropagate the critic loss once, step.
+
+        Called by the step schedule (:mod:`ganlib.train.schedule`).
+
+        Returns:
+            The objective's terms of the last micro-batch (device tensors).
+        """
         optimizer = self.critic_optimizer
         optimizer.zero_grad(set_to_none=not self.captured_code_path)
         real, labels = self._feed_draw()
         self._batch_size = real.shape[0]
         noise = self._sample_noise(real.shape[0])
+        critic_step = self.critic_steps + self._steps_in_body
+        self._steps_in_body += 1
+        terms: dict[str, Tensor] = {}
         for micro, (r, y, z) in enumerate(self._micro_batches(real, labels, noise)):
             with self._sync(self._critic_module, micro == self.accumulate - 1), self.precision.autocast():
                 with torch.no_grad():
                     fake = self._generate(self.generator, z, y).to(r.dtype)
-                step = Step(
-                    "critic",
-                    self._critic_module,
-                    fake=fake,
-                    noise=z,
-                    real=r,
-                    labels=y,
-                    conditional=self.conditional,
-                    critic_step=self.critic_steps + index,
-                    iteration=self.iteration,
-                    grad_scale=self.precision.grad_scale("critic"),
-                    fuse=self.fuse,
-                )
-                terms = self.objective.critic_loss(step)
+                fake = self.callbacks.critic_fakes(self, fake)
+                terms = self.objective.critic_loss(self._step("critic", self._critic_module, fake, z, r, y, critic_step))
             self.precision.backward(self._scaled(terms["loss"]), "critic")
             self._stats.report("critic", terms)
-        self.precision.step(optimizer, "critic")
+        self._optimizer_step(optimizer, "critic")
         self.objective.after_critic_step(self.critic)
+        return terms
 
-    def _generator_step(self) -> None:
+    def generator_step(self) -> dict[str, Tensor]:
+        """One generator update, with the critic's parameters frozen.
+
+        Returns:
+            The objective's terms of the last micro-batch (device tensors).
+        """
         optimizer = self.generator_optimizer
         optimizer.zero_grad(set_to_none=not self.captured_code_path)
         real, labels = self._feed_draw() if self.needs_real_in_generator_step else (None, None)
         noise = self._sample_noise(real.shape[0] if real is not None else self._batch_size)
+        critic_step = self.critic_steps + self._steps_in_body
+        terms: dict[str, Tensor] = {}
         for p in self._critic_params:
             p.requires_grad_(False)
         try:
             for micro, (z, r, y) in enumerate(self._micro_batches(noise, real, labels)):
                 with self._sync(self._generator_module, micro == self.accumulate - 1), self.precision.autocast():
                     fake = self._generate(self._generator_module, z, y)
-                    step = Step(
-                        "generator",
-                        self.critic,
-                        fake=fake,
-                        noise=z,
-                        real=r,
-                        labels=y,
-                        conditional=self.conditional,
-                        critic_step=self.critic_steps + self.n_critic,
-                        iteration=self.iteration,
-                        grad_scale=self.precision.grad_scale("generator"),
-                        fuse=self.fuse,
-                    )
-                    terms = self.objective.generator_loss(step)
+                    terms = self.objective.generator_loss(self._step("generator", self.critic, fake, z, r, y, critic_step))
                 self.precision.backward(self._scaled(terms["loss"]), "generator")
                 self._stats.report("generator", terms)
         finally:
             for p in self._critic_params:
                 p.requires_grad_(True)
-        self.precision.step(optimizer, "generator")
+        self._optimizer_step(optimizer, "generator")
+        return terms
 
     def _feed_draw(self) -> tuple[Tensor, Tensor | None]:
         assert self._feed is not None
@@ -511,33 +438,62 @@ class Trainer:
     def _iteration_body(self) -> None:
         """One whole iteration's device work: what a CUDA graph records."""
         self._stats.reset()
-        for index in range(self.n_critic):
-            self._critic_step(index)
-        self._generator_step()
+        self._steps_in_body = 0
+        self.step_schedule.run(self)
         if self.ema is not None:
             self.ema.update(self.generator)
+        if self.augment is not None:
+            self._stats.report("critic", dict(self.augment.report()))
 
-    @property
-    def captured_code_path(self) -> bool:
-        """Whether iterations run the code path that a CUDA graph records (static gradients)."""
-        return self._graph is not None
+    def _varying_work(self) -> str | None:
+        reason = self.step_schedule.capture_blocker() or (self.augment.capture_blocker() if self.augment is not None else None)
+        if reason is not None:
+            return reason
+        first = schedule_key(self, self.iteration)
+        if any(schedule_key(self, self.iteration + k) != first for k in range(1, _SCHEDULE_HORIZON)):
+            return (
+                "the objective's work changes from iteration to iteration (a lazy penalty every k steps "
+                "where k does not divide the steps of an iteration), and a graph records one iteration"
+            )
+        return None
+
+    def capture_blocker(self) -> str | None:
+        """Why this Trainer's iterations cannot be recorded as a CUDA graph.
+
+        Returns:
+            The reason in words, or ``None`` when they can.
+        """
+        plan = CapturePlan(
+            self.device,
+            (("generator", self.generator_optimizer), ("critic", self.critic_optimizer)),
+            (self._noise_rng,),
+            feed_capturable=feeds.capturable(self.data, self.device),
+            scaled=self.precision.scaled,
+            distributed=self.distributed is not None,
+            varying_work=None if self.device.type != "cuda" else self._varying_work(),
+        )
+        return capture_blocker(plan)
 
     def _setup(self) -> None:
         """Choose the feed and, if asked, prepare capture (on the first iteration, after any resume)."""
-        slots = self.n_critic + (1 if self.needs_real_in_generator_step else 0)
-        self._feed = make_feed(self.data, self.device, slots)
         # Under fp16 a few overflowing (skipped) steps are normal while the loss scale settles.
         self._guard.patience = 20 if self.precision.scaled else 1
-        if self.capture != "cuda-graph":
-            return
-        reason = capture_blocker(self, self._feed)
-        if reason is not None:
-            warnings.warn(f"capture='cuda-graph' is not possible here ({reason}); training eagerly", RuntimeWarning, stacklevel=3)
-            return
-        self._graph = GraphCapture(self)
+        capture = False
+        if self.capture == "cuda-graph":
+            reason = self.capture_blocker()
+            if reason is not None:
+                warnings.warn(f"capture='cuda-graph' is not possible here ({reason}); training eagerly", RuntimeWarning, stacklevel=3)
+            capture = reason is None
+        slots = self.step_schedule.critic_draws(self) + (1 if self.needs_real_in_generator_step else 0)
+        self._feed = make_feed(self.data, self.device, slots, prepared=capture)
+        if capture:
+            for optimizer in (self.generator_optimizer, self.critic_optimizer):
+                make_capturable(optimizer)
+            self.precision.cache_enabled = False  # autocast's weight cache cannot live in a graph
+            self._graph = GraphCapture(self.device, (self.generator_optimizer, self.critic_optimizer), (self._noise_rng,))
 
     def train_iteration(self) -> Metrics:
-        """Run one generator iteration: ``n_critic`` critic steps, then one generator step.
+        """Run one iteration of the step schedule (``n_critic`` critic steps, one generator step by default).
 
         Returns:
             The iteration's :class:`~ganlib.train.Metrics`, on the device.
@@ -550,40 +506,40 @@ class Trainer:
             self._graph.run(self._iteration_body)
         else:
             self._iteration_body()
-        self.critic_steps += self.n_critic
+        self.critic_steps += self._steps_in_body  # the recorded count, under replay
         self.iteration += 1
         metrics = self._stats.finish(self.iteration)
         if self.distributed is not None:
             metrics = self.distributed.average(metrics)
+        if self.augment is not None:
+            self.augment.after_iteration(metrics.names, metrics.values)
         self._guard.observe(metrics)
         return metrics
 
     # --- the loop -----------------------------------------------------------------------------
 
-    @property
-    def active_callbacks(self) -> list[Callback]:
-        """The callbacks this process runs: all of them on rank 0, the ``all_ranks`` ones elsewhere."""
-        return self.callbacks if self.is_main else [cb for cb in self.callbacks if cb.all_ranks]
+    def _call(self, hook: str, *args: Any) -> None:
+        self.callbacks.call(hook, self, *args, is_main=self.is_main)
 
-    def _run_callbacks(self, hook: str, *args: Any) -> None:
-        for callback in self.active_callbacks:
-            getattr(callback, hook)(self, *args)
-
-    def fit(self, iterations: int) -> None:
+    def fit(self, iterations: int, *, time_budget: float | None = None) -> None:
         """Train until ``iterations`` generator iterations have been completed in total.
 
         ``iterations`` counts from the start of training, not from a resume, so a resumed
-        run stops where the uninterrupted run would have. On Ctrl-C or SIGTERM the current
-        iteration is finished, every callback's :meth:`~Callback.on_interrupt` runs (the
-        checkpoint callback saves there) and :class:`TrainingInterrupted` is raised. A second
-        signal stops at once, without a checkpoint. Any other error runs
+        run stops where the uninterrupted run would have. Training also ends once
+        ``time_budget`` seconds have been spent in ``fit`` (over the resumed runs too), or when
+        a callback sets :attr:`should_stop`. On Ctrl-C or SIGTERM the current iteration is
+        finished, every callback's :meth:`~Callback.on_interrupt` runs (the checkpoint
+        callback saves there) and :class:`~ganlib.errors.TrainingInterrupted` is raised. A
+        second signal stops at once, without a checkpoint. Any other error runs
         :meth:`~Callback.on_exception` and propagates.
 
         Args:
             iterations: Total number of generator iterations.
+            time_budget: Total seconds of training, or ``None`` for no limit.
 
         Raises:
-            ValueError: If ``iterations`` is below the iterations already done.
+            ValueError: If ``iterations`` is below the iterations already done, or
+                ``time_budget`` is not positive.
             TrainingInterrupted: After a signal has been handled.
         """
         check_int(
@@ -592,71 +548,60 @@ class Trainer:
             minimum=self.iteration,
             expected=f"the total number of generator iterations, at least the {self.iteration} already done",
         )
+        if time_budget is not None and not time_budget > 0:
+            raise ValueError(f"time_budget={time_budget!r} is invalid; expected a positive number of seconds")
         self.max_iterations = iterations
+        self.time_budget = time_budget
+        self.should_stop = False
+        self.last_iteration = False
         self.generator.train()
         self.critic.train()
-        with _DeferredInterrupt() as interrupt:
+        with DeferredInterrupt() as interrupt:
             try:
-                self._run_callbacks("on_fit_start")
-                while self.iteration < self.max_iterations:
+                self._call("on_fit_start")
+                spent, start = self.time_spent, time.perf_counter()
+                while self.iteration < self.max_iterations and not self.should_stop:
+                    self._call("on_iteration_start")
                     self.in_iteration = True
                     metrics = self.train_iteration()
                     self.in_iteration = False
+                    self.time_spent = spent + time.perf_counter() - start
+                    budget = self.time_budget
+                    self.last_iteration = self.iteration >= self.max_iterations or (budget is not None and self.time_spent >= budget)
                     self._guard.check_if_due()
-                    extras: dict[str, float] = {}
-                    for callback in self.active_callbacks:
-                        extras.update(callback.measure(self))
+                    extras = self.callbacks.measure(self, is_main=self.is_main)
                     if extras:
                         metrics = metrics.with_extras(extras)
-                    self._run_callbacks("on_iteration_end", metrics)
-                    signum = interrupt.signum
+                    if self.is_main:
+                        self.history.add(metrics)
+                    self._call("on_iteration_end", metrics)
+                    signum, stop = interrupt.signum, self.last_iteration or self.should_stop
                     if self.distributed is not None:
-                        signum = self.distributed.agree_on_signal(signum)
+                        signum, stop = self.distributed.agree(signum, stop)
                     if signum is not None:
-                        self._run_callbacks("on_interrupt")
+                        self._call("on_interrupt")
                         raise TrainingInterrupted(signum, self.iteration)
+                    self.should_stop = stop
             except TrainingInterrupted:
                 raise
             except BaseException as error:
-                self._run_callbacks("on_exception", error)
+                self._call("on_exception", error)
                 raise
-        self._run_callbacks("on_fit_end")
+        self._call("on_fit_end")
 
     # --- checkpoints --------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue training exactly.
+        """Everything needed to continue training exactly (see :mod:`ganlib.train.state`).
 
         Returns:
-            Models, optimizers, EMA, the objective's and the loss scalers' states, counters,
-            the noise generator, every global RNG, the data stream's position (if it has
-            one), the callbacks' states by :attr:`~Callback.state_key`, and each model's
-            registry name and ``config`` (if it has them) so it can be rebuilt for sampling.
+            Models, optimizers, EMA, the objective's, the augmentation's and the loss scalers'
+            states, counters, the noise generator, every global RNG, the data stream's position
+            (if it has one), the callbacks' states by :attr:`~Callback.state_key`, the metric
+            history (bounded), the training time, the components registered for
+            checkpointing, and each model's registry name and ``config`` so it can be rebuilt.
         """
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "iteration": self.iteration,
-            "critic_steps": self.critic_steps,
-            "n_critic": self.n_critic,
-            "precision": self.precision.precision,
-            "generator": self.generator.state_dict(),
-            "critic": self.critic.state_dict(),
-            "generator_optimizer": self.generator_optimizer.state_dict(),
-            "critic_optimizer": self.critic_optimizer.state_dict(),
-            "ema": self.ema.state_dict() if self.ema is not None else None,
-            "objective": self.objective.state_dict(),
-            "scalers": self.precision.state_dict(),
-            "noise_rng": self._noise_rng.get_state(),
-            "noise_rng_device": self.device.type,
-            "rng": get_rng_state(),
-            "rng_per_rank": self.distributed.all_gather_object(get_rng_state()) if self.distributed is not None else None,
-            "data": self.data.state_dict() if hasattr(self.data, "state_dict") else None,
-            "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks},
-            "generator_model": model_name(self.generator),
-            "generator_config": getattr(self.generator, "config", None),
-            "critic_model": model_name(self.critic),
-            "critic_config": getattr(self.critic, "config", None),
-        }
+        return gather_state(self)
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
         """Let every callback prepare (:meth:`Callback.on_save_checkpoint`), then write
@@ -672,7 +617,7 @@ class Trainer:
             The path (written on rank 0).
         """
         self._guard.check()  # never write a checkpoint from a diverged state
-        self._run_callbacks("on_save_checkpoint")
+        self._call("on_save_checkpoint")
         state = self.state_dict()
         if self.is_main:
             save_checkpoint(state, path)
@@ -682,85 +627,17 @@ class Trainer:
         return Path(path)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a state saved by :meth:`state_dict`.
+        """Restore a state saved by :meth:`state_dict`, of this or an older format.
 
         Args:
             state: The saved state (e.g. from :func:`~ganlib.checkpoint.load_checkpoint`).
 
         Raises:
-            ValueError: If the state holds an EMA but this Trainer has none, or the reverse.
+            ValueError: If the state does not fit this Trainer (the message says what differs).
         """
-        if (state["ema"] is None) != (self.ema is None):
-            raise ValueError(
-                "the checkpoint and this Trainer disagree about the EMA: "
-                f"checkpoint has {'no ' if state['ema'] is None else ''}EMA, Trainer has "
-                f"{'none' if self.ema is None else 'one'}; pass the same --ema setting"
-            )
         if self._graph is not None:  # re-capture from the restored state
             self._graph.release()
             self._graph = None
         self._feed = None
         self._guard.reset()
-        self.iteration = state["iteration"]
-        self.critic_steps = state["critic_steps"]
-        for role, model in (("generator", self.generator), ("critic", self.critic)):
-            _load_model(role, model, state)
-        _load_optimizer(self.generator_optimizer, state["generator_optimizer"])
-        _load_optimizer(self.critic_optimizer, state["critic_optimizer"])
-        if self.ema is not None:
-            self.ema.load_state_dict(state["ema"])
-        self.objective.load_state_dict(state.get("objective", {}))
-        self.precision.load_state_dict(state.get("scalers", {}))
-        self._load_noise_rng(state)
-        set_rng_state(self._own_rng_state(state))
-        if state["data"] is not None and hasattr(self.data, "load_state_dict"):
-            self.data.load_state_dict(state["data"])
-        self._load_callback_states(state["callbacks"])
-
-    def _own_rng_state(self, state: dict[str, Any]) -> dict[str, Any]:
-        per_rank = state.get("rng_per_rank")
-        world, rank = (1, 0) if self.distributed is None else (self.distributed.world_size, self.distributed.rank)
-        if per_rank is None:
-            if world > 1:
-                warnings.warn("the checkpoint was written by one process; every rank resumes from its random state", RuntimeWarning, stacklevel=3)
-            return state["rng"]
-        if len(per_rank) != world:
-            warnings.warn(
-                f"the checkpoint holds the random states of {len(per_rank)} processes, this run has {world}: "
-                "resuming with rank 0's, so the continuation is not the uninterrupted run",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            return per_rank[0]
-        return per_rank[rank]
-
-    def _load_noise_rng(self, state: dict[str, Any]) -> None:
-        saved_type = state.get("noise_rng_device", "cpu" if state["noise_rng"].numel() > 16 else "cuda")
-        if saved_type == self.device.type:
-            self._noise_rng.set_state(state["noise_rng"].cpu())
-            return
-        # A CPU generator's state (Mersenne Twister) means nothing to a CUDA generator
-        # (Philox seed and offset) and back: derive a new seed from the saved state instead.
-        seed = int(torch.as_tensor(state["noise_rng"]).to(torch.int64).sum()) * 1_000_003 + int(state["iteration"])
-        self._noise_rng.manual_seed(seed % (2**63))
-        warnings.warn(
-            f"the checkpoint's noise generator ran on {saved_type} and this run is on {self.device.type}: "
-            "noise continues from a seed derived from the saved state, so the rest of the run is "
-            "reproducible but not identical to an uninterrupted run on the original device",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-
-    def _load_callback_states(self, saved: dict[str, Any]) -> None:
-        # Checkpoints of ganlib 0.1.0 keyed callbacks "ClassName.1".
-        saved = {(key[:-2] if key.endswith(".1") else key): value for key, value in saved.items()}
-        keys = {callback.state_key for callback in self.callbacks}
-        for callback in self.callbacks:
-            if callback.state_key in saved:
-                callback.load_state_dict(saved[callback.state_key])
-            elif type(callback).state_dict is not Callback.state_dict:
-                warnings.warn(f"the checkpoint holds no state for callback {callback.state_key!r}; it starts fresh", RuntimeWarning, stacklevel=3)
-        unused = sorted(k for k, v in saved.items() if k not in keys and v)
-        if unused:
-            warnings.warn(f"the checkpoint holds state for callbacks this run does not have: {unused}", RuntimeWarning, stacklevel=3)
-
+        restore_state(self, state)

@@ -33,13 +33,33 @@ def test_tiny_run_writes_every_artifact(example, mnist_root, tmp_path):
     assert load_checkpoint(tmp_path)["ema"] is not None
 
 
+def _settings(example, argv):
+    """What ``ganlib train`` makes of the example's arguments: the run's resolved settings."""
+    from ganlib.cli import train
+
+    args = train.build_parser().parse_args(example.train_argv(example.parse_args(argv)))
+    train._resolve(args)
+    return args
+
+
 def test_defaults_are_the_papers(example):
-    args = example.parse_args([])
-    assert (args.preset, args.ema, args.no_ema) == ("paper", 0.999, False)  # the EMA measured better: on by default
-    cpu = example.parse_args(["--preset", "cpu"])
-    assert (cpu.image_size, cpu.width) == (32, 32) and example.parse_args(["--preset", "cpu", "--width", "16"]).width == 16
-    assert (args.image_size, args.batch_size, args.n_critic, args.gp_weight, args.lr) == (64, 64, 5, 10.0, 1e-4)
-    assert tuple(args.betas) == (0.0, 0.9) and args.critic_norm == "layer" and args.digits is None
+    args = _settings(example, [])
+    assert (args.data, args.model, args.objective, args.ema) == ("mnist", "dcgan", "wgan-gp", 0.999)  # the EMA measured better: on by default
+    assert (args.image_size, args.width, args.batch_size, args.n_critic, args.lr) == (64, 64, 64, 5, 1e-4)
+    assert tuple(args.betas) == (0.0, 0.9) and args.critic_norm == "layer" and args.classes is None
+    assert train_objective(args).gp_weight == 10.0
+    cpu = _settings(example, ["--preset", "cpu"])
+    assert (cpu.image_size, cpu.width) == (32, 32) and _settings(example, ["--preset", "cpu", "--width", "16"]).width == 16
+    assert _settings(example, ["--no-ema"]).ema is None
+    heavier = _settings(example, ["--gp-weight", "5"])
+    assert (heavier.objective, heavier.penalty, heavier.penalty_weight) == ("wasserstein", ["gp"], 5.0)
+
+
+def train_objective(args):
+    from ganlib.cli import train
+    from ganlib.recipes import recipe_for
+
+    return train._objective(args, recipe_for(args.objective, tuple(args.penalty) if args.penalty else None))
 
 
 def test_interrupted_and_resumed_run_matches_the_straight_run(example, mnist_root, tmp_path):

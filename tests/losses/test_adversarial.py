@@ -155,7 +155,7 @@ def test_every_loss_builds_an_objective_whose_terms_are_named(name):
     critic = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0))
     objective = get_objective(name)
     terms = objective.critic_loss(Step("critic", critic, real=torch.randn(6, 3), fake=torch.randn(6, 3)))
-    assert {"loss", "d_real", "d_fake", "acc_real", "acc_fake"} <= set(terms) and terms["loss"].requires_grad
+    assert {"loss", "critic/d_real", "critic/d_fake", "accuracy/real", "accuracy/fake"} <= set(terms) and terms["loss"].requires_grad
     real = torch.randn(6, 3) if objective.needs_real_in_generator_step else None
     generator_terms = objective.generator_loss(Step("generator", critic, fake=torch.randn(6, 3, requires_grad=True), real=real))
     assert generator_terms["loss"].requires_grad

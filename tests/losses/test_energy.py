@@ -43,7 +43,7 @@ def test_began_losses_convergence_and_the_k_update_by_hand():
     began = BEGAN(gamma=0.8, lambda_k=0.1, k=0.25)
     terms = began.critic_loss(Step("critic", critic, real=real, fake=fake))
     assert terms["loss"].item() == pytest.approx(1.0 - 0.25 * 0.5)
-    assert terms["convergence"].item() == pytest.approx(1.0 + abs(0.8 * 1.0 - 0.5))
+    assert terms["began/convergence"].item() == pytest.approx(1.0 + abs(0.8 * 1.0 - 0.5))
     began.after_critic_step(critic)
     assert began.k.item() == pytest.approx(0.25 + 0.1 * (0.8 * 1.0 - 0.5))
     began.k.fill_(0.999)
@@ -123,7 +123,7 @@ def test_ebgan_generator_loss_with_pulling_away_by_hand():
     # energies: mean of squared errors of the last two features: (4/4, 4/4) -> 1; codes as in the hand case -> 0.5
     terms = EBGAN(pull_away=0.1).generator_loss(Step("generator", Coder(), fake=fake))
     assert terms["loss"].item() == pytest.approx(1.0 + 0.1 * 0.5)
-    assert terms["pull_away"].item() == pytest.approx(0.5) and terms["d_fake"].item() == pytest.approx(1.0)
+    assert terms["generator/pull_away"].item() == pytest.approx(0.5) and terms["d_fake"].item() == pytest.approx(1.0)
     assert EBGAN().generator_loss(Step("generator", Coder(), fake=fake))["loss"].item() == pytest.approx(1.0)  # off by default
     with pytest.raises(TypeError, match=r"encode\(\) and decode\(\)"):
         EBGAN(pull_away=0.1).generator_loss(Step("generator", Shrink(0.5), fake=fake))

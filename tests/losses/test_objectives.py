@@ -16,7 +16,7 @@ from ganlib.losses import (
 )
 from ganlib.models import DCGANCritic, MLPCritic
 
-CRITIC_KEYS = {"loss", "d_real", "d_fake", "acc_real", "acc_fake"}
+CRITIC_KEYS = {"loss", "critic/d_real", "critic/d_fake", "accuracy/real", "accuracy/fake"}
 
 
 def critic_step(critic, real, fake, **kwargs):
@@ -35,7 +35,7 @@ def test_registry_names():
 
 
 def test_unknown_objective_lists_the_valid_names():
-    with pytest.raises(ValueError, match="'wgan'.*'minimax', 'non-saturating', 'wasserstein', 'hinge'.*'wgan-gp', 'wgan-clip'"):
+    with pytest.raises(ValueError, match="'wgan' is unknown; valid names are .*'minimax', 'non-saturating', 'wgan-clip', 'wgan-gp', 'hinge'.*'wasserstein'"):
         get_objective("wgan")
 
 
@@ -50,7 +50,7 @@ def test_bad_hyperparameters_are_named(factory, match):
 
 @pytest.mark.parametrize(
     ("name", "extra"),
-    [("minimax", set()), ("non-saturating", set()), ("wgan-clip", {"wasserstein"}), ("wgan-gp", {"wasserstein", "gp", "grad_norm"})],
+    [("minimax", set()), ("non-saturating", set()), ("wgan-clip", {"critic/wasserstein"}), ("wgan-gp", {"critic/wasserstein", "penalty/gp", "penalty/grad_norm"})],
 )
 def test_terms_are_named_and_only_the_loss_is_differentiable(name, extra):
     critic = MLPCritic(3, hidden=(8,))
@@ -67,8 +67,8 @@ def test_wgan_gp_loss_is_wasserstein_plus_weighted_penalty():
     critic = MLPCritic(3, hidden=(8,))
     torch.manual_seed(0)
     terms = WGANGP(gp_weight=7.0).critic_loss(critic_step(critic, torch.randn(6, 3), torch.randn(6, 3)))
-    torch.testing.assert_close(terms["loss"].detach(), -terms["wasserstein"] + 7.0 * terms["gp"])
-    torch.testing.assert_close(terms["wasserstein"], terms["d_real"] - terms["d_fake"])
+    torch.testing.assert_close(terms["loss"].detach(), -terms["critic/wasserstein"] + 7.0 * terms["penalty/gp"])
+    torch.testing.assert_close(terms["critic/wasserstein"], terms["critic/d_real"] - terms["critic/d_fake"])
 
 
 def test_accuracy_definitions_by_hand():

@@ -215,26 +215,26 @@ def test_a_lazy_penalty_applies_every_k_steps_with_its_weight_times_k(every, cri
     terms = lazy.critic_loss(step)
     added = (terms["loss"] - plain.critic_loss(step)["loss"]).item()
     if critic_step_index % every == 0:
-        assert added == pytest.approx(every * 2.0 * 12.5) and "r1" in terms
+        assert added == pytest.approx(every * 2.0 * 12.5) and "penalty/r1" in terms
     else:
-        assert added == 0.0 and "r1" not in terms
+        assert added == 0.0 and "penalty/r1" not in terms
 
 
 def test_two_penalties_report_distinct_names():
     critic = dot_critic([3.0, 4.0])
     x = torch.randn(4, 2, dtype=torch.float64)
     terms = ComposedObjective(WassersteinLoss(), [GradientPenalty(), DRAGANPenalty()]).critic_loss(critic_step(critic, x, x.flip(0)))
-    assert {"gp", "grad_norm", "dragan", "dragan_grad_norm"} <= set(terms)
+    assert {"penalty/gp", "penalty/grad_norm", "penalty/dragan", "penalty/dragan_grad_norm"} <= set(terms)
     with pytest.raises(ValueError, match="repeat a name"):
         ComposedObjective(WassersteinLoss(), [R1Penalty(), R1Penalty()])
 
 
 def test_get_objective_by_name_and_its_errors():
-    assert set(PENALTIES) == {"gp", "lp", "dragan", "r1", "r2"}
+    assert set(PENALTIES) == {"gp", "lp", "dragan", "r1", "r2", "lecam"}
     objective = get_objective("hinge", penalty="r1", penalty_weight=1.0, penalty_every=16)
     assert objective.penalties[0].weight == 1.0 and objective.penalties[0].every == 16
     assert get_objective("wasserstein", penalty="clip", clip=0.02).clip.clip == 0.02
-    with pytest.raises(ValueError, match="penalty 'r3' is unknown; valid names are 'gp', 'lp', 'dragan', 'r1', 'r2', 'clip'"):
+    with pytest.raises(ValueError, match="penalty 'r3' is unknown; valid names are 'dragan', 'gp', 'lecam', 'lp', 'r1', 'r2', 'clip'"):
         get_objective("hinge", penalty="r3")
     with pytest.raises(ValueError, match="preset with its own penalty"):
         get_objective("wgan-gp", penalty="r1")

@@ -130,16 +130,16 @@ def test_an_infinite_penalty_weight_is_refused_before_training():
 
 
 def test_divergence_in_the_flagship_is_one_line_with_exit_status_1(flagship_module, mnist_root, tmp_path, capsys, monkeypatch):
-    import ganlib.data
+    import ganlib.data.registry as sources
 
-    real_load = ganlib.data.load_mnist
+    real_load = sources.load_mnist
 
     def poisoned(*args, **kwargs):
-        images = real_load(*args, **kwargs)
+        images, labels = real_load(*args, **kwargs)
         images[:] = float("nan")
-        return images
+        return images, labels
 
-    monkeypatch.setattr(flagship_module, "load_mnist", poisoned)
+    monkeypatch.setattr(sources, "load_mnist", poisoned)
     argv = ["--data-root", str(mnist_root), "--digits", "3", "--image-size", "16", "--width", "4", "--latent-dim", "8",
             "--batch-size", "16", "--n-critic", "1", "--device", "cpu", "--iterations", "30", "--checkpoint-every", "5",
             "--out", str(tmp_path)]

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from ganlib.checkpoint import load_checkpoint, save_checkpoint
+from tests.train.helpers import tiny_trainer
 from tests.examples.helpers import load_example
 
 
@@ -58,7 +59,7 @@ def test_resuming_nothing_names_what_was_expected(flagship, tmp_path, capsys):
         (["--width", "8"], "width: saved 4, now 8"),
         (["--image-size", "32"], "image_size: saved 16, now 32"),
         (["--critic-norm", "spectral"], "critic_norm: saved 'layer', now 'spectral'"),
-        (["--digits", "5"], "digits: saved [3], now [5]"),
+        (["--digits", "5"], "classes: saved [3], now [5]"),
         (["--batch-size", "8"], "batch_size: saved 16, now 8"),
         (["--seed", "7"], "seed: saved 0, now 7"),
         (["--ema", "0.9"], "ema: saved 0.999, now 0.9"),
@@ -118,10 +119,16 @@ def test_a_corrupt_checkpoint_is_named_not_a_traceback(flagship, run, capsys, da
 
 
 def test_leftover_temporary_files_are_removed_at_the_next_save(flagship, run):
-    orphan = run / "checkpoints" / ".latest.pt.1234.deadbeef.tmp"
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    orphan = run / "checkpoints" / f".latest.pt.{int(gone.stdout)}.{'d' * 32}.tmp"  # left by a process that has exited
     orphan.write_bytes(b"half a checkpoint from a killed save")
+    alive = run / "checkpoints" / f".latest.pt.{os.getpid()}.{'e' * 32}.tmp"  # another live writer's
+    alive.write_bytes(b"being written")
     assert flagship.main(["--resume", str(run), "--iterations", "4"]) == 0
-    assert not orphan.exists()
+    assert not orphan.exists() and alive.exists()
 
 
 def test_a_full_disk_is_said_in_one_line(flagship, run, capsys, monkeypatch):
@@ -157,8 +164,10 @@ def test_a_read_only_run_directory_is_said_in_one_line(flagship, mnist_root, tmp
     def refuse(path, config):
         raise PermissionError(13, "Permission denied", str(path / "config.json"))
 
+    from ganlib.cli import train
+
     monkeypatch.setattr(runs, "write_config", refuse)
-    monkeypatch.setattr(flagship, "write_config", refuse)
+    monkeypatch.setattr(train, "write_config", refuse)
     assert flagship.main(tiny(mnist_root, tmp_path / "run", "--iterations", "1")) == 2
     assert "Permission denied" in capsys.readouterr().err
 
@@ -166,11 +175,12 @@ def test_a_read_only_run_directory_is_said_in_one_line(flagship, mnist_root, tmp
 def test_metrics_stay_strict_json_when_a_value_is_not_finite(tmp_path):
     from ganlib.train import MetricsLogger, Metrics
 
+    trainer = tiny_trainer()
     logger = MetricsLogger(tmp_path, every=1, tensorboard=False)
-    logger._pending.append(Metrics(1, ("critic_loss", "gp"), torch.tensor([float("nan"), float("inf")])))
-    logger._flush()
+    trainer.history.add(Metrics(1, ("loss/critic", "penalty/gp"), torch.tensor([float("-inf"), float("inf")])))
+    logger._flush(trainer)
     record = json.loads((tmp_path / "metrics.jsonl").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in strict JSON"))
-    assert record["critic_loss"] is None and record["gp"] is None
+    assert record["loss/critic"] is None and record["penalty/gp"] is None
 
 
 def test_a_checkpoint_resumes_across_devices_with_a_warning(tmp_path):

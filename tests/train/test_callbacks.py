@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ganlib.train import Callback, Checkpointer, LearningCurves, MetricsLogger, ProgressBar, SampleGrid, load_checkpoint
+from ganlib.train import Callback, Checkpointer, LearningCurves, MetricsLogger, ProgressBar, SampleGrid, load_checkpoint, panel_layout
 
 from tests.train.helpers import tiny_trainer
 
@@ -15,7 +15,7 @@ def test_metrics_logger_writes_every_term_and_reads_back(tmp_path):
     tiny_trainer(callbacks=[MetricsLogger(tmp_path, every=2)]).fit(5)
     records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in records] == [1, 2, 3, 4, 5]
-    expected = {"critic_loss", "generator_loss", "wasserstein", "gp", "grad_norm", "acc_real", "acc_fake", "d_real", "d_fake", "it_per_s", "wall_time"}
+    expected = {"loss/critic", "loss/generator", "critic/wasserstein", "penalty/gp", "penalty/grad_norm", "accuracy/real", "accuracy/fake", "critic/d_real", "critic/d_fake", "it_per_s", "wall_time"}
     assert expected <= set(records[0])
     walls = [r["wall_time"] for r in records]
     assert walls == sorted(walls) and walls[0] > 0
@@ -27,8 +27,8 @@ def test_tensorboard_events_load(tmp_path):
     tiny_trainer(callbacks=[MetricsLogger(tmp_path, every=1)]).fit(3)
     acc = EventAccumulator(str(tmp_path / "tensorboard"))
     acc.Reload()
-    assert {"critic_loss", "gp", "acc_real"} <= set(acc.Tags()["scalars"])
-    assert [e.step for e in acc.Scalars("critic_loss")] == [1, 2, 3]
+    assert {"loss/critic", "penalty/gp", "accuracy/real"} <= set(acc.Tags()["scalars"])
+    assert [e.step for e in acc.Scalars("loss/critic")] == [1, 2, 3]
 
 
 def test_resumed_logger_drops_records_written_after_the_checkpoint(tmp_path):
@@ -50,7 +50,7 @@ def test_sample_grid_and_curves_are_written(tmp_path):
     with Image.open(tmp_path / "samples" / "latest.png") as grid:
         assert grid.size == (3 * 16 + 4 * 2, 3 * 16 + 4 * 2)
     with Image.open(tmp_path / "curves.png") as curves:
-        assert curves.size[0] > 3 * curves.size[1]  # four panels side by side
+        assert curves.size[0] > curves.size[1]  # panels four to a row
 
 
 def test_sample_grid_does_not_disturb_training(tmp_path):
@@ -66,7 +66,7 @@ def test_progress_bar_prints_lines(tmp_path, capsys):
     tiny_trainer(callbacks=[ProgressBar(every=1, print_every=2)]).fit(4)
     err = capsys.readouterr()
     text = err.out + err.err
-    assert "iter      2" in text and "iter      4" in text and "critic_loss=" in text
+    assert "iter      2" in text and "iter      4" in text and "loss/critic=" in text
 
 
 def test_ctrl_c_finishes_the_iteration_saves_and_reraises(tmp_path):
@@ -96,12 +96,14 @@ def test_evaluation_scores_reach_the_log_and_the_curves(tmp_path):
     callbacks = [MetricsLogger(tmp_path, every=1, tensorboard=False), LearningCurves(tmp_path, every=100), EvaluateMNIST(every=2, num=20, kid_subsets=2)]
     tiny_trainer(callbacks=callbacks).fit(3)
     records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
-    assert "fid" not in records[0] and records[1]["fid"] > 0 and "inception_score" in records[2]  # at 2 and at the end
-    with Image.open(tmp_path / "curves.png") as curves:
-        assert curves.size[0] > 5 * curves.size[1]  # four training panels and two evaluation panels
+    assert "score/fid" not in records[0] and records[1]["score/fid"] > 0 and "score/inception_score" in records[2]  # at 2 and at the end
+    titles = [title for title, _, _ in panel_layout(list(callbacks[1]._history.columns))]
+    assert {"losses", "score/fid", "score/inception_score"} <= set(titles)  # every score in a panel of its own
+    assert (tmp_path / "curves.png").is_file()
     # The same curves, rebuilt from the log alone (a run drawn by an older version, say).
     rebuilt = LearningCurves.from_log(tmp_path)
-    assert rebuilt.history()["iteration"] == [1, 2, 3] and rebuilt._extras["fid"][0][0] == 2
+    history = rebuilt.history()
+    assert history["iteration"] == [1, 2, 3] and [i for i, v in zip(history["iteration"], history["score/fid"], strict=True) if v == v] == [2, 3]
     (tmp_path / "curves.png").unlink()
     assert rebuilt.draw() == tmp_path / "curves.png"
     with pytest.raises(FileNotFoundError, match="is .* a run directory"):
@@ -112,7 +114,7 @@ def test_a_time_budget_stops_training_and_carries_over_a_resume(tmp_path, monkey
     import itertools
 
     from ganlib.train import TimeBudget
-    from ganlib.train import callbacks as module
+    from ganlib.train import trainer as module
 
     clock = itertools.count(step=1.0)  # every reading of the clock advances it by a second
     monkeypatch.setattr(module.time, "perf_counter", lambda: next(clock))
@@ -124,7 +126,7 @@ def test_a_time_budget_stops_training_and_carries_over_a_resume(tmp_path, monkey
     resumed_budget = TimeBudget(3.5)
     resumed = tiny_trainer(callbacks=[resumed_budget])
     resumed.load_state_dict(load_checkpoint(tmp_path))
-    assert resumed_budget.spent >= 3.5
+    assert resumed.time_spent >= 3.5  # the training time is part of the Trainer's state
     resumed.fit(100)
     assert resumed.iteration == trainer.iteration + 1  # already spent: one more iteration, then stop
     with pytest.raises(ValueError, match="seconds=0 is invalid"):
@@ -138,16 +140,16 @@ class ScriptedScore(Callback):
         self.scores = scores
 
     def measure(self, trainer):
-        return {"fid": self.scores[trainer.iteration]} if trainer.iteration in self.scores else {}
+        return {"score/fid": self.scores[trainer.iteration]} if trainer.iteration in self.scores else {}
 
 
 def test_the_best_checkpoint_holds_the_state_with_the_lowest_score_and_survives_a_resume(tmp_path):
     scores = {1: 3.0, 2: 1.0, 3: 2.0, 5: float("nan"), 6: 0.5}
-    trainer = tiny_trainer(callbacks=[ScriptedScore(scores), Checkpointer(tmp_path, every=100, best="fid")])
+    trainer = tiny_trainer(callbacks=[ScriptedScore(scores), Checkpointer(tmp_path, every=100, best="score/fid")])
     trainer.fit(4)
     best = tmp_path / "checkpoints" / "best.pt"
     assert load_checkpoint(best)["iteration"] == 2  # 1.0 at 2 beats 3.0 at 1; 2.0 at 3 does not
-    resumed = tiny_trainer(callbacks=[ScriptedScore(scores), Checkpointer(tmp_path, every=100, best="fid")])
+    resumed = tiny_trainer(callbacks=[ScriptedScore(scores), Checkpointer(tmp_path, every=100, best="score/fid")])
     resumed.load_state_dict(load_checkpoint(tmp_path))
     assert resumed.callbacks[1].best_score == 1.0
     resumed.fit(5)
@@ -157,13 +159,13 @@ def test_the_best_checkpoint_holds_the_state_with_the_lowest_score_and_survives_
 
 
 def test_without_a_score_no_best_checkpoint_is_written(tmp_path):
-    tiny_trainer(callbacks=[Checkpointer(tmp_path, every=1, best="fid")]).fit(2)
+    tiny_trainer(callbacks=[Checkpointer(tmp_path, every=1, best="score/fid")]).fit(2)
     assert not (tmp_path / "checkpoints" / "best.pt").exists()
     assert Checkpointer(tmp_path).state_dict() == {}  # nothing to carry: resuming without it warns of nothing
 
 
 def test_a_best_state_scored_at_a_checkpoint_is_a_copy_of_that_checkpoint(tmp_path):
-    trainer = tiny_trainer(callbacks=[ScriptedScore({1: 2.0, 2: 1.0, 3: 3.0}), Checkpointer(tmp_path, every=1, best="fid")])
+    trainer = tiny_trainer(callbacks=[ScriptedScore({1: 2.0, 2: 1.0, 3: 3.0}), Checkpointer(tmp_path, every=1, best="score/fid")])
     trainer.fit(3)
     best, kept = load_checkpoint(tmp_path / "checkpoints" / "best.pt"), load_checkpoint(tmp_path)
     assert best["iteration"] == 2 and kept["iteration"] == 3

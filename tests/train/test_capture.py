@@ -12,16 +12,13 @@ import torch
 from ganlib.data import TensorBatches
 from ganlib.losses import WGANGP, get_objective, gradient_penalty
 from ganlib.models import DCGANCritic, DCGANGenerator
-from ganlib.train import Trainer, capture_blocker, make_capturable
-from ganlib.train.feed import Feed, IndexFeed
+from ganlib.train import CapturePlan, Trainer, capture_blocker, make_capturable
+from ganlib.train import feed as feeds
+from ganlib.train.feed import IndexFeed
 
 from tests.train.helpers import tiny_trainer
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-
-
-class _CapturableFeed(Feed):
-    capturable = True
 
 
 def _pretend_cuda(trainer):
@@ -46,18 +43,26 @@ def test_capture_on_the_cpu_falls_back_with_one_warning_that_says_why():
         (lambda t: setattr(t, "critic_optimizer", torch.optim.LBFGS(t.critic.parameters())), "LBFGS"),
     ],
 )
-def test_each_blocker_is_named(change, reason):
+def test_each_blocker_is_named(change, reason, monkeypatch):
     trainer = _pretend_cuda(tiny_trainer(n_critic=2))
     change(trainer)
-    feed = _CapturableFeed() if not isinstance(trainer.data, list) else Feed()
-    assert reason in capture_blocker(trainer, feed)
+    monkeypatch.setattr(feeds, "capturable", lambda data, device: not isinstance(data, list))
+    assert reason in trainer.capture_blocker()
 
 
-def test_a_lazy_penalty_whose_interval_divides_n_critic_can_be_captured():
+def test_a_lazy_penalty_whose_interval_divides_n_critic_can_be_captured(monkeypatch):
     trainer = _pretend_cuda(tiny_trainer(n_critic=4))
     trainer.objective = get_objective("hinge", penalty="r1", penalty_every=2)
-    reason = capture_blocker(trainer, _CapturableFeed())
+    monkeypatch.setattr(feeds, "capturable", lambda data, device: True)
+    reason = trainer.capture_blocker()
     assert reason is None or "lazy" not in reason
+
+
+def test_the_capture_plan_names_each_blocker_without_a_trainer():
+    optimizer = torch.optim.Adam(torch.nn.Linear(1, 1).parameters())
+    plan = CapturePlan(torch.device("cuda"), (("critic", optimizer),), feed_capturable=True, varying_work="the work varies")
+    assert capture_blocker(plan) == "the work varies"
+    assert "CUDA device" in capture_blocker(CapturePlan(torch.device("cpu"), ()))
 
 
 def test_make_capturable_moves_step_counters_to_the_parameters_device():

@@ -115,6 +115,6 @@ def test_under_fp16_a_few_overflows_pass_but_persistent_nan_stops_training():
     nan_batches = [torch.full((8, 1, 16, 16), float("nan"))]
     poisoned = Trainer(base.generator, base.critic, base.objective, base.generator_optimizer, base.critic_optimizer, nan_batches,
                        n_critic=1, precision=Precision("fp16", "cpu"), check_finite_every=5)
-    with pytest.raises(NonFiniteError, match="training diverged at iteration 1: the critic step's 'critic_loss' is nan"):
+    with pytest.raises(NonFiniteError, match="training diverged at iteration 1: the critic step's 'loss/critic' is nan"):
         poisoned.fit(100)
     assert poisoned.iteration == 20  # stopped when the streak reached 20, not after 100 skipped steps

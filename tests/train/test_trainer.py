@@ -103,10 +103,10 @@ def test_metrics_average_the_critic_terms_over_the_critic_steps():
     metrics = trainer.train_iteration()
     values = metrics.to_dict()
     assert metrics.iteration == 1
-    for name in ("d_real", "gp", "wasserstein", "acc_fake"):
-        assert values[name] == pytest.approx(torch.stack([r[name] for r in recorded]).mean().item(), rel=1e-5)
-    assert values["critic_loss"] == pytest.approx(torch.stack([r["loss"] for r in recorded]).mean().item(), rel=1e-5)
-    assert {"generator_loss", "generator_d_fake"} <= set(values)
+    for name, term in (("critic/d_real", "critic/d_real"), ("penalty/gp", "penalty/gp"), ("critic/wasserstein", "critic/wasserstein"), ("accuracy/fake", "accuracy/fake")):
+        assert values[name] == pytest.approx(torch.stack([r[term] for r in recorded]).mean().item(), rel=1e-5)
+    assert values["loss/critic"] == pytest.approx(torch.stack([r["loss"] for r in recorded]).mean().item(), rel=1e-5)
+    assert {"loss/generator", "generator/d_fake"} <= set(values)
 
 
 def test_hooks_run_in_order():

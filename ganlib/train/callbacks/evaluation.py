@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import torch
 
 from ganlib._validation import check_int
-from ganlib.metrics.mnist import MNISTEvaluator
-from ganlib.train.callbacks import generate_samples, grid_labels
-from ganlib.train.trainer import Callback, Trainer
+from ganlib.models.sampling import generate_samples
+from ganlib.train.callback import Callback, register_callback
+from ganlib.train.callbacks.samples import grid_labels
+
+if TYPE_CHECKING:
+    from ganlib.metrics.mnist import MNISTEvaluator
+    from ganlib.train.trainer import Trainer
 
 __all__ = ["EvaluateMNIST", "EvaluateToy"]
 
 
+def _due(trainer: Trainer, every: int) -> bool:
+    return trainer.iteration % every == 0 or trainer.last_iteration
+
+
+@register_callback("evaluate-mnist")
 class EvaluateMNIST(Callback):
     """Score the generator with ganlib's offline MNIST judge every ``every`` iterations.
 
     Draws ``num`` samples from fixed noise with :attr:`Trainer.sampling_generator` (the EMA
-    when present) and reports ``fid``, ``kid``, ``inception_score`` and ``classes_covered``
-    through :meth:`~ganlib.train.Callback.measure`, so :class:`~ganlib.train.MetricsLogger`
-    and :class:`~ganlib.train.LearningCurves` see them whatever the order of the callbacks.
+    when present) and reports ``score/fid``, ``score/kid``, ``score/inception_score`` and
+    ``score/classes_covered`` through :meth:`~ganlib.train.Callback.measure`, so the logger and
+    the curves see them whatever the order of the callbacks. It also scores the last
+    iteration of a fit (its count reached or its time budget spent).
 
     Args:
         every: Evaluate every this many iterations (and at the last iteration of ``fit``).
@@ -31,14 +42,14 @@ class EvaluateMNIST(Callback):
 
     Attributes:
         best_by: The score a :class:`~ganlib.train.Checkpointer` keeps the best state by
-            (``"fid"``; :func:`~ganlib.train.standard_callbacks` passes it on).
+            (``"score/fid"``; :func:`~ganlib.train.standard_callbacks` passes it on).
 
     Raises:
         ValueError: If ``every``, ``num`` or ``kid_subsets`` is not a positive integer, or
             ``digit`` is not 0-9.
     """
 
-    best_by = "fid"
+    best_by = "score/fid"
 
     def __init__(self, every: int = 500, num: int = 1000, digit: int | None = None, seed: int = 4321, kid_subsets: int = 10) -> None:
         self.every = check_int("every", every, expected="a positive number of iterations")
@@ -57,35 +68,37 @@ class EvaluateMNIST(Callback):
             trainer: The Trainer whose sampling generator is scored.
 
         Returns:
-            ``fid``, ``kid``, ``inception_score`` and ``classes_covered``.
+            ``score/fid``, ``score/kid``, ``score/inception_score`` and ``score/classes_covered``.
         """
+        from ganlib.metrics.mnist import MNISTEvaluator
+
         if self._evaluator is None:
             self._evaluator = MNISTEvaluator(trainer.device)
         noise = torch.randn(self.num, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
         images = generate_samples(trainer.sampling_generator, noise.to(trainer.device), labels=grid_labels(trainer, self.num))
         result = self._evaluator.evaluate(images, digit=self.digit, kid_subsets=self.kid_subsets)
         return {
-            "fid": result.fid,
-            "kid": result.kid.mean,
-            "inception_score": result.inception_score.mean,
-            "classes_covered": float(result.classes_covered),
+            "score/fid": result.fid,
+            "score/kid": result.kid.mean,
+            "score/inception_score": result.inception_score.mean,
+            "score/classes_covered": float(result.classes_covered),
         }
 
     def measure(self, trainer: Trainer) -> Mapping[str, float]:  # noqa: D102
-        if trainer.iteration % self.every == 0 or trainer.iteration == trainer.max_iterations:
-            return self.evaluate(trainer)
-        return {}
+        return self.evaluate(trainer) if _due(trainer, self.every) else {}
 
 
+@register_callback("evaluate-toy")
 class EvaluateToy(Callback):
     """Score a 2-D toy run every ``every`` iterations on ``num`` generated points.
 
-    Reports ``distance_to_curve`` (mean distance of the points to :math:`x_2 = \\sin x_1`) and
-    ``curve_coverage`` (the share of the curve's length they cover) for the harmonic curve,
-    and ``modes_covered`` (components holding at least half a uniform share
-    of the points within 3 standard deviations) with ``modes_share_5pct`` (the count at a fixed
-    5% share, the usual report for 8 Gaussians) for the Gaussian mixtures. Other toys get no
-    score.
+    The toy's own measures (:meth:`ganlib.data.Toy.evaluate`), under ``score/``: for the
+    harmonic curve ``distance_to_curve`` (mean distance of the points to
+    :math:`x_2 = \\sin x_1`) and ``curve_coverage`` (the share of the curve's length they
+    cover); for the Gaussian mixtures ``modes_covered`` (components holding at least half a
+    uniform share of the points within 3 standard deviations) and ``modes_share_5pct`` (the
+    count at a fixed 5% share, the usual report for 8 Gaussians). A toy registered with a
+    measure of its own reports that.
 
     Args:
         toy: The toy's name.
@@ -98,8 +111,8 @@ class EvaluateToy(Callback):
         from ganlib.data import TOYS
 
         if toy not in TOYS:
-            raise ValueError(f"toy={toy!r} is unknown; valid names are {', '.join(map(repr, TOYS))}")
-        self.toy = toy
+            raise ValueError(f"toy={toy!r} is unknown; valid names are {', '.join(map(repr, TOYS.names()))}")
+        self.toy = TOYS[toy]
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.num = check_int("num", num)
         self.seed = seed
@@ -111,24 +124,11 @@ class EvaluateToy(Callback):
             trainer: The Trainer whose sampling generator is scored.
 
         Returns:
-            The toy's scores (empty for toys without one).
+            The toy's scores (empty for toys without a measure).
         """
-        from ganlib.data import toy_centers
-        from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered
-
         noise = torch.randn(self.num, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
         points = generate_samples(trainer.sampling_generator, noise.to(trainer.device)).cpu()
-        if self.toy == "harmonic":
-            return {"distance_to_curve": float(distance_to_sine(points).mean()), "curve_coverage": curve_coverage(points)}
-        mixture = toy_centers(self.toy)
-        if mixture is None:
-            return {}
-        centers, std = mixture
-        covered, _ = modes_covered(points, centers, std)
-        at_5pct, _ = modes_covered(points, centers, std, fraction=0.05)
-        return {"modes_covered": float(covered), "modes_share_5pct": float(at_5pct)}
+        return {f"score/{name}": value for name, value in self.toy.evaluate(points).items()}
 
     def measure(self, trainer: Trainer) -> Mapping[str, float]:  # noqa: D102
-        if trainer.iteration % self.every == 0 or trainer.iteration == trainer.max_iterations:
-            return self.evaluate(trainer)
-        return {}
+        return self.evaluate(trainer) if _due(trainer, self.every) else {}

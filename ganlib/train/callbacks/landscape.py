@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
 
+from ganlib._files import write_atomically
 from ganlib._validation import check_int
-from ganlib.train.callbacks import generate_samples
-from ganlib.train.metrics import Metrics
-from ganlib.train.trainer import Callback, Trainer
+from ganlib.models.sampling import generate_samples
+from ganlib.train.callback import Callback, register_callback
+
+if TYPE_CHECKING:
+    from ganlib.train.metrics import Metrics
+    from ganlib.train.trainer import Trainer
 
 __all__ = ["CriticLandscape", "draw_landscape"]
 
@@ -97,14 +101,10 @@ def draw_landscape(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=80)
-    os.replace(tmp, path)
-    return path
+    return write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=80, format="png"))
 
 
+@register_callback("critic-landscape")
 class CriticLandscape(Callback):
     """Draw 2-D training every ``every`` iterations into ``landscape/``, and a GIF at the end.
 
@@ -163,7 +163,7 @@ class CriticLandscape(Callback):
         fake = generate_samples(trainer.sampling_generator, self._noise.to(trainer.device))
         path = self.directory / f"iter_{trainer.iteration:06d}.png"
         draw_landscape(trainer.critic, self.real, fake, self.bounds, path, resolution=self.resolution, gradient=self.gradient, title=f"iteration {trainer.iteration}")
-        (self.directory / "latest.png").write_bytes(path.read_bytes())
+        write_atomically(self.directory / "latest.png", lambda tmp: tmp.write_bytes(path.read_bytes()))
         return path
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
@@ -187,10 +187,7 @@ class CriticLandscape(Callback):
         if not frames:
             return None
         images = [Image.open(frame).convert("P", palette=Image.Palette.ADAPTIVE) for frame in frames]
-        tmp = self.gif.with_name(f".{self.gif.name}.tmp.gif")
-        images[0].save(tmp, save_all=True, append_images=images[1:], duration=250, loop=0)
-        os.replace(tmp, self.gif)
-        return self.gif
+        return write_atomically(self.gif, lambda tmp: images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=250, loop=0))
 
     def state_dict(self) -> dict[str, Any]:  # noqa: D102
         return {"noise": self._noise}

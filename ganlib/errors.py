@@ -1,0 +1,74 @@
+"""The exceptions a ganlib user meets, in one light module (it imports nothing but the standard library).
+
+* :class:`UserError` -- a problem the user can fix (a bad value, a run directory in the way);
+  the commands print it in one line and exit with status 2. It is a :class:`ValueError`.
+* :class:`RunError` -- a :class:`UserError` about a run directory or a resume.
+* :class:`PluginError` -- a plugin could not be loaded.
+* :class:`NonFiniteError` -- training produced a NaN or an infinity (exit status 1).
+* :class:`TrainingInterrupted` -- training stopped cleanly after Ctrl-C or SIGTERM (exit status
+  130 or 143).
+"""
+
+from __future__ import annotations
+
+import signal
+
+__all__ = ["NonFiniteError", "PluginError", "RunError", "TrainingInterrupted", "UserError"]
+
+
+class UserError(ValueError):
+    """A problem the user can fix; the message names the input and what is valid."""
+
+
+class RunError(UserError):
+    """A user-fixable problem with a run directory or a resume."""
+
+
+class PluginError(UserError):
+    """A plugin module or entry point could not be imported or failed while registering."""
+
+
+class NonFiniteError(RuntimeError):
+    """Training produced a NaN or infinite loss or term.
+
+    Args:
+        iteration: The first iteration with a non-finite value.
+        name: The metric's name (``loss/critic``, ``penalty/gp``, ``loss/generator``...).
+        value: The value.
+
+    Attributes:
+        iteration: The first iteration with a non-finite value.
+        name: The metric's name.
+        phase: ``"critic"`` or ``"generator"``.
+        value: The value (``nan``, ``inf`` or ``-inf``).
+    """
+
+    def __init__(self, iteration: int, name: str, value: float) -> None:
+        self.iteration, self.name, self.value = iteration, name, value
+        self.phase = "generator" if name.startswith("generator/") or name == "loss/generator" else "critic"
+        what = f"the {self.phase} step's {name!r} is {value}"
+        super().__init__(
+            f"training diverged at iteration {iteration}: {what}; no checkpoint was written from this state. "
+            "Lower the learning rate or the penalty weight, or check the data for NaN values, then resume "
+            "from the last checkpoint"
+        )
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training stopped at an iteration boundary after Ctrl-C or SIGTERM.
+
+    Args:
+        signum: The signal received.
+        iteration: The last completed iteration.
+
+    Attributes:
+        signum: The signal received (``signal.SIGINT`` or ``signal.SIGTERM``).
+        iteration: The last completed iteration.
+        exit_code: The conventional exit status: 130 for SIGINT, 143 for SIGTERM.
+    """
+
+    def __init__(self, signum: int, iteration: int) -> None:
+        super().__init__(f"{signal.Signals(signum).name} at iteration {iteration}")
+        self.signum = signum
+        self.iteration = iteration
+        self.exit_code = 128 + int(signum)

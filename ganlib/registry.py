@@ -1,0 +1,334 @@
+"""One registry type for every kind of component: models, norms, losses, penalties, objectives,
+data sources, callbacks, recipes, augmentations and schedules.
+
+A :class:`Registry` maps names to components of one kind. Every registry follows the same
+rules, so a user learns them once:
+
+* **register** with a decorator or a call: ``@models.register("my-critic")`` or
+  ``norms.register("group4", factory)``;
+* **one collision policy**: a name that is taken is refused, unless ``replace=True`` is
+  passed. Registering the same object again, or a redefinition of the same module-level name
+  (a module reloaded, a notebook cell run twice), is not a collision;
+* **look up** with :meth:`Registry.get` (an unknown name raises :class:`ValueError` listing
+  the valid ones), **list** with :meth:`Registry.names` (with an optional ``fnmatch``
+  pattern, as ``timm.list_models("resnet*")``), and **build** with :meth:`Registry.build`,
+  which checks the keyword arguments against the builder's signature before calling it;
+* **aliases** point a second name at an entry (``--model dcgan`` picks ``dcgan-generator``);
+* each entry records where it came from (the module that registered it) and a one-line
+  summary (the first line of its docstring), which the command line shows in ``--help``.
+
+The registries themselves live beside their components (:data:`ganlib.models.MODELS`,
+:data:`ganlib.losses.PENALTIES`, ...); this module holds only the type, and imports no
+torch.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Entry", "Registry", "check_kwargs", "summary_of"]
+
+T = TypeVar("T")
+
+
+def summary_of(obj: object) -> str:
+    """The first line of ``obj``'s docstring (empty when it has none).
+
+    Example:
+        >>> def f():
+        ...     '''Do a thing.
+        ...
+        ...     More.'''
+        >>> summary_of(f)
+        'Do a thing.'
+    """
+    doc = inspect.getdoc(obj) or ""
+    return doc.strip().splitlines()[0].strip() if doc.strip() else ""
+
+
+def _origin(obj: object) -> tuple[str, str]:
+    return getattr(obj, "__module__", "") or "", getattr(obj, "__qualname__", "") or ""
+
+
+def _redefinition(old: object, new: object) -> bool:
+    # The same named class or function defined again (a module reloaded, a notebook cell run
+    # twice): its module and qualified name are the same. Lambdas and instances have no
+    # name of their own, so for them a second registration is a collision.
+    (module, qualname), other = _origin(old), _origin(new)
+    return bool(qualname) and "<lambda>" not in qualname and (module, qualname) == other
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """One registered component.
+
+    Attributes:
+        name: The registered name.
+        obj: The component (a class, a builder function, or an instance).
+        summary: One line for listings and ``--help``.
+        module: The module that defined the component (``ganlib.losses.penalties``, or a
+            plugin's module).
+        metadata: Anything else the registry's kind records (a model's role, a variant's
+            fixed arguments), read-only.
+    """
+
+    name: str
+    obj: T
+    summary: str = ""
+    module: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def builtin(self) -> bool:
+        """Whether ganlib itself registered the component."""
+        return self.module == "ganlib" or self.module.startswith("ganlib.")
+
+
+def check_kwargs(what: str, builder: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
+    """Refuse keyword arguments that ``builder`` does not take, naming the valid ones.
+
+    Args:
+        what: How to name the component in the message, e.g. ``"penalty 'r1'"``.
+        builder: A class or function.
+        kwargs: The keyword arguments about to be passed.
+
+    Raises:
+        ValueError: ``"{what} has no argument 'x'; its arguments are a, b"``.
+    """
+    try:
+        signature = inspect.signature(builder)
+    except (TypeError, ValueError):  # a builtin without a signature: let the call decide
+        return
+    parameters = signature.parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    valid = [k for k, p in parameters.items() if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+    for key in kwargs:
+        if key not in valid:
+            raise ValueError(f"{what} has no argument {key!r}; its arguments are {', '.join(valid) or '(none)'}")
+
+
+class Registry(Generic[T]):
+    """Named components of one kind.
+
+    Args:
+        kind: What the components are, singular, for messages (``"penalty"``).
+
+    Example:
+        >>> colours = Registry("colour")
+        >>> @colours.register("red")
+        ... def red():
+        ...     '''The colour of fire.'''
+        ...     return (255, 0, 0)
+        >>> colours.build("red"), colours.names(), colours.entry("red").summary
+        ((255, 0, 0), ['red'], 'The colour of fire.')
+        >>> colours.get("green")
+        Traceback (most recent call last):
+        ...
+        ValueError: colour 'green' is not registered; registered colours are 'red'
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Entry[T]] = {}
+        self._aliases: dict[str, str] = {}
+
+    # --- registering -------------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        obj: T | None = None,
+        *,
+        replace: bool = False,
+        summary: str | None = None,
+        **metadata: Any,
+    ) -> Any:
+        """Register ``obj`` under ``name``; without ``obj``, return a decorator that does.
+
+        Args:
+            name: The name (a non-empty string).
+            obj: The component; omit it to use this as a decorator.
+            replace: Replace a different component registered under ``name``.
+            summary: One line for listings; the first line of ``obj``'s docstring by default.
+            **metadata: Recorded in :attr:`Entry.metadata`.
+
+        Returns:
+            ``obj`` (so that the decorator leaves the class or function unchanged), or the
+            decorator.
+
+        Raises:
+            ValueError: If ``name`` is empty, or taken by another component and ``replace``
+                is false.
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"name={name!r} is invalid; expected a non-empty {self.kind} name")
+        if obj is None:
+            return lambda target: self.register(name, target, replace=replace, summary=summary, **metadata)
+        previous = self._entries.get(name)
+        if previous is not None and not replace and previous.obj is not obj and not _redefinition(previous.obj, obj):
+            where = previous.module or "unknown module"
+            raise ValueError(
+                f"{self.kind} name {name!r} is already registered (by {where}); choose another name, "
+                f"or pass replace=True to replace it"
+            )
+        if name in self._aliases and not replace:
+            raise ValueError(f"{self.kind} name {name!r} is already an alias of {self._aliases[name]!r}; choose another name")
+        self._aliases.pop(name, None)
+        self._entries[name] = Entry(
+            name, obj, summary if summary is not None else summary_of(obj), _origin(obj)[0], MappingProxyType(dict(metadata))
+        )
+        return obj
+
+    def alias(self, alias: str, name: str) -> None:
+        """Make ``alias`` another name of the entry ``name``.
+
+        Args:
+            alias: The new name.
+            name: A registered name.
+
+        Raises:
+            ValueError: If ``name`` is unknown or ``alias`` is a registered name.
+        """
+        self.entry(name)
+        if alias in self._entries:
+            raise ValueError(f"{self.kind} name {alias!r} is already registered; an alias cannot hide it")
+        self._aliases[alias] = self.canonical(name)
+
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (and the aliases pointing at it); unknown names are ignored."""
+        self._entries.pop(name, None)
+        self._aliases.pop(name, None)
+        for alias in [a for a, target in self._aliases.items() if target == name]:
+            del self._aliases[alias]
+
+    # --- looking up --------------------------------------------------------------------------
+
+    def canonical(self, name: str) -> str:
+        """The registered name behind ``name`` (itself, or what the alias points at)."""
+        return self._aliases.get(name, name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.canonical(name) in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, name: str) -> T:
+        # Mapping-style access, as 0.2's dict registries allowed: KeyError for unknown names.
+        entry = self._entries.get(self.canonical(name)) if isinstance(name, str) else None
+        if entry is None:
+            raise KeyError(name)
+        return entry.obj
+
+    def keys(self) -> list[str]:
+        """The registered names, sorted (as :meth:`names`)."""
+        return self.names()
+
+    def values(self) -> list[T]:
+        """The components, in name order."""
+        return [self._entries[n].obj for n in self.names()]
+
+    def items(self) -> list[tuple[str, T]]:
+        """``(name, component)`` pairs, in name order."""
+        return [(n, self._entries[n].obj) for n in self.names()]
+
+    def entry(self, name: str) -> Entry[T]:
+        """The :class:`Entry` of ``name`` (or of the entry an alias names).
+
+        Raises:
+            ValueError: If ``name`` is not registered; the message lists the valid names.
+        """
+        entry = self._entries.get(self.canonical(name)) if isinstance(name, str) else None
+        if entry is None:
+            raise ValueError(f"{self.kind} {name!r} is not registered; registered {self._plural()} are {self._listing()}")
+        return entry
+
+    def get(self, name: str) -> T:
+        """The component registered as ``name``.
+
+        Raises:
+            ValueError: If ``name`` is not registered.
+        """
+        return self.entry(name).obj
+
+    def names(self, pattern: str | None = None, *, aliases: bool = False, **metadata: Any) -> list[str]:
+        """Registered names, sorted.
+
+        Args:
+            pattern: An ``fnmatch`` pattern (``"resnet*"``); all names when ``None``.
+            aliases: Include aliases.
+            **metadata: Keep entries whose metadata has these values (``role="critic"``).
+
+        Returns:
+            The names.
+        """
+        names = [
+            n for n, e in self._entries.items() if all(e.metadata.get(k) == v for k, v in metadata.items())
+        ]
+        if aliases:
+            names += [a for a, target in self._aliases.items() if target in names]
+        if pattern is not None:
+            names = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+        return sorted(names)
+
+    def entries(self) -> list[Entry[T]]:
+        """Every entry, sorted by name."""
+        return [self._entries[n] for n in sorted(self._entries)]
+
+    def build(self, name: str, /, **kwargs: Any) -> Any:
+        """Call the component registered as ``name`` with ``kwargs``, checked first.
+
+        Arguments a variant fixes (``metadata["defaults"]``) are passed first, and what is
+        given here overrides them.
+
+        Args:
+            name: A registered name.
+            **kwargs: Keyword arguments of the builder.
+
+        Returns:
+            What the builder returns.
+
+        Raises:
+            ValueError: If ``name`` is unknown or an argument is not one of the builder's.
+        """
+        entry = self.entry(name)
+        builder = entry.obj
+        if not callable(builder):
+            raise TypeError(f"{self.kind} {name!r} is a {type(builder).__name__}, not something to build")
+        arguments = {**entry.metadata.get("defaults", {}), **kwargs}
+        check_kwargs(f"{self.kind} {name!r}", builder, arguments)
+        return builder(**arguments)
+
+    def describe(self, width: int = 0) -> str:
+        """``name  summary`` lines for every entry (for ``--help`` and listings).
+
+        Args:
+            width: Pad names to this width (the longest name when 0).
+
+        Returns:
+            The lines, joined.
+        """
+        names = self.names()
+        pad = width or max((len(n) for n in names), default=0)
+        return "\n".join(f"{n:<{pad}}  {self._entries[n].summary}".rstrip() for n in names)
+
+    def _plural(self) -> str:
+        if self.kind.endswith("y") and not self.kind.endswith(("ay", "ey", "oy")):
+            return self.kind[:-1] + "ies"
+        return self.kind + ("es" if self.kind.endswith(("s", "x", "ch", "sh")) else "s")
+
+    def _listing(self) -> str:
+        names = self.names()
+        return ", ".join(map(repr, names)) if names else "(none)"
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}, {len(self)} entries)"

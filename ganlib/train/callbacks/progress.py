@@ -1,0 +1,77 @@
+"""A progress bar you can watch: iterations, speed, and the current losses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tqdm.auto import tqdm
+
+from ganlib._validation import check_int
+from ganlib.train.callback import Callback, register_callback
+
+if TYPE_CHECKING:
+    from ganlib.train.metrics import Metrics
+    from ganlib.train.trainer import Trainer
+
+__all__ = ["DEFAULT_KEYS", "ProgressBar"]
+
+DEFAULT_KEYS: tuple[str, ...] = (
+    "loss/critic", "loss/generator", "critic/wasserstein", "penalty/gp", "penalty/r1", "accuracy/real", "accuracy/fake", "score/fid",
+)
+"""Metrics the bar shows by default, those the run reports."""
+
+
+def _short(name: str) -> str:
+    return name.replace("loss/", "L_").replace("accuracy/", "acc_").replace("critic/", "").replace("penalty/", "").replace("score/", "")
+
+
+@register_callback("progress")
+class ProgressBar(Callback):
+    """A tqdm progress bar over generator iterations, showing the current metrics.
+
+    The values come from the Trainer's :attr:`~ganlib.train.Trainer.history`, read every
+    ``every`` iterations (one device synchronization shared with the logger).
+
+    Args:
+        every: Refresh the metrics shown on the bar every this many iterations.
+        print_every: Also print a full line of metrics every this many iterations (kept in
+            logs where the bar itself is overwritten); 0 disables it.
+        keys: Metrics to show; those the run does not report are skipped.
+    """
+
+    def __init__(self, every: int = 1, print_every: int = 0, keys: tuple[str, ...] = DEFAULT_KEYS) -> None:
+        self.every = check_int("every", every, expected="a positive number of iterations")
+        self.print_every = check_int("print_every", print_every, minimum=0, expected="0 (off) or a positive integer")
+        self.keys = tuple(keys)
+        self._bar: Any = None
+
+    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+        self._bar = tqdm(total=trainer.max_iterations, initial=trainer.iteration, unit="it", dynamic_ncols=True)
+
+    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+        self._bar.update(1)
+        show = metrics.iteration % self.every == 0
+        say = self.print_every and metrics.iteration % self.print_every == 0
+        if not (show or say):
+            return
+        trainer.history.flush()
+        values = trainer.history.latest()
+        shown = {k: f"{values[k]:.3g}" for k in self.keys if k in values}
+        if show:
+            self._bar.set_postfix({_short(k): v for k, v in shown.items()}, refresh=False)
+        if say:
+            self._bar.write(f"iter {metrics.iteration:6d}  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
+
+    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+        self._close()
+
+    def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+        self._close()
+
+    def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
+        self._close()
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
