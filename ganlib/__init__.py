@@ -5,10 +5,15 @@ The package is split by concept:
 * :mod:`ganlib.nn` -- pluggable normalization and the DCGAN up/down blocks;
 * :mod:`ganlib.models` -- generators and critics, and the model registry;
 * :mod:`ganlib.losses` -- pure loss functions, penalties and objectives;
+* :mod:`ganlib.augment` -- differentiable augmentation of the critic's inputs;
 * :mod:`ganlib.train` -- the :class:`~ganlib.train.Trainer`, callbacks, precision, EMA;
-* :mod:`ganlib.data` -- data sets preprocessed once into tensors, and a resumable batch stream;
+* :mod:`ganlib.data` -- data sets preprocessed once into tensors, 2-D toys, resumable batch streams;
 * :mod:`ganlib.metrics` -- FID, KID, Inception Score, and an offline MNIST judge;
-* :mod:`ganlib.checkpoint` -- atomic checkpoint files, loaded without executing code.
+* :mod:`ganlib.recipes` -- each objective's settings from its paper;
+* :mod:`ganlib.registry` and :mod:`ganlib.plugins` -- every component by name, and code
+  outside ganlib that registers more;
+* :mod:`ganlib.checkpoint`, :mod:`ganlib.runs`, :mod:`ganlib.errors` -- atomic checkpoint
+  files, run directories, and the exceptions a user meets.
 
 Subpackages are imported when first used (``import ganlib.losses`` loads torch and the
 losses, not torchvision or the Trainer), so a script pays only for what it touches.
@@ -19,9 +24,12 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["__version__", "checkpoint", "data", "losses", "metrics", "models", "nn", "train"]
+__all__ = [
+    "__version__", "augment", "checkpoint", "data", "errors", "losses", "metrics", "models", "nn", "plugins", "recipes", "registry",
+    "runs", "train",
+]
 
-__version__ = "0.2.0.dev0"
+__version__ = "0.3.0.dev0"
 
 _SUBMODULES = frozenset(__all__) - {"__version__"}
 

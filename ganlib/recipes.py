@@ -118,6 +118,10 @@ for _name, _recipe in {
     "r1": Recipe("non-saturating", 1, "adam", 1e-4, (0.0, 0.99), critic_norm="none", penalty="r1", penalty_weight=10.0, serves=("non-saturating+r1",), source="Mescheder et al. 2018"),
     "ebgan": Recipe("ebgan", 1, **_DCGAN, critic_norm="none", critic="autoencoder", source="Zhao et al. 2017, with DCGAN's optimizer"),
     "began": Recipe("began", 1, "adam", 1e-4, (0.5, 0.999), critic_norm="none", critic="autoencoder", source="Berthelot et al. 2017"),
+    "r3gan": Recipe(
+        "relativistic", 1, "adam", 2e-4, (0.0, 0.99), critic_norm="none", penalty=("r1", "r2"), penalty_weight=0.05,
+        model="r3gan", ema=0.999, source="Huang et al. 2024 (R3GAN): RpGAN + R1 + R2, gamma 0.05 (its CIFAR-10 start), no norms, EMA",
+    ),
 }.items():
     register_recipe(_name, _recipe)
 

@@ -1,7 +1,13 @@
-"""Importing one part of ganlib does not import the rest."""
+"""The house's imports: one way only (no circles), and light parts that stay light."""
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "ganlib"
 
 
 def _modules_after(statement):
@@ -9,10 +15,86 @@ def _modules_after(statement):
     return set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
 
 
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every ganlib module and the ganlib modules it imports, anywhere in its code (functions too),
+    except under ``if TYPE_CHECKING:``."""
+    modules = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        skipped = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test) for node in ast.walk(block)}
+        targets = set()
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                base = node.module
+                targets.add(base)
+                targets |= {f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in modules}
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def find_circle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                return stack[stack.index(target) :] + [target]
+            if target not in state and (found := visit(target)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_package_imports_have_no_circle():
+    graph = import_graph()
+    assert {"ganlib.train.trainer", "ganlib.train.capture", "ganlib.losses.penalties"} <= set(graph)
+    assert find_circle(graph) is None, " -> ".join(find_circle(graph) or [])
+
+
+def test_the_circle_finder_finds_a_planted_circle():
+    assert find_circle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_circle({"a": {"b"}, "b": set()}) is None
+
+
+def test_capture_knows_nothing_of_the_trainer():
+    assert not {m for m in import_graph()["ganlib.train.capture"] if m.startswith("ganlib.train.trainer")}
+
+
 def test_the_losses_need_neither_torchvision_nor_the_trainer():
     modules = _modules_after("import ganlib.losses")
     assert "ganlib.losses" in modules
     assert not {m for m in modules if m.startswith(("torchvision", "ganlib.train", "ganlib.metrics", "ganlib.data", "matplotlib"))}
+
+
+def test_the_metric_functions_need_neither_torchvision_nor_the_trainer():
+    for statement in ("import ganlib.metrics.functional", "import ganlib.metrics"):
+        modules = _modules_after(statement)
+        assert not {m for m in modules if m.startswith(("torchvision", "ganlib.train", "ganlib.data", "matplotlib"))}, statement
+
+
+def test_the_run_rules_and_the_exceptions_are_light():
+    assert not {m for m in _modules_after("import ganlib.errors") if m.startswith("ganlib.") and m != "ganlib.errors"}
+    loaded = _modules_after("import ganlib.runs")
+    assert not {m for m in loaded if m.startswith(("ganlib.train", "ganlib.models", "torchvision"))}
 
 
 def test_importing_ganlib_imports_no_subpackage_until_it_is_used():

@@ -35,12 +35,13 @@ class Augment(nn.Module):
     def forward(self, x: Tensor) -> Tensor:  # noqa: D102
         raise NotImplementedError
 
-    def after_iteration(self, names: tuple[str, ...], values: Tensor) -> None:
+    def after_iteration(self, names: tuple[str, ...], values: Tensor, images: int = 0) -> None:
         """Adapt after an iteration, from its metrics (device tensors; no host reads).
 
         Args:
             names: The metrics' names.
             values: Their values, a 1-D device tensor in the order of ``names``.
+            images: Real images the critic saw in the iteration.
         """
 
     def capture_blocker(self) -> str | None:

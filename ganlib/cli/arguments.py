@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import textwrap
 
 __all__ = [
     "DefaultsHelpFormatter",
+    "HelpFormatter",
     "choices_help",
     "collect",
     "key_value",
@@ -24,7 +26,15 @@ __all__ = [
 ]
 
 
-class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps help text without breaking names at their hyphens (``relativistic-average``
+    stays whole, so a name in ``--help`` can be searched for and copied)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
+class DefaultsHelpFormatter(HelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """Shows ``(default: ...)`` only where there is a default worth showing: not for
     switches, not for ``None`` (the help says what happens then), and not twice."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from ganlib.cli.arguments import positive_int
-from ganlib.cli.sample import class_labels, noise_for
+from ganlib.cli.sample import add_latent_arguments, class_labels, noise_for
 from ganlib.metrics.mnist import MNISTEvaluation, MNISTEvaluator
 from ganlib.models import load_generator
 from ganlib.models import generate_samples
@@ -49,7 +49,7 @@ def per_class(args: argparse.Namespace, device: torch.device) -> int:
     rows = []
     for k in range(classes):
         labels = class_labels(generator, k, args.num)
-        images = generate_samples(generator, noise_for(generator, args.num, args.seed + k, device), labels=labels).cpu()
+        images = generate_samples(generator, noise_for(generator, args.num, args.seed + k, device, args), labels=labels).cpu()
         _, probabilities, _ = evaluator.embed(images)
         rows.append({"class": k, "accuracy": float((probabilities.argmax(1) == k).float().mean()), "confidence": float(probabilities.max(1).values.mean())})
     mean = sum(r["accuracy"] for r in rows) / len(rows)
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         generator, used_ema = load_generator(args.checkpoint, use_ema=not args.no_ema, map_location=device)
         labels = class_labels(generator, args.class_, args.num)
-        images = generate_samples(generator, noise_for(generator, args.num, args.seed, device), labels=labels).cpu()
+        images = generate_samples(generator, noise_for(generator, args.num, args.seed, device, args), labels=labels).cpu()
         source = f"{args.checkpoint} ({'EMA' if used_ema else 'raw'} weights, {args.num} samples)"
     print(f"evaluating {source}", file=sys.stderr)
     result = MNISTEvaluator(device).evaluate(images, digit=args.digit, kid_subsets=args.kid_subsets)
@@ -101,4 +101,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
     evaluate.add_argument("--class", dest="class_", type=int, default=None, metavar="K", help="sample class K of a conditional generator (compare with --digit K)")
     evaluate.add_argument("--per-class", action="store_true", help="conditional generators: the judge's accuracy on --num samples of each class")
+    add_latent_arguments(evaluate)
     evaluate.set_defaults(run=run)

@@ -14,7 +14,8 @@ from pathlib import Path
 from torchvision.utils import save_image
 
 from ganlib.cli.arguments import positive_int
-from ganlib.cli.sample import class_labels, noise_for
+from ganlib._files import write_atomically
+from ganlib.cli.sample import add_latent_arguments, class_labels, noise_for
 from ganlib.models import interpolate_latents, load_generator
 from ganlib.models import generate_samples
 from ganlib.train.device import resolve_device
@@ -30,15 +31,14 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--out {args.out}: expected a .png file (a grid of {args.rows} rows of {args.steps} images)")
     device = resolve_device(args.device)
     generator, used_ema = load_generator(args.checkpoint, use_ema=not args.no_ema, map_location=device)
-    ends = noise_for(generator, 2 * args.rows, args.seed, device)
+    ends = noise_for(generator, 2 * args.rows, args.seed, device, args)
     path = interpolate_latents(ends[: args.rows], ends[args.rows :], args.steps, args.method).reshape(args.rows * args.steps, -1)
     row_labels = class_labels(generator, args.class_, args.rows)
     labels = None if row_labels is None else row_labels.repeat_interleave(args.steps)
     images = generate_samples(generator, path, labels=labels).cpu()
     if images.ndim != 4:
         raise ValueError("this generator draws points, not images: there is nothing to show as a grid")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    save_image(images, args.out, nrow=args.steps, normalize=True, value_range=(-1, 1))
+    write_atomically(args.out, lambda tmp: save_image(images, tmp, nrow=args.steps, normalize=True, value_range=(-1, 1), format="png"))
     print(f"wrote {args.rows} {args.method} walks of {args.steps} images ({'EMA' if used_ema else 'raw'} weights) to {args.out}", file=sys.stderr)
     return 0
 
@@ -55,4 +55,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     walk.add_argument("--seed", type=int, default=0)
     walk.add_argument("--device", default="cpu")
     walk.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
+    add_latent_arguments(walk)
     walk.set_defaults(run=run)

@@ -9,9 +9,10 @@ miniature). Any registered objective, recipe, model family or normalization (a p
 included) may be a cell. Each cell is an ordinary run directory under ``OUT/runs/``; a
 finished cell is skipped, an interrupted one resumed, and one finished at a smaller
 ``--iterations`` continued, when the command is repeated. At the end it writes
-``OUT/table.md`` and ``OUT/table.json`` (best and final FID, Inception Score, classes covered,
-wall time, iterations per second, mean ± std over seeds), ``OUT/fid_vs_iterations.png`` and
-``OUT/fid_vs_time.png`` (one line per configuration, the band spanning the seeds) and
+``OUT/table.md`` and ``OUT/table.json`` (best and final of the ranking score, FID on MNIST, the
+final value of every other score, wall time, iterations per second, mean ± std over seeds),
+``OUT/fid_vs_iterations.png`` and ``OUT/fid_vs_time.png`` (named after the score; one line per
+configuration, the band spanning the seeds) and
 ``OUT/samples.png`` (each configuration's final grid), each written atomically.
 """
 
@@ -26,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from ganlib._files import write_atomically, write_text_atomically
-from ganlib.cli import train
-from ganlib.cli.arguments import choices_help, positive_float, positive_int, unit_interval
+import ganlib.cli.train as train
+from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, unit_interval
 from ganlib.data import parse_digits
 from ganlib.errors import RunError
 from ganlib.nn import list_norms
@@ -76,12 +77,16 @@ def _train_argv(args: argparse.Namespace, cell: dict[str, Any], run_dir: Path) -
     every = str(_eval_interval(args, cell["objective"]))
     argv = [
         "--data", args.data, "--objective", cell["objective"], "--critic-norm", cell["norm"], "--seed", str(cell["seed"]),
-        "--image-size", str(args.image_size), "--width", str(args.width), "--batch-size", str(args.batch_size),
-        "--iterations", str(args.iterations), "--eval-every", every, "--eval-samples", str(args.eval_samples),
-        "--device", args.device, "--out", str(run_dir), "--log-every", every, "--sample-every", every, "--checkpoint-every", every,
+        "--width", str(args.width), "--batch-size", str(args.batch_size),
+        "--iterations", str(args.iterations), "--device", args.device, "--out", str(run_dir),
+        "--log-every", every, "--sample-every", every, "--checkpoint-every", every,
     ]
+    if args.data == "mnist":  # the MNIST judge; other data report their own scores every --sample-every
+        argv += ["--eval-every", every, "--eval-samples", str(args.eval_samples)]
     if cell.get("model"):
         argv += ["--model", cell["model"]]
+    if args.image_size is not None:
+        argv += ["--image-size", str(args.image_size)]
     if args.data_root is not None:
         argv += ["--data-root", str(args.data_root)]
     if args.classes is not None:
@@ -133,12 +138,23 @@ def _pm(value: tuple[float, float], digits: int = 3) -> str:
     return f"{value[0]:.{digits}f} ± {value[1]:.{digits}f}"
 
 
-def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+HIGHER_IS_BETTER = ("score/inception_score", "score/classes_covered", "score/modes_covered", "score/modes_share_5pct", "score/curve_coverage")
+"""Scores where a larger value is better (for the others, smaller is)."""
+
+_LABELS = {"score/fid": "FID", "score/sliced_wasserstein": "sliced W1", "score/inception_score": "Inception Score", "score/classes_covered": "classes covered"}
+
+
+def _label(name: str) -> str:
+    return _LABELS.get(name, name.removeprefix("score/").replace("_", " "))
+
+
+def summarize(out: Path, cells: list[dict[str, Any]], score: str = "score/fid") -> list[dict[str, Any]]:
     """Read the finished cells' logs and write the table, the plots and the samples figure.
 
     Args:
         out: The study directory.
         cells: The cells (from the grid).
+        score: The score that ranks the configurations (best first; see :data:`HIGHER_IS_BETTER`).
 
     Returns:
         The table's rows, one per configuration.
@@ -148,37 +164,43 @@ def summarize(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         run_dir = out / "runs" / cell["name"]
         if (run_dir / DONE).exists():
             by_config.setdefault(cell["config"], []).append(read_log(run_dir))
+    higher = score in HIGHER_IS_BETTER
     rows: list[dict[str, Any]] = []
+    others: list[str] = []
     for config, runs in by_config.items():
-        evaluated = [[r for r in records if r.get("score/fid") is not None] for records in runs]
+        evaluated = [[r for r in records if r.get(score) is not None] for records in runs]
         if not all(evaluated):
             continue
-        best = [min(r["score/fid"] for r in e) for e in evaluated]
-        final = [e[-1]["score/fid"] for e in evaluated]
-        score = [e[-1]["score/inception_score"] for e in evaluated]
-        covered = [e[-1]["score/classes_covered"] for e in evaluated]
+        best = [(max if higher else min)(r[score] for r in e) for e in evaluated]
+        final = [e[-1][score] for e in evaluated]
         wall = [records[-1]["wall_time"] for records in runs]
         iterations = [records[-1]["iteration"] for records in runs]
         row: dict[str, Any] = {
-            "config": config, "seeds": len(runs),
-            "best_fid": _mean_std(best), "final_fid": _mean_std(final), "inception_score": _mean_std(score),
-            "classes_covered": _mean_std(covered), "wall_time": _mean_std(wall), "iterations": _mean_std([float(i) for i in iterations]),
+            "config": config, "seeds": len(runs), "score": score,
+            "best": _mean_std(best), "final": _mean_std(final),
+            "wall_time": _mean_std(wall), "iterations": _mean_std([float(i) for i in iterations]),
             "it_per_s": _mean_std([i / w for i, w in zip(iterations, wall, strict=True)]),
         }
+        for name in sorted({k for e in evaluated for k in e[-1] if k.startswith("score/") and k != score}):
+            values = [e[-1][name] for e in evaluated if e[-1].get(name) is not None]
+            if len(values) == len(evaluated):
+                row[name] = _mean_std(values)
+                others = others if name in others else [*others, name]
         rows.append(row)
-    rows.sort(key=lambda row: row["final_fid"][0])
+    rows.sort(key=lambda row: -row["final"][0] if higher else row["final"][0])
     write_text_atomically(out / "table.json", json.dumps(rows, indent=2) + "\n")
+    columns = [name for name in others if all(name in row for row in rows)]
     lines = [
-        "| configuration | seeds | final FID | best FID | Inception Score | classes covered | iterations | wall time (s) | it/s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"| configuration | seeds | final {_label(score)} | best {_label(score)} | " + "".join(f"{_label(n)} | " for n in columns) + "iterations | wall time (s) | it/s |",
+        "|---|---|---|---|" + "---|" * len(columns) + "---|---|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row['config']} | {row['seeds']} | {_pm(row['final_fid'])} | {_pm(row['best_fid'])} | {_pm(row['inception_score'], 2)} | "
-            f"{_pm(row['classes_covered'], 1)} | {row['iterations'][0]:.0f} | {row['wall_time'][0]:.0f} | {row['it_per_s'][0]:.2f} |"
+            f"| {row['config']} | {row['seeds']} | {_pm(row['final'])} | {_pm(row['best'])} | " + "".join(f"{_pm(row[n], 2)} | " for n in columns)
+            + f"{row['iterations'][0]:.0f} | {row['wall_time'][0]:.0f} | {row['it_per_s'][0]:.2f} |"
         )
     write_text_atomically(out / "table.md", "\n".join(lines) + "\n")
-    _plots(out, by_config)
+    _plots(out, by_config, score)
     _samples(out, cells, [row["config"] for row in rows])
     return rows
 
@@ -187,14 +209,14 @@ def _save_figure(fig: Any, path: Path) -> None:
     write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
 
 
-def _plots(out: Path, by_config: dict[str, list[list[dict[str, Any]]]]) -> None:
+def _plots(out: Path, by_config: dict[str, list[list[dict[str, Any]]]], score: str) -> None:
     from matplotlib.figure import Figure
 
     for axis, key, label in (("iterations", "iteration", "generator iteration"), ("time", "wall_time", "training time (s)")):
         fig = Figure(figsize=(7.5, 4.6))
         ax = fig.subplots()
         for config, runs in sorted(by_config.items()):
-            curves = [[(r[key], r["score/fid"]) for r in records if r.get("score/fid") is not None] for records in runs]
+            curves = [[(r[key], r[score]) for r in records if r.get(score) is not None] for records in runs]
             length = min(len(c) for c in curves)
             if length == 0:
                 continue
@@ -203,12 +225,12 @@ def _plots(out: Path, by_config: dict[str, list[list[dict[str, Any]]]]) -> None:
             (line,) = ax.plot(xs, [statistics.fmean(y) for y in ys], marker="o", ms=3, lw=1.3, label=config)
             ax.fill_between(xs, [min(y) for y in ys], [max(y) for y in ys], color=line.get_color(), alpha=0.15, lw=0)
         ax.set_xlabel(label)
-        ax.set_ylabel("FID (MNIST judge)")
+        ax.set_ylabel(f"{_label(score)} (MNIST judge)" if score == "score/fid" else _label(score))
         ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
         fig.tight_layout()
-        _save_figure(fig, out / f"fid_vs_{axis}.png")
+        _save_figure(fig, out / f"{score.removeprefix('score/')}_vs_{axis}.png")
 
 
 def _samples(out: Path, cells: list[dict[str, Any]], order: list[str]) -> None:
@@ -251,6 +273,9 @@ def run_cells(args: argparse.Namespace, cells: list[dict[str, Any]], out: Path) 
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) the study; returns the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.data == "mnist":
+        args.classes = [3] if args.classes is None else args.classes
+        args.image_size = 32 if args.image_size is None else args.image_size
     cells = _cells(args)
     for cell in cells:  # every name is checked before the first cell trains
         if cell["objective"] not in train._objective_names():
@@ -265,24 +290,26 @@ def run(args: argparse.Namespace) -> int:
     status = run_cells(args, cells, args.out)
     if status:
         return status
-    rows = summarize(args.out, cells)
+    score = args.score or ("score/fid" if args.data == "mnist" else "score/sliced_wasserstein")
+    rows = summarize(args.out, cells, score)
     log.info("study of %d configurations x %d seeds: %s", len(rows), args.seeds, args.out / "table.md")
     return 0
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``study`` command."""
-    study = commands.add_parser("study", help="train a grid of objectives x models x critic norms x EMA x seeds and compare them", description=__doc__.split("\n\n")[0])
+    study = commands.add_parser("study", help="train a grid of objectives x models x critic norms x EMA x seeds and compare them", description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     study.add_argument("--objectives", nargs="+", default=["non-saturating", "wgan-clip", "wgan-gp", "hinge"], metavar="NAME", help=choices_help(train._objective_names(), "objectives or recipes"))
     study.add_argument("--models", nargs="+", default=None, metavar="FAMILY", help=choices_help(train.model_families(), "model families (default: each objective's recipe, or dcgan)"))
     study.add_argument("--critic-norms", nargs="+", default=["batch", "layer", "spectral"], metavar="NORM", help=choices_help(list_norms(), "critic normalizations"))
     study.add_argument("--ema", choices=("off", "on", "both"), default="off", help="train each configuration without, with, or both")
     study.add_argument("--ema-decay", type=unit_interval, default=0.999)
     study.add_argument("--seeds", type=positive_int, default=2)
-    study.add_argument("--data", default="mnist", help="mnist (the judge scores MNIST)")
+    study.add_argument("--data", default="mnist", help="any data source: mnist is scored by the MNIST judge, 2-D toys by their own measures")
+    study.add_argument("--score", default=None, metavar="NAME", help="the score that ranks the configurations (default score/fid on MNIST, score/sliced_wasserstein on toys)")
     study.add_argument("--data-root", type=Path, default=None)
-    study.add_argument("--classes", type=parse_digits, default=[3], help="digits to train on (default 3)")
-    study.add_argument("--image-size", type=positive_int, default=32)
+    study.add_argument("--classes", type=parse_digits, default=None, help="digits to train on (default 3 on MNIST)")
+    study.add_argument("--image-size", type=positive_int, default=None, help="image side (default 32 for images)")
     study.add_argument("--width", type=positive_int, default=32)
     study.add_argument("--batch-size", type=positive_int, default=64)
     study.add_argument("--iterations", type=positive_int, default=100000, help="iteration budget per run (the time budget usually ends runs first)")

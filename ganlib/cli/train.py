@@ -14,7 +14,6 @@ import argparse
 import logging
 import os
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from torch import nn
 
 from ganlib.augment import AUGMENTATIONS, Augment
 from ganlib.cli.arguments import (
+    HelpFormatter,
     choices_help,
     collect,
     key_value,
@@ -106,7 +106,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     models.add_argument("--generator-arg", type=key_value, action="append", metavar="KEY=VALUE", help="an argument of the generator's builder")
     models.add_argument("--critic-arg", type=key_value, action="append", metavar="KEY=VALUE", help="an argument of the critic's builder")
     models.add_argument("--conditional", action="store_true", help="class-conditional generator and critic (FAMILY-conditional-*; labelled data)")
-    models.add_argument("--width", type=positive_int, default=None, help="base channel width of the image models (64), hidden width of toy MLPs (128; the harmonic curve uses the course's 16-32 / 256-128-64 MLPs unless given)")
+    models.add_argument("--width", type=positive_int, default=None, help="base channel width of the image models (each model's default: 64 for the DCGANs), hidden width of toy MLPs (128; the harmonic curve uses the course's 16-32 / 256-128-64 MLPs unless given)")
     models.add_argument("--latent-dim", type=positive_int, default=None, help="noise size")
     models.add_argument("--critic-norm", default=None, metavar="NORM", help=choices_help(list_norms(), "the critic's normalization (default: the objective's recipe)"))
     models.add_argument("--generator-norm", default=None, metavar="NORM", help="the generator's normalization (default batch)")
@@ -168,14 +168,14 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``train`` command's parser on its own."""
-    parser = argparse.ArgumentParser(prog="python -m ganlib train", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m ganlib train", description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     _add_arguments(parser)
     return parser
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``train`` command."""
-    train = commands.add_parser("train", help="train any model on any data with any objective", description=__doc__.split("\n\n")[0])
+    train = commands.add_parser("train", help="train any model on any data with any objective", description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     _add_arguments(train)
     train.set_defaults(run=run)
 
@@ -232,7 +232,7 @@ def _resolve(args: argparse.Namespace) -> Recipe:
     toy_penalty = toy and not course and bool(set(args.penalty or []) & {"gp", "lp", "dragan"})
     defaults: dict[str, Any] = {
         "image_size": None if toy else 28 if images_mlp else 64,
-        "width": None if course or images_mlp else 128 if toy else 64,
+        "width": 128 if toy and not course else None,  # None: each image model's own default (64 for the DCGANs)
         "latent_dim": 2 if toy else 100,
         "iterations": 5000 if course else 3000 if toy else 2000,
         "batch_size": 32 if args.data == "harmonic" or images_mlp else 256 if toy else 64,
@@ -581,9 +581,3 @@ def _apply_changed_hyperparameters(args: argparse.Namespace, changed: dict[str, 
                         callback.schedulers[role].base_lrs = [lr for _ in callback.schedulers[role].base_lrs]
             if "betas" in group and {"betas", f"{role}_betas"} & changed.keys() and betas is not None:
                 group["betas"] = tuple(betas)
-
-
-if __name__ == "__main__":  # pragma: no cover - use python -m ganlib train
-    from ganlib.cli import main
-
-    sys.exit(main(["train", *sys.argv[1:]]))

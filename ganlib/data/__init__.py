@@ -16,8 +16,8 @@ from ganlib.data.mnist import (
     preprocess,
     resolve_data_root,
 )
-from ganlib.data.registry import DATASETS, Dataset, dataset_names, load_dataset, register_dataset
-from ganlib.data.toys import TOYS, Toy, ToyStream, register_toy, toy_bounds, toy_centers, toy_samples
+from ganlib.data.registry import DATASETS, Dataset, dataset_names, load_dataset, register_dataset, register_toy
+from ganlib.data.toys import TOYS, Toy, ToyStream, toy_bounds, toy_centers, toy_samples
 
 __all__ = [
     "DATASETS",

@@ -17,7 +17,7 @@ import inspect
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -25,12 +25,10 @@ from torch import Tensor
 from ganlib.data.batches import TensorBatches
 from ganlib.data.images import load_cifar10, load_folder
 from ganlib.data.mnist import load_fashion_mnist, load_mnist
+from ganlib.data.toys import BUILTIN_TOYS, TOYS, Sampler, Toy, ToyStream
 from ganlib.registry import Registry
 
-if TYPE_CHECKING:
-    from ganlib.data.toys import Toy
-
-__all__ = ["DATASETS", "Dataset", "dataset_names", "load_dataset", "register_dataset", "register_toy_source"]
+__all__ = ["DATASETS", "Dataset", "dataset_names", "load_dataset", "register_dataset", "register_toy"]
 
 DATASETS: Registry[Callable[..., "Dataset"]] = Registry("data source")
 """Data sources by name: ``mnist``, ``fashion-mnist``, ``cifar10``, ``folder`` (``folder:PATH``),
@@ -82,8 +80,6 @@ class Dataset:
             A :class:`TensorBatches` for a fixed set, a :class:`~ganlib.data.ToyStream` for a toy.
         """
         if self.images is None:
-            from ganlib.data.toys import ToyStream
-
             assert self.toy is not None
             return ToyStream(self.toy, batch_size, seed=seed + rank, device=None)
         return TensorBatches(self.images, batch_size, labels=self.labels if labels else None, seed=seed, rank=rank, world_size=world_size)
@@ -125,13 +121,52 @@ def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *,
     return DATASETS.register(name, loader, replace=replace, argument=argument)
 
 
-def register_toy_source(name: str, toy: Toy, *, replace: bool = False) -> None:
-    """Register the data source that serves a 2-D toy (called by :func:`~ganlib.data.register_toy`).
+def register_toy(
+    name: str,
+    sample: Sampler,
+    bounds: tuple[float, float, float, float],
+    *,
+    centers: tuple[Tensor, float] | None = None,
+    measure: Callable[[Tensor], dict[str, float]] | None = None,
+    summary: str | None = None,
+    replace: bool = False,
+) -> Toy:
+    """Register a 2-D toy and the data source that serves it (``--data NAME``).
 
-    The source takes ``points``: 0 (default) draws fresh points for every batch; N > 0 draws
-    one fixed set of N points, cycled through in shuffled passes (the WGAN-GP paper's toy
-    code keeps 100,000 points of its 25 Gaussians).
+    The source takes ``points`` (``--data-arg points=N``): 0 (default) draws fresh points for
+    every batch; N > 0 draws one fixed set of N points, cycled through in shuffled passes (the
+    WGAN-GP paper's toy code keeps 100,000 points of its 25 Gaussians).
+
+    Args:
+        name: The name.
+        sample: ``(n, generator) -> (n, 2)`` points on the CPU, drawn from ``generator``.
+        bounds: A plotting window ``(x_min, x_max, y_min, y_max)``.
+        centers: For a Gaussian mixture, its centers ``(K, 2)`` and standard deviation.
+        measure: ``points -> {name: value}`` scores of generated points.
+        summary: One line for listings (the sampler's docstring by default).
+        replace: Replace another toy (and data source) of that name.
+
+    Returns:
+        The :class:`~ganlib.data.Toy`.
+
+    Example:
+        >>> import torch
+        >>> def diagonal(n, generator=None):
+        ...     "Points on the diagonal."
+        ...     t = torch.rand(n, generator=generator)
+        ...     return torch.stack([t, t], dim=1)
+        >>> toy = register_toy("doc-diagonal", diagonal, (-0.5, 1.5, -0.5, 1.5))
+        >>> load_dataset("doc-diagonal", points=10).images.shape
+        torch.Size([10, 2])
     """
+    toy = Toy(name, sample, (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), centers, measure)
+    TOYS.register(name, toy, replace=replace, summary=summary if summary is not None else _toy_summary(toy))
+    _register_toy_source(toy, replace=replace)
+    return toy
+
+
+def _register_toy_source(toy: Toy, *, replace: bool = False) -> None:
+    name = toy.name
 
     def load(points: int = 0, seed: int = 0) -> Dataset:
         if isinstance(points, bool) or not isinstance(points, int) or points < 0:
@@ -240,15 +275,33 @@ def load_dataset(
 # --- The built-in image sources ---------------------------------------------------------------
 
 
-def _mnist(root: str | os.PathLike[str] | None = None, image_size: int = 64, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
-    """MNIST digits, 60,000 training images, resized (LeCun et al.)."""
+def _subset(images: Tensor, labels: Tensor, limit: int | None, seed: int) -> tuple[Tensor, Tensor]:
+    """A fixed random subset of ``limit`` samples (the small-data setting augmentation is for)."""
+    if limit is None:
+        return images, labels
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= len(images):
+        raise ValueError(f"limit={limit!r} is invalid; expected a number of training images from 1 to {len(images)}")
+    keep = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:limit].sort().values.to(images.device)
+    return images[keep], labels[keep]
+
+
+def _mnist(
+    root: str | os.PathLike[str] | None = None, image_size: int = 64, classes: list[int] | None = None, download: bool = False,
+    device: torch.device | str | None = None, limit: int | None = None, subset_seed: int = 0,
+) -> Dataset:
+    """MNIST digits, 60,000 training images, resized (LeCun et al.); ``limit=N`` keeps a fixed random N."""
     images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
+    images, labels = _subset(images, labels, limit, subset_seed)
     return Dataset("mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
 
 
-def _fashion_mnist(root: str | os.PathLike[str] | None = None, image_size: int = 64, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
-    """Fashion-MNIST, 60,000 training images of clothes (Xiao et al.)."""
+def _fashion_mnist(
+    root: str | os.PathLike[str] | None = None, image_size: int = 64, classes: list[int] | None = None, download: bool = False,
+    device: torch.device | str | None = None, limit: int | None = None, subset_seed: int = 0,
+) -> Dataset:
+    """Fashion-MNIST, 60,000 training images of clothes (Xiao et al.); ``limit=N`` keeps a fixed random N."""
     images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
+    images, labels = _subset(images, labels, limit, subset_seed)
     return Dataset("fashion-mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
 
 
@@ -270,4 +323,6 @@ register_dataset("fashion-mnist", _fashion_mnist)
 register_dataset("cifar10", _cifar10)
 register_dataset("folder", _folder, argument="path")
 
-from ganlib.data import toys as _toys  # noqa: E402,F401 - registers the built-in toys and their sources
+for _toy in BUILTIN_TOYS:
+    TOYS.register(_toy.name, _toy, summary=_toy_summary(_toy))
+    _register_toy_source(_toy)

@@ -8,8 +8,9 @@
 
 Each is a :class:`Toy` in the :data:`TOYS` registry: a sampler, a plotting window, the
 mixture's centers where it has them, and the measures that judge generated points.
-:func:`register_toy` adds a new one (from a plugin, say), which then works everywhere a toy
-does: ``python -m ganlib train --data NAME``, the critic's landscape, the toy measures.
+:func:`~ganlib.data.register_toy` adds a new one (from a plugin, say), which then works
+everywhere a toy does: ``python -m ganlib train --data NAME``, the critic's landscape, the toy
+measures.
 :class:`ToyStream` serves endless batches of fresh samples and checkpoints its position.
 """
 
@@ -24,10 +25,10 @@ import torch
 from torch import Tensor
 
 from ganlib._validation import check_int
-from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered
+from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered, sliced_wasserstein
 from ganlib.registry import Registry
 
-__all__ = ["TOYS", "Sampler", "Toy", "ToyStream", "register_toy", "toy_bounds", "toy_centers", "toy_samples"]
+__all__ = ["TOYS", "Sampler", "Toy", "ToyStream", "toy_bounds", "toy_centers", "toy_samples"]
 
 Sampler = Callable[[int, "torch.Generator | None"], Tensor]
 """Draws ``n`` points ``(n, 2)`` on the CPU from a generator (``None``: the global one)."""
@@ -47,7 +48,8 @@ class Toy:
         centers: A Gaussian mixture's centers ``(K, 2)`` and per-coordinate standard
             deviation, or ``None``.
         measure: ``points -> {name: value}``: scores of generated points (logged under
-            ``score/``). For a mixture without one, the modes it covers are counted.
+            ``score/``), besides the sliced Wasserstein distance every toy reports; a mixture
+            without one has the modes it covers counted.
     """
 
     name: str
@@ -57,68 +59,32 @@ class Toy:
     measure: Callable[[Tensor], dict[str, float]] | None = None
 
     def evaluate(self, points: Tensor) -> dict[str, float]:
-        """Score generated points ``(N, 2)`` with :attr:`measure` (or mode coverage for a mixture).
+        """Score generated points ``(N, 2)``.
+
+        Every toy reports ``sliced_wasserstein``, the sliced Wasserstein distance to as many
+        points of the toy (a fixed sample); then its own :attr:`measure`, or for a mixture the
+        modes it covers.
 
         Args:
             points: Generated points.
 
         Returns:
-            Named scores; empty when the toy has no measure.
+            Named scores.
         """
+        reference = self.sample(len(points), torch.Generator().manual_seed(20_17))
+        scores = {"sliced_wasserstein": sliced_wasserstein(points.float(), reference.float())}
         if self.measure is not None:
-            return dict(self.measure(points))
-        if self.centers is None:
-            return {}
-        centers, std = self.centers
-        covered, _ = modes_covered(points, centers, std)
-        at_5pct, _ = modes_covered(points, centers, std, fraction=0.05)
-        return {"modes_covered": float(covered), "modes_share_5pct": float(at_5pct)}
+            return {**scores, **self.measure(points)}
+        if self.centers is not None:
+            centers, std = self.centers
+            covered, _ = modes_covered(points, centers, std)
+            at_5pct, _ = modes_covered(points, centers, std, fraction=0.05)
+            scores.update(modes_covered=float(covered), modes_share_5pct=float(at_5pct))
+        return scores
 
 
 TOYS: Registry[Toy] = Registry("toy")
 """The 2-D toys by name."""
-
-
-def register_toy(
-    name: str,
-    sample: Sampler,
-    bounds: tuple[float, float, float, float],
-    *,
-    centers: tuple[Tensor, float] | None = None,
-    measure: Callable[[Tensor], dict[str, float]] | None = None,
-    summary: str | None = None,
-    replace: bool = False,
-) -> Toy:
-    """Register a 2-D toy; it also becomes a data source (``--data NAME``).
-
-    Args:
-        name: The name.
-        sample: ``(n, generator) -> (n, 2)`` points on the CPU, drawn from ``generator``.
-        bounds: A plotting window ``(x_min, x_max, y_min, y_max)``.
-        centers: For a Gaussian mixture, its centers ``(K, 2)`` and standard deviation.
-        measure: ``points -> {name: value}`` scores of generated points.
-        summary: One line for listings (the sampler's docstring by default).
-        replace: Replace another toy (and data source) of that name.
-
-    Returns:
-        The :class:`Toy`.
-
-    Example:
-        >>> import torch
-        >>> def diagonal(n, generator=None):
-        ...     "Points on the diagonal."
-        ...     t = torch.rand(n, generator=generator)
-        ...     return torch.stack([t, t], dim=1)
-        >>> toy = register_toy("doc-diagonal", diagonal, (-0.5, 1.5, -0.5, 1.5))
-        >>> toy_samples("doc-diagonal", 3).shape
-        torch.Size([3, 2])
-    """
-    toy = Toy(name, sample, (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), centers, measure)
-    from ganlib.data.registry import register_toy_source  # the data source that serves it
-
-    TOYS.register(name, toy, replace=replace, summary=summary if summary is not None else (sample.__doc__ or "").strip().split("\n")[0])
-    register_toy_source(name, toy, replace=replace)
-    return toy
 
 
 def _toy(name: str) -> Toy:
@@ -274,8 +240,11 @@ def _curve_measures(points: Tensor) -> dict[str, float]:
     return {"distance_to_curve": float(distance_to_sine(points).mean()), "curve_coverage": curve_coverage(points)}
 
 
-register_toy("harmonic", _harmonic, (-0.5, 2 * math.pi + 0.5, -1.6, 1.6), measure=_curve_measures)
-register_toy("8gaussians", _mixture(_eight_centers(), "Eight Gaussians on a circle (Gulrajani et al. 2017)."), (-2.0, 2.0, -2.0, 2.0), centers=_eight_centers())
-register_toy("25gaussians", _mixture(_grid_centers(), "A 5x5 grid of Gaussians (Gulrajani et al. 2017)."), (-2.0, 2.0, -2.0, 2.0), centers=_grid_centers())
-register_toy("swissroll", _swissroll, (-2.0, 2.0, -2.0, 2.0))
-register_toy("ring", _ring, (-1.6, 1.6, -1.6, 1.6))
+BUILTIN_TOYS: tuple[Toy, ...] = (
+    Toy("harmonic", _harmonic, (-0.5, 2 * math.pi + 0.5, -1.6, 1.6), measure=_curve_measures),
+    Toy("8gaussians", _mixture(_eight_centers(), "Eight Gaussians on a circle (Gulrajani et al. 2017)."), (-2.0, 2.0, -2.0, 2.0), centers=_eight_centers()),
+    Toy("25gaussians", _mixture(_grid_centers(), "A 5x5 grid of Gaussians (Gulrajani et al. 2017)."), (-2.0, 2.0, -2.0, 2.0), centers=_grid_centers()),
+    Toy("swissroll", _swissroll, (-2.0, 2.0, -2.0, 2.0)),
+    Toy("ring", _ring, (-1.6, 1.6, -1.6, 1.6)),
+)
+"""The built-in toys, registered (with their data sources) by :mod:`ganlib.data.registry`."""

@@ -8,7 +8,7 @@ names here still work, with a deprecation warning.
 import warnings as _warnings
 from typing import Any as _Any
 
-from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered
+from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered, sliced_wasserstein
 from ganlib.metrics.inception import INCEPTION_HELP, inception_fid
 from ganlib.metrics.mnist import (
     CLASSIFIER_INPUT_SIZE,
@@ -45,6 +45,7 @@ __all__ = [
     "curve_coverage",
     "distance_to_sine",
     "modes_covered",
+    "sliced_wasserstein",
 ]
 
 

@@ -1,4 +1,5 @@
-"""Measures for the 2-D toys: how many modes a generator covers, how far its points lie from a curve."""
+"""Measures for the 2-D toys: how many modes a generator covers, how far its points lie from a
+curve, and how far its points lie from the data as a distribution (sliced Wasserstein)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 import torch
 from torch import Tensor
 
-__all__ = ["curve_coverage", "distance_to_sine", "modes_covered"]
+__all__ = ["curve_coverage", "distance_to_sine", "modes_covered", "sliced_wasserstein"]
 
 
 def modes_covered(samples: Tensor, centers: Tensor, std: float, *, within: float = 3.0, fraction: float | None = None) -> tuple[int, Tensor]:
@@ -90,3 +91,48 @@ def curve_coverage(points: Tensor, *, bins: int = 20) -> float:
     inside = x[(x >= 0) & (x <= 2 * math.pi)]
     counts = torch.histc(inside, bins=bins, min=0.0, max=2 * math.pi)
     return int((counts >= 0.5 * len(points) / bins).sum()) / bins
+
+
+def sliced_wasserstein(a: Tensor, b: Tensor, *, projections: int = 256, seed: int = 0) -> float:
+    """The sliced Wasserstein-1 distance between two point sets of the same size.
+
+    .. math::
+
+        SW_1(a, b) = \\mathbb{E}_{u \\sim U(S^{d-1})}\\; W_1(\\langle a, u \\rangle, \\langle b, u \\rangle),
+        \\qquad W_1(p, q) = \\frac{1}{n} \\sum_i |p_{(i)} - q_{(i)}|,
+
+    the mean over random unit directions :math:`u` of the 1-D Wasserstein distance between the
+    projections, which in one dimension pairs the sorted values (Rabin et al., 2011). It is 0
+    for identical sets, grows with a shift of every point by :math:`\\delta` as
+    :math:`\\lVert\\delta\\rVert\\,\\mathbb{E}|u_1|`, and, unlike a count of modes, it sees a
+    generator that covers every mode with the wrong weights.
+
+    Args:
+        a: Points ``(N, d)``.
+        b: Points ``(N, d)``.
+        projections: Random directions.
+        seed: Seed of the directions (the same seed compares runs alike).
+
+    Returns:
+        The distance.
+
+    Raises:
+        ValueError: If the sets' shapes differ.
+
+    Example:
+        >>> import torch
+        >>> x = torch.randn(500, 2)
+        >>> sliced_wasserstein(x, x)
+        0.0
+        >>> import math
+        >>> abs(sliced_wasserstein(x, x + torch.tensor([1.0, 0.0]), projections=4000) - 2 / math.pi) < 0.02  # E|u_1| = 2/pi
+        True
+    """
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(f"point sets of shapes {tuple(a.shape)} and {tuple(b.shape)}; expected two (N, d) sets of one shape")
+    rng = torch.Generator().manual_seed(seed)
+    directions = torch.randn(a.shape[1], projections, generator=rng, dtype=torch.float64)
+    directions /= directions.norm(dim=0, keepdim=True)
+    pa = (a.detach().cpu().double() @ directions).sort(dim=0).values
+    pb = (b.detach().cpu().double() @ directions).sort(dim=0).values
+    return float((pa - pb).abs().mean())

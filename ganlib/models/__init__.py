@@ -4,6 +4,8 @@
 * MLPs for toy data and the course's vanilla GAN (:mod:`~ganlib.models.mlp`);
 * an autoencoder critic for EBGAN and BEGAN (:mod:`~ganlib.models.autoencoder`);
 * class-conditional DCGANs with a projection critic (:mod:`~ganlib.models.conditional`);
+* residual models: the WGAN-GP paper's and SNGAN's ResNets (:mod:`~ganlib.models.resnet`) and
+  an R3GAN-style backbone (:mod:`~ganlib.models.r3gan`);
 * latent-space walks (:mod:`~ganlib.models.latent`) and sampling (:mod:`~ganlib.models.sampling`).
 
 Every model is registered by name (:func:`register_model`); ``python -m ganlib train``
@@ -24,7 +26,9 @@ from ganlib.models.dcgan import (
 )
 from ganlib.models.dcgan5 import DCGAN5Critic, DCGAN5Generator
 from ganlib.models.latent import interpolate_latents, slerp
+from ganlib.models.resnet import ResNetCritic, ResNetGenerator, sngan_resnet_critic, sngan_resnet_generator
 from ganlib.models.mlp import ACTIVATIONS, MLPCritic, MLPGenerator, course_mlp
+from ganlib.models.r3gan import R3GANCritic, R3GANGenerator, ResidualBottleneck
 from ganlib.models.registry import (
     MODELS,
     ModelContext,
@@ -56,6 +60,11 @@ __all__ = [
     "MLPGenerator",
     "ModelContext",
     "ProjectionCritic",
+    "R3GANCritic",
+    "R3GANGenerator",
+    "ResNetCritic",
+    "ResNetGenerator",
+    "ResidualBottleneck",
     "build_model",
     "course_mlp",
     "dcgan_init_",
@@ -70,4 +79,6 @@ __all__ = [
     "register_model",
     "sample_noise",
     "slerp",
+    "sngan_resnet_critic",
+    "sngan_resnet_generator",
 ]

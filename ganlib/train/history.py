@@ -138,8 +138,6 @@ class History:
             offset += count
             row.update(metrics.extras)
             self.append(metrics.iteration, row)
-        if len(self.iterations) > self.max_rows:
-            self._thin(self.max_rows // 2)
         return len(pending)
 
     def append(self, iteration: int, row: Mapping[str, float]) -> None:
@@ -157,6 +155,8 @@ class History:
             value = row.get(name, math.nan)
             column.append(float(value) if value is not None else math.nan)
         self.iterations.append(int(iteration))
+        if len(self.iterations) > self.max_rows:
+            self._thin(self.max_rows // 2)
 
     def _thin(self, rows: int) -> None:
         """Halve the oldest ``rows`` rows by averaging neighbours (NaN-aware)."""

@@ -43,7 +43,7 @@ from ganlib.losses import Objective, Step
 from ganlib.train.callback import Callback, CallbackList
 from ganlib.train.capture import CapturePlan, GraphCapture, capture_blocker, make_capturable
 from ganlib.train.ema import EMA
-from ganlib.train import feed as feeds
+import ganlib.train.feed as feeds
 from ganlib.train.feed import Feed, check_sharding, make_feed
 from ganlib.train.history import History
 from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics
@@ -512,7 +512,7 @@ class Trainer:
         if self.distributed is not None:
             metrics = self.distributed.average(metrics)
         if self.augment is not None:
-            self.augment.after_iteration(metrics.names, metrics.values)
+            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size)
         self._guard.observe(metrics)
         return metrics
 

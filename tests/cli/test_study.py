@@ -14,7 +14,7 @@ def test_a_tiny_study_writes_its_table_and_figures_and_skips_done_cells(mnist_ro
     assert main(argv) == 0
     rows = json.loads((tmp_path / "table.json").read_text())
     assert sorted(row["config"] for row in rows) == ["non-saturating-layer", "non-saturating-layer-ema"]
-    assert all(row["iterations"][0] == 2 and row["final_fid"][0] > 0 for row in rows)
+    assert all(row["iterations"][0] == 2 and row["final"][0] > 0 and row["score"] == "score/fid" for row in rows)
     config = json.loads((tmp_path / "runs" / "non-saturating-layer-s0" / "config.json").read_text())
     assert config["eval_every"] == 10  # one critic step per iteration: evaluated 5 times less often in iterations
     assert (tmp_path / "runs" / "non-saturating-layer-s0" / "checkpoints" / "best.pt").is_file()  # scored at the last iteration

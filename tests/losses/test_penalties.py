@@ -256,3 +256,53 @@ def test_scaled_input_gradients_are_unscaled():
     plain = critic_input_gradient(critic, x)
     scaled = critic_input_gradient(critic, x, grad_scale=torch.tensor(65536.0, dtype=torch.float64))
     torch.testing.assert_close(scaled, plain)
+
+
+def test_lecam_by_hand_anchors_then_the_pull_toward_the_other_anchor():
+    from ganlib.losses import LeCamPenalty, Scores, Step
+
+    lecam = LeCamPenalty(weight=1.0, decay=0.5)
+    step = Step("critic", lambda x: x.sum(1), fake=torch.zeros(2, 1), real=torch.zeros(2, 1),
+                scores=Scores(torch.tensor([1.0, 3.0]), torch.tensor([-1.0, 1.0])))
+    first = lecam(step)
+    # First update copies the means: anchor_real 2, anchor_fake 0.
+    # E[relu(D(x) - 0)^2] = (1 + 9) / 2 = 5; E[relu(2 - D(G(z)))^2] = (9 + 1) / 2 = 5.
+    assert (lecam.anchor_real.item(), lecam.anchor_fake.item(), first["lecam"].item()) == (2.0, 0.0, 10.0)
+    second = Step("critic", lambda x: x.sum(1), fake=torch.zeros(2, 1), real=torch.zeros(2, 1),
+                  scores=Scores(torch.tensor([4.0, 4.0]), torch.tensor([2.0, 2.0])))
+    value = lecam(second)["lecam"].item()
+    # Then decay 0.5: anchor_real 0.5*2 + 0.5*4 = 3, anchor_fake 0.5*0 + 0.5*2 = 1.
+    assert (lecam.anchor_real.item(), lecam.anchor_fake.item()) == (3.0, 1.0)
+    assert value == (4.0 - 1.0) ** 2 + (3.0 - 2.0) ** 2
+
+
+def test_lecam_is_zero_when_reals_score_below_the_fake_anchor_and_fakes_above_the_real_one():
+    from ganlib.losses import LeCamPenalty, Scores, Step
+
+    lecam = LeCamPenalty(start=10)  # anchors follow the batch means exactly
+    step = Step("critic", lambda x: x.sum(1), fake=torch.zeros(2, 1), real=torch.zeros(2, 1),
+                scores=Scores(torch.tensor([-1.0, -1.0]), torch.tensor([1.0, 1.0])))
+    assert lecam(step)["lecam"].item() == 0.0
+
+
+def test_lecam_state_round_trips_and_its_parameters_are_checked():
+    from ganlib.losses import LeCamPenalty, Scores, Step
+
+    lecam = LeCamPenalty(decay=0.9)
+    lecam(Step("critic", lambda x: x.sum(1), fake=torch.zeros(2, 1), real=torch.zeros(2, 1), scores=Scores(torch.ones(2), -torch.ones(2))))
+    restored = LeCamPenalty(decay=0.9)
+    restored.load_state_dict(lecam.state_dict())
+    assert (restored.anchor_real.item(), restored.anchor_fake.item(), restored.updates.item()) == (1.0, -1.0, 1)
+    with pytest.raises(ValueError, match="decay=1.0 is invalid"):
+        LeCamPenalty(decay=1.0)
+
+
+def test_inside_an_objective_r1_differentiates_the_real_scores_and_r2_the_fake_ones():
+    # D(x) = |x|^2 / 2 has gradient x: R1 = E|x_real|^2 / 2, R2 = E|x_fake|^2 / 2, by hand.
+    def critic(x):
+        return 0.5 * x.square().sum(dim=1)
+
+    real = torch.full((4, 2), 1.0, dtype=torch.float64)
+    fake = torch.full((4, 2), 3.0, dtype=torch.float64)
+    terms = ComposedObjective(WassersteinLoss(), [R1Penalty(weight=1.0), R2Penalty(weight=1.0)]).critic_loss(critic_step(critic, real, fake))
+    assert terms["penalty/r1"].item() == pytest.approx(0.5 * 2.0) and terms["penalty/r2"].item() == pytest.approx(0.5 * 18.0)

@@ -33,6 +33,8 @@ DEFAULT_TESTS = (
     "tests/train/test_distributed.py",
     "tests/train/test_ema.py",
     "tests/metrics/test_functional.py",
+    "tests/metrics/test_toy.py",
+    "tests/augment",
 )
 
 

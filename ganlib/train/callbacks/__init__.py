@@ -19,12 +19,14 @@ A run directory produced by ``python -m ganlib train`` and these callbacks looks
 from ganlib.models.sampling import generate_samples
 from ganlib.train.callbacks.budget import TimeBudget
 from ganlib.train.callbacks.checkpointer import Checkpointer
+from ganlib.train.callbacks.clip import GradientClip
 from ganlib.train.callbacks.curves import PANELS, LearningCurves, Panel, panel_layout, register_panel
 from ganlib.train.callbacks.evaluation import EvaluateMNIST, EvaluateToy
 from ganlib.train.callbacks.landscape import CriticLandscape, draw_landscape
 from ganlib.train.callbacks.logger import MetricsLogger, read_log
 from ganlib.train.callbacks.lr import LR_SCHEDULES, LRSchedule, build_lr_schedule, register_lr_schedule
 from ganlib.train.callbacks.progress import ProgressBar
+from ganlib.train.callbacks.replay import ReplayBuffer
 from ganlib.train.callbacks.samples import SampleGrid, grid_labels
 from ganlib.train.callbacks.standard import standard_callbacks
 
@@ -35,11 +37,13 @@ __all__ = [
     "CriticLandscape",
     "EvaluateMNIST",
     "EvaluateToy",
+    "GradientClip",
     "LRSchedule",
     "LearningCurves",
     "MetricsLogger",
     "Panel",
     "ProgressBar",
+    "ReplayBuffer",
     "SampleGrid",
     "TimeBudget",
     "build_lr_schedule",

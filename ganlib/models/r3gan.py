@@ -1,0 +1,219 @@
+"""A modern residual backbone in the spirit of R3GAN (Huang et al., NeurIPS 2024).
+
+R3GAN's point is that a GAN trained with a well-behaved loss (the relativistic pairing loss
+with both R1 and R2) needs none of the usual tricks: no normalization layers, a plain
+ConvNeXt-style residual network. What this module builds, in its own code:
+
+* **residual blocks with an inverted bottleneck**: a 1x1 convolution widens the channels by
+  ``expansion``, a grouped 3x3 convolution (groups of ``group_width`` channels) mixes space,
+  a 1x1 convolution narrows back; LeakyReLU(0.2) after the first two, and the block adds its
+  input back;
+* **no normalization layers** anywhere;
+* **fix-up style initialization**: every convolution is initialized with variance
+  :math:`g^2 / \\text{fan-in}` (:math:`g` the LeakyReLU gain), scaled down by
+  :math:`L^{-1/4}` for :math:`L` residual blocks, and the **last convolution of every
+  residual branch is zero**, so each block is its skip connection at initialization and the
+  network starts as a shallow one;
+* **resampling by interpolation**: bilinear upsampling in the generator, average pooling (the
+  [1, 1] interpolation filter) in the critic, with a 1x1 convolution where the width changes;
+* a generator that starts from a learned 4x4 basis modulated by a linear map of ``z``, and a
+  critic that ends in a depthwise 4x4 "basis" convolution and a linear score (no sigmoid).
+
+Registered as ``r3gan-generator`` and ``r3gan-critic`` (``--model r3gan``); the recipe
+``r3gan`` (:mod:`ganlib.recipes`) trains them with the relativistic loss, R1 + R2 and an EMA.
+The reference's generator has no output nonlinearity; this one ends in Tanh by default
+(``output="none"`` removes it), so that samples lie in [-1, 1] like the data and the judges'
+input checks hold.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, TypeVar
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ganlib._validation import check_int
+from ganlib.models.dcgan import MAX_LATENT_DIM, MAX_WIDTH
+from ganlib.models.registry import register_model
+
+__all__ = ["R3GANCritic", "R3GANGenerator", "ResidualBottleneck"]
+
+L = TypeVar("L", bound=nn.Module)
+
+_SLOPE = 0.2
+_GAIN = math.sqrt(2.0 / (1.0 + _SLOPE**2))
+_SIZES = [2**k for k in range(4, 9)]
+
+
+def _msr_(layer: L, gain: float) -> L:
+    """Variance-preserving init: weights ~ N(0, gain^2 / fan-in), biases zero; gain 0 zeroes the weights."""
+    weight: Tensor = layer.weight  # type: ignore[assignment]
+    fan_in = weight.shape[1] * weight[0, 0].numel() if weight.ndim > 2 else weight.shape[1]
+    with torch.no_grad():
+        if gain == 0:
+            weight.zero_()
+        else:
+            weight.normal_(0.0, gain / math.sqrt(fan_in))
+        bias = getattr(layer, "bias", None)
+        if bias is not None:
+            bias.zero_()
+    return layer
+
+
+class ResidualBottleneck(nn.Module):
+    """``x + conv1x1(act(grouped conv3x3(act(conv1x1(x)))))``, the branch's last convolution zero.
+
+    Args:
+        channels: Input and output channels.
+        expansion: The bottleneck widens the channels by this factor.
+        group_width: Channels per group of the 3x3 convolution.
+        blocks: The number of residual blocks in the whole network (the init scales by
+            ``blocks ** -1/4``).
+
+    Example:
+        >>> import torch
+        >>> block = ResidualBottleneck(8, expansion=2, group_width=4, blocks=4)
+        >>> x = torch.randn(2, 8, 4, 4)
+        >>> torch.equal(block(x), x)  # the block is its skip at initialization
+        True
+    """
+
+    def __init__(self, channels: int, expansion: int = 2, group_width: int = 16, blocks: int = 1) -> None:
+        super().__init__()
+        wide = channels * expansion
+        groups = max(1, wide // group_width)
+        while wide % groups:  # the nearest group count that divides the width
+            groups -= 1
+        gain = _GAIN * blocks ** (-1.0 / 4.0)  # R3GAN's variance scaling: L^(-1 / (2 * 3 - 2))
+        self.expand = _msr_(nn.Conv2d(channels, wide, 1), gain)
+        self.mix = _msr_(nn.Conv2d(wide, wide, 3, padding=1, groups=groups), gain)
+        self.project = _msr_(nn.Conv2d(wide, channels, 1, bias=False), 0.0)
+
+    def forward(self, x: Tensor) -> Tensor:  # noqa: D102
+        y = F.leaky_relu(self.expand(x), _SLOPE)
+        y = F.leaky_relu(self.mix(y), _SLOPE)
+        return x + self.project(y)
+
+
+def _check(image_size: int, channels: int, width: int, blocks: int, expansion: int, group_width: int) -> int:
+    if isinstance(image_size, bool) or image_size not in _SIZES:
+        raise ValueError(f"image_size={image_size!r} is not supported; expected a power of two from 16 to 256: {_SIZES}")
+    if isinstance(channels, bool) or channels not in (1, 3):
+        raise ValueError(f"channels={channels!r} is not supported; expected 1 (grey) or 3 (RGB)")
+    check_int("width", width, maximum=MAX_WIDTH, expected=f"an integer from 1 to {MAX_WIDTH}")
+    check_int("blocks", blocks, minimum=1, maximum=16, expected="1 to 16 residual blocks per stage")
+    check_int("expansion", expansion, maximum=8, expected="an integer from 1 to 8")
+    check_int("group_width", group_width, maximum=4096, expected="a positive number of channels per group")
+    return int(math.log2(image_size)) - 2
+
+
+@register_model("r3gan-generator")
+class R3GANGenerator(nn.Module):
+    """Generator: a 4x4 basis modulated by ``z``, then stages of (bilinear x2, residual blocks).
+
+    Args:
+        latent_dim: Size of ``z`` (64 in R3GAN's configurations).
+        image_size: Output side; a power of two from 16 to 256.
+        channels: 1 or 3.
+        width: Channels of every stage.
+        blocks: Residual blocks per stage (2 in R3GAN).
+        expansion: Bottleneck expansion (2 in R3GAN).
+        group_width: Channels per group of the grouped convolution (16 in R3GAN's CIFAR setting).
+        output: ``"tanh"`` (samples in [-1, 1]) or ``"none"`` (R3GAN's linear output).
+
+    Shape:
+        ``(N, latent_dim) -> (N, channels, image_size, image_size)``.
+
+    Example:
+        >>> import torch
+        >>> R3GANGenerator(latent_dim=8, image_size=16, width=16, blocks=1)(torch.randn(2, 8)).shape
+        torch.Size([2, 1, 16, 16])
+    """
+
+    def __init__(
+        self, latent_dim: int = 64, image_size: int = 32, channels: int = 1, width: int = 64, blocks: int = 2,
+        expansion: int = 2, group_width: int = 16, output: str = "tanh",
+    ) -> None:
+        super().__init__()
+        check_int("latent_dim", latent_dim, maximum=MAX_LATENT_DIM, expected=f"an integer from 1 to {MAX_LATENT_DIM}")
+        stages = _check(image_size, channels, width, blocks, expansion, group_width)
+        if output not in ("tanh", "none"):
+            raise ValueError(f"output={output!r} is invalid; expected 'tanh' or 'none'")
+        self.latent_dim, self.image_size, self.channels = latent_dim, image_size, channels
+        self.config: dict[str, Any] = {
+            "latent_dim": latent_dim, "image_size": image_size, "channels": channels, "width": width, "blocks": blocks,
+            "expansion": expansion, "group_width": group_width, "output": output,
+        }
+        total = blocks * (stages + 1)
+        self.basis = nn.Parameter(torch.randn(width, 4, 4))
+        self.modulation = _msr_(nn.Linear(latent_dim, width, bias=False), 1.0)
+        self.stages = nn.ModuleList(
+            nn.Sequential(*(ResidualBottleneck(width, expansion, group_width, total) for _ in range(blocks))) for _ in range(stages + 1)
+        )
+        self.to_image = _msr_(nn.Conv2d(width, channels, 1), 1.0)
+        self.output = output
+
+    def forward(self, z: Tensor) -> Tensor:
+        """Map noise ``(N, latent_dim)`` to images."""
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z has shape {tuple(z.shape)}; expected (N, latent_dim) = (N, {self.latent_dim})")
+        x = self.basis.unsqueeze(0) * self.modulation(z)[:, :, None, None]
+        for index, stage in enumerate(self.stages):
+            if index:
+                x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+            x = stage(x)
+        x = self.to_image(x)
+        return torch.tanh(x) if self.output == "tanh" else x
+
+
+@register_model("r3gan-critic")
+class R3GANCritic(nn.Module):
+    """Critic: a 1x1 convolution in, stages of (residual blocks, 2x2 average pooling), a depthwise
+    4x4 basis convolution and a linear score. No normalization, no sigmoid.
+
+    Args:
+        image_size: Input side; a power of two from 16 to 256.
+        channels: 1 or 3.
+        width: Channels of every stage.
+        blocks: Residual blocks per stage.
+        expansion: Bottleneck expansion.
+        group_width: Channels per group of the grouped convolution.
+
+    Shape:
+        ``(N, channels, image_size, image_size) -> (N,)`` raw scores.
+
+    Example:
+        >>> import torch
+        >>> R3GANCritic(image_size=16, width=16, blocks=1)(torch.randn(3, 1, 16, 16)).shape
+        torch.Size([3])
+    """
+
+    def __init__(self, image_size: int = 32, channels: int = 1, width: int = 64, blocks: int = 2, expansion: int = 2, group_width: int = 16) -> None:
+        super().__init__()
+        stages = _check(image_size, channels, width, blocks, expansion, group_width)
+        self.image_size, self.channels = image_size, channels
+        self.config: dict[str, Any] = {
+            "image_size": image_size, "channels": channels, "width": width, "blocks": blocks, "expansion": expansion, "group_width": group_width,
+        }
+        total = blocks * (stages + 1)
+        self.from_image = _msr_(nn.Conv2d(channels, width, 1), 1.0)
+        self.stages = nn.ModuleList(
+            nn.Sequential(*(ResidualBottleneck(width, expansion, group_width, total) for _ in range(blocks))) for _ in range(stages + 1)
+        )
+        self.basis = _msr_(nn.Conv2d(width, width, 4, groups=width, bias=False), 1.0)
+        self.score = _msr_(nn.Linear(width, 1, bias=False), 1.0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Score images ``(N, channels, image_size, image_size)``; returns ``(N,)``."""
+        expected = (self.channels, self.image_size, self.image_size)
+        if x.ndim != 4 or tuple(x.shape[1:]) != expected:
+            raise ValueError(f"x has shape {tuple(x.shape)}; expected (N, {', '.join(map(str, expected))})")
+        x = self.from_image(x)
+        for index, stage in enumerate(self.stages):
+            x = stage(x)
+            if index < len(self.stages) - 1:
+                x = F.avg_pool2d(x, 2)
+        return self.score(self.basis(x).flatten(1)).flatten()
