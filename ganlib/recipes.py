@@ -10,6 +10,7 @@ are registered by name (:func:`register_recipe`); a recipe's name is a valid ``-
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -39,6 +40,10 @@ class Recipe:
         serves: Other objective names (``"wasserstein"``, ``"wasserstein+clip"``) whose runs
             start from this recipe's settings.
         source: Where the settings come from.
+        settings: Any other ``train`` settings the recipe fixes, by their names in a run's
+            ``config.json`` (``width``, ``batch_size``, ``iterations``, ``latent_dim``, and the
+            ``generator_arg``/``critic_arg``/``data_arg`` dicts): a value given on the command
+            line wins; dicts are merged, the command line's keys winning.
     """
 
     objective: str
@@ -54,6 +59,7 @@ class Recipe:
     ema: float | None = None
     serves: tuple[str, ...] = field(default=())
     source: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def penalties(self) -> tuple[str, ...]:
@@ -118,6 +124,14 @@ for _name, _recipe in {
     "r1": Recipe("non-saturating", 1, "adam", 1e-4, (0.0, 0.99), critic_norm="none", penalty="r1", penalty_weight=10.0, serves=("non-saturating+r1",), source="Mescheder et al. 2018"),
     "ebgan": Recipe("ebgan", 1, **_DCGAN, critic_norm="none", critic="autoencoder", source="Zhao et al. 2017, with DCGAN's optimizer"),
     "began": Recipe("began", 1, "adam", 1e-4, (0.5, 0.999), critic_norm="none", critic="autoencoder", source="Berthelot et al. 2017"),
+    "wgan-gp-toy": Recipe(
+        "wasserstein", 5, "adam", 1e-4, (0.5, 0.9), critic_norm="none", penalty="gp", penalty_weight=0.1, model="mlp",
+        settings={
+            "width": 512, "batch_size": 256, "latent_dim": 2, "iterations": 100_000,
+            "generator_arg": {"init": "wgan-gp"}, "critic_arg": {"init": "wgan-gp"},
+        },
+        source="Gulrajani et al. 2017, gan_toy.py: ReLU MLPs of 3 x 512, He/Glorot uniform init, lambda 0.1, n_critic 5, batch 256, Adam 1e-4 (0.5, 0.9), 100,000 iterations",
+    ),
     "r3gan": Recipe(
         "relativistic", 1, "adam", 2e-4, (0.0, 0.99), critic_norm="none", penalty=("r1", "r2"), penalty_weight=0.05,
         model="r3gan", ema=0.999, source="Huang et al. 2024 (R3GAN): RpGAN + R1 + R2, gamma 0.05 (its CIFAR-10 start), no norms, EMA",

@@ -10,7 +10,7 @@ Each transform is applied to each sample independently with probability :math:`p
 
 :math:`p` adapts to the critic's overfitting, measured by
 :math:`r_t = \\mathbb{E}[\\operatorname{sign} D(x)]` on the real batches (reported by the objective as
-``augment/sign_real``): every ``interval`` iterations the mean :math:`r_t` over them is
+``critic/sign_real``): every ``interval`` iterations the mean :math:`r_t` over them is
 compared with ``target`` (0.6 in the paper), and :math:`p` moves up when the critic is too sure
 of the reals and down otherwise, by as much as would take it from 0 to 1 in ``kimg`` thousand
 real images (500 in the paper):
@@ -68,7 +68,7 @@ class AdaptiveAugment(Augment):
     Example:
         >>> import torch
         >>> ada = AdaptiveAugment(interval=1, kimg=1)
-        >>> ada.after_iteration(("augment/sign_real",), torch.tensor([1.0]), images=100)  # the critic is sure: raise p
+        >>> ada.after_iteration(("critic/sign_real",), torch.tensor([1.0]), images=100)  # the critic is sure: raise p
         >>> round(float(ada.p), 3)
         0.1
     """

@@ -1,40 +1,64 @@
-"""``python -m ganlib evaluate``: score MNIST samples with the offline judge."""
+"""``python -m ganlib evaluate``: score MNIST or Stacked-MNIST samples with the offline judge."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from ganlib.cli.arguments import positive_int
 from ganlib.cli.sample import add_latent_arguments, class_labels, noise_for
 from ganlib.metrics.mnist import MNISTEvaluation, MNISTEvaluator
+from ganlib.metrics.scores import DEFAULT_METRICS, SAMPLE_METRICS, parse_metrics, score_samples
 from ganlib.models import load_generator
 from ganlib.models import generate_samples
 from ganlib.train.device import resolve_device
 
-__all__ = ["add_parser", "format_table"]
+__all__ = ["add_parser", "format_scores", "format_table"]
 
 
 def format_table(result: MNISTEvaluation) -> str:
     """The evaluation as an aligned table of text."""
-    against = "the MNIST test set" if result.digit is None else f"the test images of digit {result.digit}"
-    against += f" (reference at {result.reference_size}x{result.reference_size})"
-    histogram = "  ".join(f"{d}:{100 * v:.1f}%" for d, v in enumerate(result.class_histogram))
-    rows = [
-        ("FID", f"{result.fid:.3f}"),
-        ("KID", f"{result.kid.mean:.5f} ± {result.kid.std:.5f}"),
-        ("Inception Score", f"{result.inception_score.mean:.3f} ± {result.inception_score.std:.3f}  (max 10)"),
-        ("classes covered", f"{result.classes_covered} / 10"),
-        ("KL(hist || uniform)", f"{result.kl_to_uniform:.4f}  (0 balanced, 2.30 one class)"),
-        ("mean confidence", f"{result.mean_confidence:.4f}"),
-        ("class histogram", histogram),
-    ]
+    return format_scores({"data": "mnist", **result.to_dict()})
+
+
+def format_scores(scores: dict[str, object]) -> str:
+    """Scores from :func:`~ganlib.metrics.score_samples` as an aligned table of text."""
+    stacked = scores.get("data") == "stacked-mnist"
+    s: dict[str, Any] = dict(scores)
+    rows: list[tuple[str, str]] = []
+    if "fid" in s:
+        rows.append(("FID", f"{s['fid']:.3f}"))
+    if "kid_mean" in s:
+        rows.append(("KID", f"{s['kid_mean']:.5f} ± {s['kid_std']:.5f}"))
+    if "is_mean" in s:
+        rows.append(("Inception Score", f"{s['is_mean']:.3f} ± {s['is_std']:.3f}  (max {1000 if stacked else 10})"))
+    if "classes_covered" in s:
+        rows.append(("classes covered", f"{s['classes_covered']} / 10  (at least 1% of the samples each)"))
+        rows.append(("KL(hist || uniform)", f"{s['kl_to_uniform']:.4f}  (0 balanced, 2.30 one class)"))
+        rows.append(("mean confidence", f"{s['mean_confidence']:.4f}"))
+    for key, label in (("precision", "precision (k=3)"), ("recall", "recall (k=3)"), ("density", "density (k=5)"), ("coverage", "coverage (k=5)")):
+        if key in s:
+            rows.append((label, f"{s[key]:.4f}  ({s['manifold_samples']} samples against as many reference points)"))
+    if "modes_covered" in s:
+        rows.append(("modes covered", f"{s['modes_covered']} / {s['num_modes']}  (at least one sample each)"))
+        rows.append(("KL(modes || uniform)", f"{s['modes_kl']:.4f} nats  (0 even, {math.log(s['num_modes']):.2f} one mode)"))
+    if "class_histogram" in s:
+        rows.append(("class histogram", "  ".join(f"{d}:{100 * v:.1f}%" for d, v in enumerate(s["class_histogram"]))))
+    if stacked:
+        against = "real Stacked MNIST (three test digits' features side by side)"
+    else:
+        digit = s.get("digit")
+        against = "the MNIST test set" if digit is None else f"the test images of digit {digit}"
+        if "reference_size" in s:
+            against += f" (reference at {s['reference_size']}x{s['reference_size']})"
     width = max(len(name) for name, _ in rows)
-    lines = [f"MNIST evaluation of {result.num_samples} samples against {against}"]
+    lines = [f"{'Stacked-MNIST' if stacked else 'MNIST'} evaluation of {s['num_samples']} samples against {against}"]
     lines += [f"  {name:<{width}}  {value}" for name, value in rows]
     return "\n".join(lines)
 
@@ -63,6 +87,36 @@ def per_class(args: argparse.Namespace, device: torch.device) -> int:
     return 0
 
 
+def load_samples(path: Path) -> torch.Tensor:
+    """Read a ``.pt`` file of samples, with one clear line for anything that is not one.
+
+    Args:
+        path: The file (``ganlib sample --out x.pt`` writes them).
+
+    Returns:
+        The images ``(N, C, H, W)``.
+
+    Raises:
+        ValueError: If the file is missing, unreadable, truncated, not a tensor file (pickled
+            objects are refused without being run), or holds something other than images.
+    """
+    expected = "a tensor of shape (N, 1, H, W) or (N, 3, H, W) saved by `ganlib sample --out FILE.pt` or torch.save"
+    if not path.is_file():
+        raise ValueError(f"--samples {path}: no such file; expected {expected}")
+    try:
+        images = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises pickle, zip, EOF and runtime errors for bad files
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "weights_only" in str(error) or "Unsupported global" in str(error):
+            reason = "it holds Python objects other than tensors, which are not loaded (they could run code)"
+        raise ValueError(f"--samples {path}: cannot be read as a tensor file ({reason[:160]}); expected {expected}") from None
+    if not isinstance(images, torch.Tensor):
+        raise ValueError(f"--samples {path}: holds a {type(images).__name__}; expected {expected}")
+    if images.ndim != 4 or images.shape[1] not in (1, 3) or not images.is_floating_point():
+        raise ValueError(f"--samples {path}: holds a {images.dtype} tensor of shape {tuple(images.shape)}; expected {expected}")
+    return images
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate; returns the exit status."""
     device = resolve_device(args.device)
@@ -71,9 +125,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--per-class samples a conditional generator: give --checkpoint")
         return per_class(args, device)
     if args.samples is not None:
-        images = torch.load(args.samples, map_location="cpu", weights_only=True)
-        if not isinstance(images, torch.Tensor):
-            raise ValueError(f"--samples {args.samples}: expected a saved tensor of shape (N, 1, H, W), got {type(images).__name__}")
+        images = load_samples(args.samples)
         source = str(args.samples)
     else:
         generator, used_ema = load_generator(args.checkpoint, use_ema=not args.no_ema, map_location=device)
@@ -81,19 +133,32 @@ def run(args: argparse.Namespace) -> int:
         images = generate_samples(generator, noise_for(generator, args.num, args.seed, device, args), labels=labels).cpu()
         source = f"{args.checkpoint} ({'EMA' if used_ema else 'raw'} weights, {args.num} samples)"
     print(f"evaluating {source}", file=sys.stderr)
-    result = MNISTEvaluator(device).evaluate(images, digit=args.digit, kid_subsets=args.kid_subsets)
-    print(json.dumps(result.to_dict(), indent=2) if args.json else format_table(result))
+    if args.digit is not None and images.ndim == 4 and images.shape[1] == 3:
+        raise ValueError(f"--digit {args.digit}: the samples have three channels (Stacked MNIST), which are compared with all of it; leave --digit out")
+    scores = score_samples(images, args.metrics, digit=args.digit, device=device, kid_subsets=args.kid_subsets)
+    print(json.dumps(scores, indent=2) if args.json else format_scores(scores))
     return 0
+
+
+def _metrics(text: str) -> tuple[str, ...]:
+    try:
+        return parse_metrics(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``evaluate`` command."""
-    evaluate = commands.add_parser("evaluate", help="score MNIST samples offline: FID, KID, IS, mode coverage")
+    evaluate = commands.add_parser("evaluate", help="score MNIST or Stacked-MNIST samples offline: FID, KID, IS, precision/recall, modes")
     source = evaluate.add_mutually_exclusive_group(required=True)
-    source.add_argument("--samples", type=Path, help=".pt tensor of shape (N, 1, H, W) in [-1, 1] (make one with `ganlib sample --out x.pt`)")
+    source.add_argument("--samples", type=Path, help=".pt tensor of shape (N, 1, H, W), or (N, 3, H, W) for Stacked MNIST, in [-1, 1] (make one with `ganlib sample --out x.pt`)")
     source.add_argument("--checkpoint", type=Path, help="checkpoint file or run directory to sample from")
     evaluate.add_argument("--num", type=positive_int, default=10000, help="samples to draw from --checkpoint")
     evaluate.add_argument("--digit", type=int, choices=range(10), default=None, help="compare with this digit's test images")
+    evaluate.add_argument(
+        "--metrics", type=_metrics, default=DEFAULT_METRICS, metavar="LIST",
+        help=f"comma-separated, or all: {', '.join(SAMPLE_METRICS)} (pr: precision/recall, dc: density/coverage, modes: modes covered and KL; default {','.join(DEFAULT_METRICS)})",
+    )
     evaluate.add_argument("--kid-subsets", type=positive_int, default=100, help="random subsets for KID")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the noise for --checkpoint")

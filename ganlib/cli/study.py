@@ -28,9 +28,9 @@ from typing import Any
 
 from ganlib._files import write_atomically, write_text_atomically
 import ganlib.cli.train as train
+from ganlib.cli.cells import DONE, run_cell
 from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, unit_interval
 from ganlib.data import parse_digits
-from ganlib.errors import RunError
 from ganlib.nn import list_norms
 from ganlib.recipes import recipe_for
 from ganlib.train import read_log
@@ -38,8 +38,6 @@ from ganlib.train import read_log
 __all__ = ["add_parser", "run_cells", "summarize"]
 
 log = logging.getLogger("ganlib.study")
-
-DONE = "study-cell-done.json"
 
 
 def _unique(flag: str, values: Sequence[Any]) -> list[Any]:
@@ -103,31 +101,7 @@ def _train_argv(args: argparse.Namespace, cell: dict[str, Any], run_dir: Path) -
 
 def _run_cell(args: argparse.Namespace, cell: dict[str, Any], out: Path) -> int:
     run_dir = out / "runs" / cell["name"]
-    done = run_dir / DONE
-    if done.exists():
-        finished = json.loads(done.read_text())
-        if int(finished.get("iterations", args.iterations)) >= args.iterations or finished.get("stopped_by") == "time":
-            log.info("%s: done already, skipped", cell["name"])
-            return 0
-        log.info("%s: done at %s iterations; continuing to %d", cell["name"], finished.get("iterations"), args.iterations)
-        done.unlink()
-    if (run_dir / "checkpoints" / "latest.pt").exists():
-        log.info("%s: resuming", cell["name"])
-        argv = ["--resume", str(run_dir), "--iterations", str(args.iterations)]
-    else:
-        argv = _train_argv(args, cell, run_dir)
-        if run_dir.exists():  # started, but no checkpoint yet: start again
-            argv.append("--overwrite")
-    status = train.run(train.build_parser().parse_args(argv))
-    if status in (130, 143):
-        return status
-    if status != 0:
-        raise RunError(f"study cell {cell['name']} stopped with status {status}; repeat the command to resume it")
-    records = read_log(run_dir)
-    iterations = records[-1]["iteration"] if records else 0
-    stopped_by = "time" if iterations < args.iterations else "iterations"
-    write_text_atomically(done, json.dumps({**cell, "iterations": iterations, "stopped_by": stopped_by}) + "\n")
-    return 0
+    return run_cell(run_dir, lambda: _train_argv(args, cell, run_dir), args.iterations, cell)
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:

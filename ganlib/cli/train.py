@@ -110,7 +110,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     models.add_argument("--latent-dim", type=positive_int, default=None, help="noise size")
     models.add_argument("--critic-norm", default=None, metavar="NORM", help=choices_help(list_norms(), "the critic's normalization (default: the objective's recipe)"))
     models.add_argument("--generator-norm", default=None, metavar="NORM", help="the generator's normalization (default batch)")
-    models.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None, help="channels_last memory format (default: on the CPU, where it measured faster)")
+    models.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None, help="channels_last memory format (default: on the CPU, where it measured faster, unless a model says otherwise)")
 
     objective = p.add_argument_group("objective")
     objective.add_argument("--objective", default=None, metavar="NAME", help=choices_help(_objective_names(), "a recipe, a loss or a named objective (default: minimax with an EMA for the harmonic curve, non-saturating for the MLP on images, wgan-gp otherwise)"))
@@ -202,6 +202,18 @@ def _objective_critic(objective: str, recipe: Recipe) -> str:
     return recipe.critic
 
 
+def _apply_recipe_settings(args: argparse.Namespace, recipe: Recipe) -> None:
+    """The recipe's own settings (its ``settings``), where the command line left them unset."""
+    for key, value in recipe.settings.items():
+        if not hasattr(args, key) or key in ("objective", "resume", "out"):
+            raise ValueError(f"--objective {args.objective}: its recipe sets {key!r}, which is not a train setting")
+        current = getattr(args, key)
+        if isinstance(value, dict):
+            setattr(args, key, {**value, **(current or {})})
+        elif current is None:
+            setattr(args, key, value)
+
+
 def _resolve(args: argparse.Namespace) -> Recipe:
     """Fill every setting not given (``None``) from the data, the model and the objective's recipe."""
     for flag in _KEY_VALUE_FLAGS:  # KEY=VALUE lists become dicts (a resumed config holds dicts already)
@@ -223,6 +235,7 @@ def _resolve(args: argparse.Namespace) -> Recipe:
     if args.objective not in _objective_names():
         raise ValueError(f"--objective {args.objective!r} is unknown; valid names are {', '.join(_objective_names())}")
     recipe = recipe_for(args.objective, tuple(args.penalty) if args.penalty else None)
+    _apply_recipe_settings(args, recipe)
     if args.model is None:
         args.model = recipe.model or ("mlp" if toy else "dcgan")
     course = args.data == "harmonic" and args.width is None and args.model == "mlp" and args.generator is None and args.critic is None
@@ -500,7 +513,10 @@ def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Dis
             raise ValueError("--sync-bn needs multi-process training on CUDA (torchrun with GPUs)")
         generator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(generator)
     images = len(dataset.sample_shape) == 3
-    channels_last = images and (args.channels_last if args.channels_last is not None else device.type == "cpu")
+    # On the CPU channels_last is the default (it measured faster for the DCGANs); a model whose
+    # class sets cpu_channels_last = False (measured slower there) keeps the contiguous format.
+    preferred = device.type == "cpu" and all(getattr(model, "cpu_channels_last", True) for model in (generator, critic))
+    channels_last = images and (args.channels_last if args.channels_last is not None else preferred)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     generator.to(device).to(memory_format=memory_format)
     critic.to(device).to(memory_format=memory_format)

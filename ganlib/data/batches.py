@@ -21,6 +21,10 @@ class TensorBatches:
     one would have produced. The last incomplete batch of an epoch is dropped, which keeps
     every batch the same shape.
 
+    With ``reshuffle=False`` the first permutation is kept for every epoch: the set is shuffled
+    once and then cycled through in that order, as the WGAN-GP paper's toy code serves its
+    fixed 100,000 points.
+
     **Several processes.** With ``world_size > 1`` every process walks the same permutation
     (same seed) in steps of ``batch_size * world_size`` and takes its own ``batch_size``-slice
     of each step: process ``rank`` sees exactly its share of the batches one process with
@@ -42,6 +46,7 @@ class TensorBatches:
         seed: Seed of the shuffling generator.
         rank: This process's rank.
         world_size: Number of processes sharing the stream.
+        reshuffle: Draw a fresh permutation for each epoch (the default), or keep the first.
 
     Raises:
         ValueError: If a size does not fit the data or ``labels`` does not match ``data``.
@@ -62,6 +67,7 @@ class TensorBatches:
         seed: int = 0,
         rank: int = 0,
         world_size: int = 1,
+        reshuffle: bool = True,
     ) -> None:
         check_int("world_size", world_size)
         check_int("rank", rank, minimum=0, maximum=world_size - 1, expected=f"an integer from 0 to world_size - 1 = {world_size - 1}")
@@ -74,6 +80,7 @@ class TensorBatches:
         self.batch_size = batch_size
         self.rank = rank
         self.world_size = world_size
+        self.reshuffle = bool(reshuffle)
         self._rng = torch.Generator().manual_seed(seed)
         self._buffer = torch.empty_like(data[:batch_size])
         self._label_buffer = None if labels is None else torch.empty_like(labels[:batch_size])
@@ -102,7 +109,8 @@ class TensorBatches:
         """
         step = self.batch_size * self.world_size
         if self._position + step > len(self.data):
-            self._order = self._shuffle()
+            if self.reshuffle:
+                self._order = self._shuffle()
             self._position = 0
         start = self._position + self.rank * self.batch_size
         self._position += step

@@ -25,6 +25,7 @@ from torch import Tensor
 from ganlib.data.batches import TensorBatches
 from ganlib.data.images import load_cifar10, load_folder
 from ganlib.data.mnist import load_fashion_mnist, load_mnist
+from ganlib.data.stacked import STACKED_MODES, load_stacked_mnist
 from ganlib.data.toys import BUILTIN_TOYS, TOYS, Sampler, Toy, ToyStream
 from ganlib.registry import Registry
 
@@ -47,6 +48,8 @@ class Dataset:
         num_classes: Number of classes when there are labels.
         toy: The toy's name for 2-D toy data, else ``None``.
         classes: The classes kept (``--classes``), or ``None`` for all.
+        reshuffle: Whether a fixed set is reshuffled every epoch (``False``: shuffled once, then
+            cycled through in that order).
     """
 
     name: str
@@ -55,6 +58,7 @@ class Dataset:
     num_classes: int | None
     toy: str | None = None
     classes: tuple[int, ...] | None = None
+    reshuffle: bool = True
 
     @property
     def channels(self) -> int:
@@ -82,7 +86,7 @@ class Dataset:
         if self.images is None:
             assert self.toy is not None
             return ToyStream(self.toy, batch_size, seed=seed + rank, device=None)
-        return TensorBatches(self.images, batch_size, labels=self.labels if labels else None, seed=seed, rank=rank, world_size=world_size)
+        return TensorBatches(self.images, batch_size, labels=self.labels if labels else None, seed=seed, rank=rank, world_size=world_size, reshuffle=self.reshuffle)
 
 
 def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *, argument: str | None = None, replace: bool = False) -> Any:
@@ -134,8 +138,10 @@ def register_toy(
     """Register a 2-D toy and the data source that serves it (``--data NAME``).
 
     The source takes ``points`` (``--data-arg points=N``): 0 (default) draws fresh points for
-    every batch; N > 0 draws one fixed set of N points, cycled through in shuffled passes (the
-    WGAN-GP paper's toy code keeps 100,000 points of its 25 Gaussians).
+    every batch; N > 0 draws one fixed set of N points (for a mixture with ``centers``, equal
+    counts per component), cycled through in shuffled passes, or with ``reshuffle=false`` in
+    one order drawn once: the WGAN-GP paper's toy code keeps 100,000 points of its 25
+    Gaussians that way (``--data 25gaussians --data-arg points=100000 --data-arg reshuffle=false``).
 
     Args:
         name: The name.
@@ -168,16 +174,30 @@ def register_toy(
 def _register_toy_source(toy: Toy, *, replace: bool = False) -> None:
     name = toy.name
 
-    def load(points: int = 0, seed: int = 0) -> Dataset:
+    def load(points: int = 0, seed: int = 0, reshuffle: bool = True) -> Dataset:
         if isinstance(points, bool) or not isinstance(points, int) or points < 0:
             raise ValueError(f"points={points!r} is invalid; expected 0 (fresh points every batch) or the size of a fixed set")
+        if not isinstance(reshuffle, bool):
+            raise ValueError(f"reshuffle={reshuffle!r} is invalid; expected true (a new order every pass) or false (one order, cycled)")
         if points == 0:
+            if not reshuffle:
+                raise ValueError("reshuffle=false applies to a fixed set; give points=N too (the WGAN-GP toy code: points=100000)")
             return Dataset(name, None, None, None, toy=name)
-        fixed = toy.sample(points, torch.Generator().manual_seed(seed + 99991))
-        return Dataset(name, fixed, None, None, toy=name)
+        generator = torch.Generator().manual_seed(seed + 99991)
+        fixed = _stratified(toy, points, generator) if toy.centers is not None else toy.sample(points, generator)
+        return Dataset(name, fixed, None, None, toy=name, reshuffle=reshuffle)
 
     load.__doc__ = f"2-D toy: {_toy_summary(toy)}"
     DATASETS.register(name, load, replace=replace, toy=True)
+
+
+def _stratified(toy: Toy, points: int, generator: torch.Generator) -> Tensor:
+    """A fixed set of a Gaussian mixture with (nearly) equal counts per component: center k
+    gets every K-th point, as the WGAN-GP toy code builds its 25 Gaussians (4,000 points each)."""
+    assert toy.centers is not None
+    centers, std = toy.centers
+    which = torch.arange(points) % len(centers)
+    return centers[which] + std * torch.randn(points, 2, generator=generator)
 
 
 def _toy_summary(toy: Toy) -> str:
@@ -318,7 +338,17 @@ def _folder(path: str, image_size: int = 64, channels: int = 3, device: torch.de
     return Dataset(f"folder:{path}", images, labels, count)
 
 
+def _stacked_mnist(
+    root: str | os.PathLike[str] | None = None, image_size: int = 32, download: bool = False, device: torch.device | str | None = None,
+    size: int = 128_000, seed: int = 0,
+) -> Dataset:
+    """Stacked MNIST: three MNIST digits as the channels of one image, 1,000 modes (PacGAN's 128,000 images)."""
+    images, modes = load_stacked_mnist(root, image_size=image_size, size=size, seed=seed, download=download, device=device)
+    return Dataset("stacked-mnist", images, modes, STACKED_MODES)
+
+
 register_dataset("mnist", _mnist)
+register_dataset("stacked-mnist", _stacked_mnist)
 register_dataset("fashion-mnist", _fashion_mnist)
 register_dataset("cifar10", _cifar10)
 register_dataset("folder", _folder, argument="path")

@@ -137,6 +137,13 @@ def _check_scores(scores: Tensor, samples: Tensor, which: str) -> None:
         )
 
 
+SIGN_REAL = "critic/sign_real"
+"""The term every critic step of a score-based objective reports: the mean sign of the real
+scores, :math:`r_t = \\mathbb{E}[\\operatorname{sign} D(x)]`, the overfitting signal that adaptive
+augmentation (:class:`~ganlib.augment.AdaptiveAugment`) steers by (Karras et al. 2020): about 0
+while the critic cannot tell its training reals from fakes, towards 1 as it memorizes them."""
+
+
 def _score_terms(loss: AdversarialLoss, real_scores: Tensor, fake_scores: Tensor) -> Terms:
     acc_real, acc_fake = loss.accuracy(real_scores, fake_scores)
     return {
@@ -144,14 +151,9 @@ def _score_terms(loss: AdversarialLoss, real_scores: Tensor, fake_scores: Tensor
         "critic/d_fake": fake_scores.detach().mean(),
         "accuracy/real": acc_real,
         "accuracy/fake": acc_fake,
+        SIGN_REAL: real_scores.detach().sign().mean(),
         **loss.extras(real_scores, fake_scores),
     }
-
-
-SIGN_REAL = "augment/sign_real"
-"""The term an objective reports when its critic sees augmented batches: the mean sign of the
-real scores, :math:`r_t = \\mathbb{E}[\\operatorname{sign} D(x)]`, which adaptive augmentation
-(:class:`~ganlib.augment.AdaptiveAugment`) steers by."""
 
 
 def _add_penalty_terms(terms: Terms, penalty: Penalty, reported: Terms) -> None:
@@ -183,10 +185,11 @@ class ComposedObjective(Objective):
     anything else.
 
     Terms: ``loss``, ``critic/d_real``, ``critic/d_fake``, ``accuracy/real``,
-    ``accuracy/fake``, the loss's extras (``wasserstein``, logged as ``critic/wasserstein``),
+    ``accuracy/fake``, :data:`SIGN_REAL` (``critic/sign_real``), the loss's extras
+    (``wasserstein``, logged as ``critic/wasserstein``),
     and each applied penalty's value as ``penalty/<name>`` with its extras
     (``penalty/grad_norm``; a second penalty's extras of the same name are prefixed with its
-    name). With an augmented critic, also :data:`SIGN_REAL`.
+    name).
 
     The penalties' states (LeCam's anchors) are saved by :meth:`state_dict` under their names.
 
@@ -248,8 +251,6 @@ class ComposedObjective(Objective):
         _check_scores(fake_scores, step.fake, "fake")
         loss = self.loss.critic(real_scores, fake_scores)
         terms = _score_terms(self.loss, real_scores, fake_scores)
-        if step.augment is not None:
-            terms[SIGN_REAL] = real_scores.detach().sign().mean()
         if applying:
             step = replace(step, scores=Scores(real_scores, fake_scores))
         for penalty in applying:

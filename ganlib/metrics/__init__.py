@@ -1,4 +1,5 @@
-"""Sample-quality metrics: Fréchet distance, KID, Inception Score, an offline MNIST judge, and 2-D toy measures.
+"""Sample-quality metrics: Fréchet distance, KID, Inception Score, precision/recall and density/coverage,
+mode coverage (Stacked MNIST), an offline MNIST judge, and 2-D toy measures.
 
 This package imports neither the Trainer nor torchvision. The callbacks that score a run while
 it trains (``EvaluateMNIST``, ``EvaluateToy``) live in :mod:`ganlib.train.callbacks`; their old
@@ -18,6 +19,9 @@ from ganlib.metrics.mnist import (
     load_mnist_classifier,
     load_mnist_reference,
 )
+from ganlib.metrics.manifold import ManifoldScores, density_coverage, knn_radii, precision_recall
+from ganlib.metrics.modes import ModeStatistics, StackedMNISTEvaluator, mode_statistics
+from ganlib.metrics.scores import DEFAULT_METRICS, SAMPLE_METRICS, parse_metrics, score_samples, stacked_reference
 from ganlib.metrics.functional import (
     FeatureStatistics,
     MeanStd,
@@ -29,19 +33,31 @@ from ganlib.metrics.functional import (
 
 __all__ = [
     "CLASSIFIER_INPUT_SIZE",
+    "DEFAULT_METRICS",
+    "SAMPLE_METRICS",
     "INCEPTION_HELP",
     "FeatureStatistics",
     "MNISTClassifier",
     "MNISTEvaluation",
     "MNISTEvaluator",
+    "ManifoldScores",
     "MeanStd",
+    "ModeStatistics",
+    "StackedMNISTEvaluator",
+    "density_coverage",
     "frechet_distance",
     "inception_fid",
     "inception_score",
     "kernel_distance",
+    "knn_radii",
     "load_mnist_classifier",
     "load_mnist_reference",
+    "mode_statistics",
     "polynomial_mmd2_unbiased",
+    "parse_metrics",
+    "precision_recall",
+    "score_samples",
+    "stacked_reference",
     "curve_coverage",
     "distance_to_sine",
     "modes_covered",

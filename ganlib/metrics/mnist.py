@@ -262,7 +262,15 @@ class MNISTEvaluator:
             raise ValueError("no images were given (an empty set of samples)")
         return torch.cat(features), torch.cat(probabilities), size
 
-    def _reference_index(self, size: int) -> int:
+    def reference_index(self, size: int) -> int:
+        """Which of the shipped reference sizes generated ``size`` x ``size`` images are compared with.
+
+        Args:
+            size: Side of the generated images.
+
+        Returns:
+            The index into the reference's ``sizes`` (28 with a warning when ``size`` has none).
+        """
         sizes = list(self.reference["sizes"])
         if size in sizes:
             return sizes.index(size)
@@ -303,7 +311,7 @@ class MNISTEvaluator:
         features, probabilities, size = self.embed(images)
         if len(features) < 2:
             raise ValueError(f"need at least 2 images to evaluate, got {len(features)}")
-        ref, at = self.reference, self._reference_index(size)
+        ref, at = self.reference, self.reference_index(size)
         group = 10 if digit is None else digit
         stats = FeatureStatistics(MNISTClassifier.feature_dim)
         stats.update(features)

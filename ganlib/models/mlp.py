@@ -23,7 +23,7 @@ from ganlib._validation import check_int
 from ganlib.models.registry import ModelContext, register_model
 from ganlib.nn import resolve_norm
 
-__all__ = ["ACTIVATIONS", "MLPCritic", "MLPGenerator", "course_mlp"]
+__all__ = ["ACTIVATIONS", "INITS", "MLPCritic", "MLPGenerator", "course_mlp"]
 
 _MLP_NORMS = ("none", "spectral", "layer")
 _MAX_FEATURES = 1 << 16
@@ -36,6 +36,29 @@ def _activation(name: str, negative_slope: float) -> nn.Module:
     if name not in ACTIVATIONS:
         raise ValueError(f"activation={name!r} is not supported; expected one of {', '.join(map(repr, ACTIVATIONS))}")
     return nn.LeakyReLU(negative_slope) if name == "leaky_relu" else ACTIVATIONS[name]()
+
+
+INITS = ("default", "wgan-gp")
+"""Weight initializations of the MLPs: PyTorch's default, or the WGAN-GP paper's toy code's."""
+
+
+def _linear(fan_in: int, fan_out: int, init: str, *, output: bool) -> nn.Linear:
+    """A linear layer, initialized as ``init`` says.
+
+    ``"wgan-gp"``: as ``gan_toy.py`` (Gulrajani et al. 2017) initializes its ReLU layers
+    (``'he'``) and its last linear layer (``'glorot'``): weights uniform on
+    :math:`\\pm\\sqrt{3}\\,\\sigma` with :math:`\\sigma^2 = 2 / n_{in}` (hidden) or
+    :math:`2 / (n_{in} + n_{out})` (output), i.e. bounds :math:`\\sqrt{6 / n_{in}}` and
+    :math:`\\sqrt{6 / (n_{in} + n_{out})}`; zero biases.
+    """
+    if init not in INITS:
+        raise ValueError(f"init={init!r} is invalid; expected one of {', '.join(map(repr, INITS))}")
+    layer = nn.Linear(fan_in, fan_out)
+    if init == "wgan-gp":
+        bound = (6.0 / (fan_in + fan_out)) ** 0.5 if output else (6.0 / fan_in) ** 0.5
+        nn.init.uniform_(layer.weight, -bound, bound)
+        nn.init.zeros_(layer.bias)
+    return layer
 
 
 def _check_widths(name: str, widths: Sequence[int]) -> list[int]:
@@ -92,6 +115,8 @@ class MLPGenerator(nn.Module):
         activation: Hidden activation: ``relu``, ``leaky_relu``, ``tanh`` or ``elu``.
         output: ``"tanh"`` (images in [-1, 1]) or ``"none"`` (unbounded, for points).
         negative_slope: Slope of ``leaky_relu``.
+        init: ``"default"`` (PyTorch's) or ``"wgan-gp"`` (the WGAN-GP toy code's: He-uniform
+            hidden layers, Glorot-uniform output, zero biases).
 
     Shape:
         ``(N, latent_dim) -> (N, *out_shape)``.
@@ -113,6 +138,7 @@ class MLPGenerator(nn.Module):
         activation: str = "relu",
         output: str = "tanh",
         negative_slope: float = 0.2,
+        init: str = "default",
     ) -> None:
         super().__init__()
         check_int("latent_dim", latent_dim, maximum=_MAX_FEATURES, expected=f"an integer from 1 to {_MAX_FEATURES}")
@@ -124,17 +150,17 @@ class MLPGenerator(nn.Module):
         self.out_shape = shape
         self.config = {
             "latent_dim": latent_dim, "out_shape": list(shape), "hidden": widths, "activation": activation,
-            "output": output, "negative_slope": negative_slope,
+            "output": output, "negative_slope": negative_slope, "init": init,
         }
         layers: list[nn.Module] = []
         width = latent_dim
         for out in widths:
-            layers += [nn.Linear(width, out), _activation(activation, negative_slope)]
+            layers += [_linear(width, out, init, output=False), _activation(activation, negative_slope)]
             width = out
         features = 1
         for size in shape:
             features *= size
-        layers.append(nn.Linear(width, features))
+        layers.append(_linear(width, features, init, output=True))
         if output == "tanh":
             layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)
@@ -159,6 +185,8 @@ class MLPCritic(nn.Module):
         negative_slope: Slope of the LeakyReLU for negative inputs.
         activation: Hidden activation: ``leaky_relu``, ``relu``, ``tanh`` or ``elu``.
         dropout: Dropout probability after each hidden activation (0: none).
+        init: ``"default"`` (PyTorch's) or ``"wgan-gp"`` (He-uniform hidden layers,
+            Glorot-uniform output, zero biases), applied before any spectral normalization.
 
     Shape:
         ``(N, *)`` with ``prod(*) == in_features`` -> ``(N,)``.
@@ -180,6 +208,7 @@ class MLPCritic(nn.Module):
         negative_slope: float = 0.2,
         activation: str = "leaky_relu",
         dropout: float = 0.0,
+        init: str = "default",
     ) -> None:
         super().__init__()
         if norm not in _MLP_NORMS:
@@ -190,17 +219,17 @@ class MLPCritic(nn.Module):
             raise ValueError(f"dropout={dropout!r} is invalid; expected a probability in [0, 1)")
         self.config = {
             "in_features": in_features, "hidden": widths, "norm": norm, "negative_slope": negative_slope,
-            "activation": activation, "dropout": dropout,
+            "activation": activation, "dropout": dropout, "init": init,
         }
         spec = resolve_norm(norm)
         layers: list[nn.Module] = []
         width = in_features
         for out in widths:
-            layers += [spec.weight(nn.Linear(width, out)), spec.layer(out), _activation(activation, negative_slope)]
+            layers += [spec.weight(_linear(width, out, init, output=False)), spec.layer(out), _activation(activation, negative_slope)]
             if dropout:
                 layers.append(nn.Dropout(dropout))
             width = out
-        layers.append(spec.weight(nn.Linear(width, 1)))
+        layers.append(spec.weight(_linear(width, 1, init, output=True)))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -133,6 +133,9 @@ class R3GANGenerator(nn.Module):
         torch.Size([2, 1, 16, 16])
     """
 
+    cpu_channels_last = False
+    """Keep the contiguous memory format on the CPU (see :attr:`R3GANCritic.cpu_channels_last`)."""
+
     def __init__(
         self, latent_dim: int = 64, image_size: int = 32, channels: int = 1, width: int = 64, blocks: int = 2,
         expansion: int = 2, group_width: int = 16, output: str = "tanh",
@@ -190,6 +193,11 @@ class R3GANCritic(nn.Module):
         >>> R3GANCritic(image_size=16, width=16, blocks=1)(torch.randn(3, 1, 16, 16)).shape
         torch.Size([3])
     """
+
+    cpu_channels_last = False
+    """Trained from the command line on the CPU, this model keeps the contiguous memory format:
+    its R1/R2 double backward through the grouped and depthwise convolutions measured 19% slower
+    per iteration in channels_last (one thread, 32x32, width 32: 2.29 s against 1.86 s)."""
 
     def __init__(self, image_size: int = 32, channels: int = 1, width: int = 64, blocks: int = 2, expansion: int = 2, group_width: int = 16) -> None:
         super().__init__()

@@ -138,7 +138,7 @@ class AdaptiveSchedule(StepSchedule):
         while True:
             terms = step()
             taken += 1
-            if taken >= most or (taken >= least and float(terms["loss"]) <= threshold):
+            if taken >= most or (taken >= least and float(terms["loss"].detach()) <= threshold):
                 return taken
 
     def run(self, trainer: Trainer) -> None:  # noqa: D102

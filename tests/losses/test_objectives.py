@@ -16,7 +16,7 @@ from ganlib.losses import (
 )
 from ganlib.models import DCGANCritic, MLPCritic
 
-CRITIC_KEYS = {"loss", "critic/d_real", "critic/d_fake", "accuracy/real", "accuracy/fake"}
+CRITIC_KEYS = {"loss", "critic/d_real", "critic/d_fake", "accuracy/real", "accuracy/fake", "critic/sign_real"}
 
 
 def critic_step(critic, real, fake, **kwargs):

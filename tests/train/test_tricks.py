@@ -115,7 +115,7 @@ def test_betas_for_an_optimizer_without_them_are_refused(mnist_root, tmp_path, c
         (["--model", "sngan-resnet", "--objective", "hinge"], {"critic_model": "resnet-critic"}),
         (["--model", "wgangp-resnet"], {"generator_model": "resnet-generator"}),
         (["--objective", "r3gan", "--width", "8", "--generator-arg", "group_width=4", "--critic-arg", "group_width=4"], {"critic_model": "r3gan-critic"}),
-        (["--objective", "hinge", "--augment", "diffaugment", "--augment-arg", "policy=translation,cutout"], {"metric": "augment/sign_real"}),
+        (["--objective", "hinge", "--augment", "diffaugment", "--augment-arg", "policy=translation,cutout"], {"metric": "critic/sign_real"}),
         (["--objective", "non-saturating", "--augment", "ada", "--augment-arg", "interval=1"], {"metric": "augment/p"}),
         (["--objective", "hinge", "--penalty", "lecam"], {"metric": "penalty/lecam"}),
         (["--objective", "hinge", "--callback", "replay-buffer", "--callback-arg", "capacity=64"], {"callback": "ReplayBuffer"}),

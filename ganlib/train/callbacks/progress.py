@@ -29,6 +29,10 @@ def _short(name: str) -> str:
 class ProgressBar(Callback):
     """A tqdm progress bar over generator iterations, showing the current metrics.
 
+    With a time budget (``--time-budget``, :class:`~ganlib.train.TimeBudget`) that will end the
+    run before its iteration count, the bar counts the budget's seconds instead, with the
+    iteration in the postfix, so its remaining time is the run's.
+
     The values come from the Trainer's :attr:`~ganlib.train.Trainer.history`, read every
     ``every`` iterations (one device synchronization shared with the logger).
 
@@ -44,12 +48,30 @@ class ProgressBar(Callback):
         self.print_every = check_int("print_every", print_every, minimum=0, expected="0 (off) or a positive integer")
         self.keys = tuple(keys)
         self._bar: Any = None
+        self._timed = False
 
     def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
-        self._bar = tqdm(total=trainer.max_iterations, initial=trainer.iteration, unit="it", dynamic_ncols=True)
+        self._bar = None  # opened at the first iteration, when every callback has set the budget
+        self._timed = False
+
+    def _open(self, trainer: Trainer) -> None:
+        budget = trainer.time_budget
+        started = max(trainer.iteration - 1, 0)
+        rate = trainer.time_spent / max(trainer.iteration, 1)
+        self._timed = budget is not None and rate * trainer.max_iterations > budget
+        if self._timed:
+            assert budget is not None
+            self._bar = tqdm(total=round(budget), initial=0, unit="s", dynamic_ncols=True, bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} s of the time budget [{elapsed}<{remaining}{postfix}]")
+        else:
+            self._bar = tqdm(total=trainer.max_iterations, initial=started, unit="it", dynamic_ncols=True)
 
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
-        self._bar.update(1)
+        if self._bar is None:
+            self._open(trainer)
+        if self._timed:
+            self._bar.update(min(round(trainer.time_spent), self._bar.total) - self._bar.n)
+        else:
+            self._bar.update(1)
         show = metrics.iteration % self.every == 0
         say = self.print_every and metrics.iteration % self.print_every == 0
         if not (show or say):
@@ -58,7 +80,8 @@ class ProgressBar(Callback):
         values = trainer.history.latest()
         shown = {k: f"{values[k]:.3g}" for k in self.keys if k in values}
         if show:
-            self._bar.set_postfix({_short(k): v for k, v in shown.items()}, refresh=False)
+            iteration = {"it": str(metrics.iteration)} if self._timed else {}
+            self._bar.set_postfix({**iteration, **{_short(k): v for k, v in shown.items()}}, refresh=False)
         if say:
             self._bar.write(f"iter {metrics.iteration:6d}  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
 

@@ -1,0 +1,128 @@
+"""The modern-GANs comparison on this CPU: each recipe for the same wall time on the 3s at 32x32.
+
+    python benchmarks/modern_cpu.py --data-root ../shared/datasets --out runs/modern
+
+Every cell is one ``python -m ganlib train`` run with ``--threads 1`` and ``--time-budget``
+(training time, evaluations included), judged afterwards by the shipped MNIST judge on 10,000
+samples (the EMA generator): FID against the test 3s at 32x32 and the share of samples it
+calls a 3 with probability above 0.9 (``benchmarks/preset_quality.py``). Cells run one at a
+time; a finished cell (``result.json`` in its directory) is not run again, so the script
+resumes after an interruption.
+
+Part 1, ``--minutes`` each (30 by default): the DCGAN WGAN-GP ``--preset cpu`` baseline, the
+SNGAN ResNet with hinge loss and spectral norm, the R3GAN-style backbone with RpGAN + R1 + R2,
+and the best of these (lowest FID) again with DiffAugment. Part 2, ``--small-minutes`` each:
+the best recipe on only 500 training 3s, without augmentation, with DiffAugment and with ADA,
+scored every ``--small-eval-every`` iterations so that FID and r_t can be followed over time.
+Tables: ``OUT/modern.md`` and ``OUT/modern.json``; curves: ``OUT/small-data.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.preset_quality import judge  # noqa: E402
+
+COMMON = ["--data", "mnist", "--classes", "3", "--image-size", "32", "--width", "32", "--threads", "1", "--device", "cpu", "--seed", "0"]
+
+MAIN = {
+    "dcgan-wgan-gp": ["--objective", "wgan-gp", "--ema", "0.999"],
+    "sngan-resnet-hinge": ["--model", "sngan-resnet", "--objective", "hinge", "--ema", "0.999"],
+    "r3gan": ["--objective", "r3gan"],
+}
+"""Part 1's cells: each row's own arguments (the models' width is 32 throughout, for the CPU)."""
+
+AUGMENTATIONS = {"": [], "+diffaugment": ["--augment", "diffaugment"], "+ada": ["--augment", "ada"]}
+
+
+def _command(out: Path, cell: list[str], minutes: float, data_root: str, extra: list[str]) -> list[str]:
+    return [
+        sys.executable, "-m", "ganlib", "train", *COMMON, "--data-root", data_root, *cell, *extra,
+        "--iterations", "1000000", "--time-budget", str(int(minutes * 60)), "--log-every", "10",
+        "--sample-every", "500", "--checkpoint-every", "500", "--out", str(out),
+    ]
+
+
+def run_cell(out: Path, name: str, cell: list[str], minutes: float, data_root: str, extra: list[str] | None = None) -> dict[str, object]:
+    """Train one cell (or resume it) and judge it; its result is cached in ``result.json``."""
+    run = out / name
+    done = run / "result.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    command = _command(run, cell, minutes, data_root, extra or [])
+    if (run / "checkpoints" / "latest.pt").exists():
+        command = [*command[: command.index("--out")], "--resume", str(run)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    print("+", shlex.join(command[1:]), flush=True)
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    result = {"cell": name, "command": "python " + shlex.join(command[1:]).replace(str(run), f"runs/modern/{name}"), **judge(run, 3, 10000, 0.9, 0)}
+    done.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _series(run: Path, key: str) -> list[tuple[int, float]]:
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [(r["iteration"], r[key]) for r in rows if key in r]
+
+
+def plot_small(out: Path, names: list[str]) -> None:
+    """FID and r_t over training time for the 500-image cells."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (fid_axis, rt_axis) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    for name in names:
+        run = out / name
+        fid_axis.plot(*zip(*_series(run, "score/fid"), strict=True), marker="o", ms=3, label=name)
+        iterations, signs = zip(*_series(run, "critic/sign_real"), strict=True)
+        window = 20
+        smooth = [sum(signs[max(0, i - window + 1) : i + 1]) / len(signs[max(0, i - window + 1) : i + 1]) for i in range(len(signs))]
+        rt_axis.plot(iterations, smooth, label=name)
+    fid_axis.set(xlabel="iteration", ylabel="FID vs test 3s (judge)", title="FID on 500 training images", yscale="log")
+    rt_axis.set(xlabel="iteration", ylabel="r_t = E[sign D(real)] (moving mean of 20 logs)", title="critic overfitting signal r_t")
+    rt_axis.axhline(0.6, color="grey", ls=":", lw=1)
+    for axis in (fid_axis, rt_axis):
+        axis.legend()
+        axis.grid(alpha=0.3)
+    fig.savefig(out / "small-data.png", dpi=110)
+
+
+def main() -> None:  # noqa: D103
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-root", default=os.environ.get("GANLIB_DATA", str(REPO.parent / "shared" / "datasets")))
+    parser.add_argument("--out", type=Path, default=Path("runs/modern"))
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--small-minutes", type=float, default=20.0)
+    parser.add_argument("--small-eval-every", type=int, default=250)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = [run_cell(args.out, name, cell, args.minutes, args.data_root) for name, cell in MAIN.items()]
+    best = min(results, key=lambda r: float(r["fid"]))["cell"]
+    results.append(run_cell(args.out, f"{best}+diffaugment", MAIN[str(best)], args.minutes, args.data_root, AUGMENTATIONS["+diffaugment"]))
+    small = []
+    for suffix, extra in AUGMENTATIONS.items():
+        name = f"{best}-500{suffix}"
+        evaluation = ["--data-arg", "limit=500", "--eval-every", str(args.small_eval_every), "--eval-samples", "1000"]
+        small.append(run_cell(args.out, name, MAIN[str(best)], args.small_minutes, args.data_root, evaluation + extra))
+    plot_small(args.out, [str(r["cell"]) for r in small])
+    (args.out / "modern.json").write_text(json.dumps(results + small, indent=2) + "\n")
+    lines = ["| cell | iterations | training s | FID (3s) | KID | confident 3s | command |", "|---|---|---|---|---|---|---|"]
+    for r in results + small:
+        lines.append(f"| {r['cell']} | {r['iterations']} | {r['training_seconds']} | {r['fid']} | {r['kid']} | {r['share_confident_3']} | `{r['command']}` |")
+    (args.out / "modern.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
