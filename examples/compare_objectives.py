@@ -39,7 +39,7 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ganlib.cli.arguments import DefaultsHelpFormatter
+from ganlib.cli.arguments import DefaultsHelpFormatter, seed
 from ganlib.data import TensorBatches, load_mnist, parse_digits
 from ganlib.train import EvaluateMNIST
 from ganlib.models import DCGANCritic, DCGANGenerator
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--critic-norm", choices=NORM_NAMES, default=None, help="override every recipe's critic norm")
     p.add_argument("--label-smoothing", type=float, default=1.0, metavar="REAL_LABEL", help="real target of the logit objectives, e.g. 0.9")
     p.add_argument("--ema", type=float, default=None, metavar="DECAY")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--out", type=Path, default=Path("runs/compare-objectives"))
     p.add_argument("--resume", action="store_true", help="continue each run from its checkpoint, if any")

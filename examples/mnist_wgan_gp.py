@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from ganlib.cli import main as ganlib_main
-from ganlib.cli.arguments import DefaultsHelpFormatter, non_negative_float, non_negative_int, positive_float, positive_int, unit_interval
+from ganlib.cli.arguments import DefaultsHelpFormatter, learning_rate, non_negative_float, non_negative_int, positive_float, positive_int, sample_count, seed, unit_interval
 from ganlib.data import parse_digits
 from ganlib.nn import list_norms
 from ganlib.train import CAPTURE_MODES, PRECISIONS
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=positive_int, help=f"per process (default {DEFAULTS['batch_size']})")
     p.add_argument("--n-critic", type=positive_int, help="critic steps per generator step (default 5)")
     p.add_argument("--gp-weight", type=non_negative_float, help="the penalty's weight lambda (default 10)")
-    p.add_argument("--lr", type=positive_float, help="Adam's learning rate, both networks (default 1e-4)")
+    p.add_argument("--lr", type=learning_rate, help="Adam's learning rate, both networks (default 1e-4)")
     p.add_argument("--betas", type=unit_interval, nargs=2, metavar=("BETA1", "BETA2"), help="Adam's betas (default 0 0.9)")
     p.add_argument("--width", type=positive_int, help="base channel width of both networks (default: 64, or 32 with --preset cpu)")
     p.add_argument("--latent-dim", type=positive_int, help="size of the noise vector z (default 100)")
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-ema", action="store_true", help="keep no EMA of the generator")
     p.add_argument("--preset", choices=tuple(PRESETS), help="paper: the assignment's settings (64x64, width 64); cpu: 32x32, width 32, about 11 times cheaper per iteration (default paper)")
     p.add_argument("--time-budget", type=positive_float, metavar="SECONDS", help="stop (with a checkpoint) after this much training time")
-    p.add_argument("--seed", type=int, help="seeds the weights, the noise and the data order (default 0)")
+    p.add_argument("--seed", type=seed, help="seeds the weights, the noise and the data order (default 0)")
     p.add_argument("--device", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, ... (default auto)")
     p.add_argument("--threads", type=positive_int, help="CPU threads (default: torch's choice); 1 when another process shares the machine")
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, help="channels_last memory format (default: on the CPU, where it measured faster; off on CUDA, where NCHW did)")
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-checkpoints", type=non_negative_int, metavar="K", help="also keep the last K periodic checkpoints as checkpoints/iter_N.pt (with --eval-every, checkpoints/best.pt always holds the state with the best FID so far)")
     p.add_argument("--log-every", type=positive_int, help="write metrics and print a line every N iterations (default 10)")
     p.add_argument("--eval-every", type=non_negative_int, help="score samples with the offline MNIST judge (FID, IS) every N iterations; 0: off (default)")
-    p.add_argument("--eval-samples", type=positive_int, help="samples per evaluation (default 1000)")
+    p.add_argument("--eval-samples", type=sample_count, help="samples per evaluation (default 1000)")
     return p
 
 

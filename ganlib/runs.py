@@ -98,7 +98,41 @@ def _jsonable(value: Any) -> Any:
 
 
 def _holds_a_run(path: Path) -> bool:
-    return path.is_dir() and (any((path / name).exists() for name in RUN_FILES) or (path / MANIFEST).exists())
+    """A ganlib run: its manifest, or (a run of ganlib 0.2, which wrote none) its config and log or checkpoints."""
+    if not path.is_dir():
+        return False
+    if (path / MANIFEST).exists():
+        return True
+    return (path / CONFIG).is_file() and ((path / "metrics.jsonl").is_file() or (path / CHECKPOINT_DIR).is_dir())
+
+
+def _in_use(run_dir: Path) -> str | None:
+    """Who holds ``run_dir``'s lock right now (``"process N"``), or ``None`` when no live process does."""
+    path = run_dir / LOCK
+    if not path.is_file():
+        return None
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: run_lock decides
+        return None
+    with open(path, "a+") as handle:
+        handle.seek(0)
+        recorded = handle.read().strip()
+        if recorded == str(os.getpid()):
+            return None  # this process's own lock (taken before the plan)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return f"process {recorded}" if recorded.isdigit() else "another process"
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return None
+
+
+def _foreign_names(path: Path) -> list[str]:
+    """Names a run would write that exist in ``path`` without being a ganlib run's (the user's own)."""
+    if not path.is_dir() or _holds_a_run(path):
+        return []
+    return [name for name in RUN_FILES if os.path.lexists(path / name)]
 
 
 def _run_dir_of(checkpoint: Path) -> Path:
@@ -168,8 +202,23 @@ def plan_run(
     """
     _check_out(out)
     config = {key: _jsonable(value) for key, value in settings.items() if key not in ("resume", "overwrite")}
+    for target in {Path(p) for p in (out, resume if resume is not None and Path(resume).is_dir() else None) if p is not None}:
+        holder = _in_use(target)
+        if holder is not None:
+            raise RunError(f"{target} is in use: {holder} is training into it; wait for it to finish, or choose another --out")
     if resume is None:
         run_dir = Path(out) if out is not None else default_out
+        foreign = _foreign_names(run_dir)
+        if foreign:
+            raise RunError(
+                f"{run_dir} holds {', '.join(foreign)} that no ganlib run wrote; a run would write over them, "
+                "and --overwrite removes only a run's own files: choose an empty or new --out"
+            )
+        if _holds_a_run(run_dir) and not overwrite and not any((run_dir / CHECKPOINT_DIR).glob("*.pt")):
+            raise RunError(
+                f"{run_dir} holds a run that stopped before its first checkpoint (nothing to resume); "
+                "pass --overwrite to start it again, or choose another --out"
+            )
         if _holds_a_run(run_dir) and not overwrite:
             raise RunError(
                 f"{run_dir} already holds a run; continue it with --resume {run_dir}, choose another --out, "

@@ -12,16 +12,21 @@ import math
 import textwrap
 
 __all__ = [
+    "MAX_LEARNING_RATE",
+    "MAX_SEED",
     "DefaultsHelpFormatter",
     "HelpFormatter",
     "choices_help",
     "collect",
     "key_value",
+    "learning_rate",
     "non_negative_float",
     "non_negative_int",
     "parse_value",
     "positive_float",
     "positive_int",
+    "sample_count",
+    "seed",
     "unit_interval",
 ]
 
@@ -50,6 +55,54 @@ def _number(text: str, kind: type) -> float:
         return kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+
+
+MAX_SEED = 2**62
+"""The largest seed the commands take: every seed ganlib derives from it (per process, per
+data set) stays within what :func:`torch.manual_seed` accepts."""
+
+
+def seed(text: str) -> int:
+    """A random seed: an integer from 0 to :data:`MAX_SEED`.
+
+    Example:
+        >>> seed("42")
+        42
+    """
+    value = int(_number(text, int))
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{value} is not a valid seed; expected an integer from 0 to 2**62 = {MAX_SEED}")
+    return value
+
+
+MAX_LEARNING_RATE = 10.0
+"""The largest learning rate the commands take (larger ones overflow the optimizers' updates)."""
+
+
+def learning_rate(text: str) -> float:
+    """A learning rate: a positive number up to :data:`MAX_LEARNING_RATE`.
+
+    Example:
+        >>> learning_rate("2e-4")
+        0.0002
+    """
+    value = _number(text, float)
+    if not (math.isfinite(value) and 0 < value <= MAX_LEARNING_RATE):
+        raise argparse.ArgumentTypeError(f"{text} is not a learning rate; expected a positive number up to {MAX_LEARNING_RATE:g} (GANs train at 1e-5 to 1e-3)")
+    return value
+
+
+def sample_count(text: str) -> int:
+    """A number of samples to score: at least 2 (FID needs a covariance).
+
+    Example:
+        >>> sample_count("500")
+        500
+    """
+    value = int(_number(text, int))
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{value} is too few samples to score; expected at least 2 (FID needs a covariance; 1000 is usual)")
+    return value
 
 
 def positive_int(text: str) -> int:

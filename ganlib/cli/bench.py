@@ -23,7 +23,7 @@ import torch
 
 from ganlib._files import write_text_atomically
 from ganlib.bench import BENCH_SUITES, BenchCell, Suite, anchors_for, budget_note, format_value
-from ganlib.cli.arguments import HelpFormatter, choices_help, positive_int
+from ganlib.cli.arguments import HelpFormatter, choices_help, positive_int, seed
 from ganlib.cli.cells import run_cell
 from ganlib.train import read_log
 
@@ -247,5 +247,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--data-root", type=Path, default=None, help="directory of the torchvision data sets")
     bench.add_argument("--device", default="auto", help="cpu, cuda, auto, ...")
     bench.add_argument("--threads", type=positive_int, default=None, help="CPU threads per run")
-    bench.add_argument("--seed", type=int, default=0, help="seed of every cell's run and of its judged samples")
+    bench.add_argument("--seed", type=seed, default=0, help="seed of every cell's run and of its judged samples")
     bench.set_defaults(run=run)

@@ -6,13 +6,14 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ganlib.cli.arguments import positive_int
-from ganlib.cli.sample import add_latent_arguments, class_labels, noise_for
+from ganlib.cli.arguments import positive_int, seed
+from ganlib.cli.sample import add_latent_arguments, class_labels, noise_for, trained_classes
 from ganlib.metrics.mnist import MNISTEvaluation, MNISTEvaluator
 from ganlib.metrics.scores import DEFAULT_METRICS, SAMPLE_METRICS, parse_metrics, score_samples
 from ganlib.models import load_generator
@@ -66,12 +67,12 @@ def format_scores(scores: dict[str, object]) -> str:
 def per_class(args: argparse.Namespace, device: torch.device) -> int:
     """For a conditional generator: how often the judge recognizes each asked-for class."""
     generator, used_ema = load_generator(args.checkpoint, use_ema=not args.no_ema, map_location=device)
-    classes = getattr(generator, "num_classes", None)
+    classes = trained_classes(generator)
     if classes is None:
         raise ValueError("--per-class needs a conditional generator (trained with --conditional)")
     evaluator = MNISTEvaluator(device)
     rows = []
-    for k in range(classes):
+    for k in classes:
         labels = class_labels(generator, k, args.num)
         images = generate_samples(generator, noise_for(generator, args.num, args.seed + k, device, args), labels=labels).cpu()
         _, probabilities, _ = evaluator.embed(images)
@@ -104,7 +105,9 @@ def load_samples(path: Path) -> torch.Tensor:
     if not path.is_file():
         raise ValueError(f"--samples {path}: no such file; expected {expected}")
     try:
-        images = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # torch's notes on unusual pickle protocols
+            images = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises pickle, zip, EOF and runtime errors for bad files
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if "weights_only" in str(error) or "Unsupported global" in str(error):
@@ -161,7 +164,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--kid-subsets", type=positive_int, default=100, help="random subsets for KID")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    evaluate.add_argument("--seed", type=int, default=0, help="seed of the noise for --checkpoint")
+    evaluate.add_argument("--seed", type=seed, default=0, help="seed of the noise for --checkpoint")
     evaluate.add_argument("--device", default="cpu", help="cpu, cuda, auto, ...")
     evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
     evaluate.add_argument("--class", dest="class_", type=int, default=None, metavar="K", help="sample class K of a conditional generator (compare with --digit K)")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from torchvision.utils import save_image
 
-from ganlib.cli.arguments import positive_int
+from ganlib.cli.arguments import positive_int, seed
 from ganlib._files import write_atomically
 from ganlib.cli.sample import add_latent_arguments, class_labels, noise_for
 from ganlib.models import interpolate_latents, load_generator
@@ -52,7 +52,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     walk.add_argument("--method", choices=("slerp", "lerp"), default="slerp", help="great circle (slerp) or straight line (lerp)")
     walk.add_argument("--class", dest="class_", type=int, default=None, metavar="K", help="class of a conditional generator (default: one class per row)")
     walk.add_argument("--out", type=Path, required=True, help="the .png grid")
-    walk.add_argument("--seed", type=int, default=0)
+    walk.add_argument("--seed", type=seed, default=0)
     walk.add_argument("--device", default="cpu")
     walk.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
     add_latent_arguments(walk)

@@ -20,11 +20,11 @@ import torch
 from torchvision.utils import save_image
 
 from ganlib._files import write_atomically
-from ganlib.cli.arguments import positive_float, positive_int
+from ganlib.cli.arguments import positive_float, positive_int, seed
 from ganlib.models import generate_samples, load_generator, sample_noise
 from ganlib.train.device import resolve_device
 
-__all__ = ["add_latent_arguments", "add_parser", "check_memory", "class_labels", "noise_for"]
+__all__ = ["add_latent_arguments", "add_parser", "check_memory", "class_labels", "noise_for", "trained_classes"]
 
 
 def add_latent_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +59,8 @@ def noise_for(generator: torch.nn.Module, num: int, seed: int, device: torch.dev
     return sample_noise(num, latent_dim, seed=seed, truncation=truncation, psi=psi, spherical=getattr(args, "spherical", False), device=device)
 
 
-def _trained_classes(generator: torch.nn.Module) -> list[int] | None:
+def trained_classes(generator: torch.nn.Module) -> list[int] | None:
+    """The data classes a conditional generator draws (its recorded ``classes``, else ``0..num_classes-1``); ``None`` if unconditional."""
     classes = getattr(generator, "classes", None)
     if classes is not None:
         return list(classes)
@@ -85,7 +86,7 @@ def class_labels(generator: torch.nn.Module, chosen: int | None, num: int) -> to
     Raises:
         ValueError: If a class is asked of an unconditional generator, or is not one it was trained on.
     """
-    classes = _trained_classes(generator)
+    classes = trained_classes(generator)
     if classes is None:
         if chosen is not None:
             raise ValueError(f"--class {chosen}: this generator is not conditional; train with --conditional to choose classes")
@@ -150,7 +151,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sample.add_argument("--num", type=positive_int, default=64, help="number of samples")
     sample.add_argument("--out", type=Path, required=True, help=".pt: N x C x H x W tensor in [-1, 1]; .png: a grid")
     sample.add_argument("--nrow", type=positive_int, default=8, help="grid columns for .png output")
-    sample.add_argument("--seed", type=int, default=0, help="seed of the noise")
+    sample.add_argument("--seed", type=seed, default=0, help="seed of the noise")
     sample.add_argument("--device", default="cpu", help="cpu, cuda, auto, ...")
     sample.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
     sample.add_argument("--class", dest="class_", type=int, default=None, metavar="K", help="draw class K of a conditional generator (default: every class in turn)")

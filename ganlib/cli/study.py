@@ -29,7 +29,7 @@ from typing import Any
 from ganlib._files import write_atomically, write_text_atomically
 import ganlib.cli.train as train
 from ganlib.cli.cells import DONE, run_cell
-from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, unit_interval
+from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, sample_count, unit_interval
 from ganlib.data import parse_digits
 from ganlib.nn import list_norms
 from ganlib.recipes import recipe_for
@@ -289,7 +289,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     study.add_argument("--iterations", type=positive_int, default=100000, help="iteration budget per run (the time budget usually ends runs first)")
     study.add_argument("--time-budget", type=positive_float, default=None, metavar="SECONDS", help="training time per run: compare at equal wall time")
     study.add_argument("--eval-every", type=positive_int, default=50, help="evaluate every N iterations of a 5-critic-step objective (5N for one critic step)")
-    study.add_argument("--eval-samples", type=positive_int, default=500)
+    study.add_argument("--eval-samples", type=sample_count, default=500)
     study.add_argument("--device", default="auto")
     study.add_argument("--threads", type=positive_int, default=None, help="CPU threads per run")
     study.add_argument("--train-arg", action="append", default=None, metavar="'--FLAG VALUE'", help="more flags for every cell's train command (e.g. '--augment diffaugment')")

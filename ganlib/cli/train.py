@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,13 @@ from ganlib.cli.arguments import (
     choices_help,
     collect,
     key_value,
+    learning_rate,
     non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
+    sample_count,
+    seed,
     unit_interval,
 )
 from ganlib.data import DATASETS, TOYS, Dataset, dataset_names, load_dataset, parse_digits
@@ -135,11 +139,11 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     optimization.add_argument("--step-schedule", default=None, metavar="NAME", help=choices_help(STEP_SCHEDULES.names(), "how critic and generator steps alternate (default fixed)"))
     optimization.add_argument("--step-schedule-arg", type=key_value, action="append", metavar="KEY=VALUE", help="an argument of the step schedule (e.g. critic_threshold=0.3)")
     optimization.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="both networks' optimizer (default: the recipe's)")
-    optimization.add_argument("--lr", type=positive_float, default=None, help="both networks' learning rate")
+    optimization.add_argument("--lr", type=learning_rate, default=None, help="both networks' learning rate")
     optimization.add_argument("--betas", type=unit_interval, nargs=2, default=None, metavar=("BETA1", "BETA2"), help="Adam's betas, both networks")
     for role in ("generator", "critic"):
         optimization.add_argument(f"--{role}-optimizer", choices=OPTIMIZERS, default=None, help=f"the {role}'s own optimizer")
-        optimization.add_argument(f"--{role}-lr", type=positive_float, default=None, help=f"the {role}'s own learning rate")
+        optimization.add_argument(f"--{role}-lr", type=learning_rate, default=None, help=f"the {role}'s own learning rate")
         optimization.add_argument(f"--{role}-betas", type=unit_interval, nargs=2, default=None, metavar=("BETA1", "BETA2"), help=f"the {role}'s own Adam betas")
     optimization.add_argument("--lr-schedule", default=None, metavar="NAME", help=choices_help(LR_SCHEDULES.names(), "a learning-rate schedule for both networks"))
     optimization.add_argument("--lr-schedule-arg", type=key_value, action="append", metavar="KEY=VALUE", help="an argument of the schedule (e.g. step_size=500)")
@@ -148,7 +152,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     optimization.add_argument("--precision", choices=PRECISIONS, default=None, help="default fp32")
     optimization.add_argument("--capture", choices=("auto", *CAPTURE_MODES), default=None, help="record each iteration as a CUDA graph (default auto: on CUDA with tensor data)")
     optimization.add_argument("--sync-bn", action="store_true", help="synchronize the generator's BatchNorm statistics across processes (torchrun on CUDA)")
-    optimization.add_argument("--seed", type=int, default=None, help="default 0")
+    optimization.add_argument("--seed", type=seed, default=None, help="default 0")
     optimization.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:1, ...")
     optimization.add_argument("--threads", type=positive_int, default=None, help="CPU threads (default: what torch chooses, or $OMP_NUM_THREADS); 1 per process when several share a machine")
 
@@ -161,7 +165,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     run_group.add_argument("--checkpoint-every", type=positive_int, default=None, help="checkpoint every N iterations")
     run_group.add_argument("--keep-checkpoints", type=non_negative_int, default=None, metavar="K", help="also keep the last K periodic checkpoints (default 0); with --eval-every, checkpoints/best.pt holds the state with the best FID so far")
     run_group.add_argument("--eval-every", type=non_negative_int, default=None, help="score with the MNIST judge every N iterations (MNIST only; default 0: off)")
-    run_group.add_argument("--eval-samples", type=positive_int, default=None, help="samples per evaluation (default 1000)")
+    run_group.add_argument("--eval-samples", type=sample_count, default=None, help="samples per evaluation (default 1000)")
     run_group.add_argument("--callback", action="append", default=None, metavar="NAME", help=choices_help(CALLBACKS.names(), "add a registered callback (repeat for several)"))
     run_group.add_argument("--callback-arg", type=key_value, action="append", metavar="[NAME.]KEY=VALUE", help="an argument of a callback")
 
@@ -278,9 +282,17 @@ def _model_names(args: argparse.Namespace, recipe: Recipe, toy: bool) -> tuple[s
     if args.critic is not None:
         critic = args.critic
     elif _objective_critic(args.objective, recipe) == "autoencoder":
-        critic = f"{family}-autoencoder-critic" if f"{family}-autoencoder-critic" in MODELS else "autoencoder-critic"
         if toy or args.conditional:
             raise ValueError(f"--objective {args.objective} needs an autoencoder critic on unconditional image data")
+        if f"{family}-autoencoder-critic" in MODELS:
+            critic = f"{family}-autoencoder-critic"
+        elif family == "dcgan":
+            critic = "autoencoder-critic"  # the DCGAN-shaped autoencoder of EBGAN/BEGAN
+        else:
+            raise ValueError(
+                f"--objective {args.objective} needs an autoencoder critic, and --model {family} has none "
+                f"(no {family}-autoencoder-critic is registered); use --model dcgan, or name one with --critic"
+            )
     else:
         critic = f"{family}{suffix}-critic"
     for role, name in (("generator", generator), ("critic", critic)):
@@ -501,13 +513,29 @@ def run(args: argparse.Namespace) -> int:
         return _train(args, recipe, plan, distributed, device, rank, world, threads, main_process)
 
 
+def _only_trained_classes(dataset: Dataset) -> Dataset:
+    """A conditional model is built for the classes it trains on: ``--classes 1,7`` gives two
+    labels, 0 and 1, and the generator records which data classes they stand for."""
+    if dataset.classes is None or dataset.labels is None or dataset.num_classes is None:
+        return dataset
+    if len(dataset.classes) < 2:
+        raise ValueError(f"--conditional with --classes {','.join(map(str, dataset.classes))}: one class leaves nothing to condition on; give two or more, or drop --conditional")
+    lookup = torch.full((dataset.num_classes,), -1, dtype=torch.long, device=dataset.labels.device)
+    lookup[list(dataset.classes)] = torch.arange(len(dataset.classes), device=dataset.labels.device)
+    return replace(dataset, labels=lookup[dataset.labels], num_classes=len(dataset.classes))
+
+
 def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Distributed | None, device: torch.device, rank: int, world: int, threads: int, main_process: bool) -> int:
     dataset = load_dataset(
         args.data, args.data_root, image_size=args.image_size, classes=args.classes, channels=args.channels,
         download=args.download and main_process, device=device, **args.data_arg,
     )
+    if args.conditional:
+        dataset = _only_trained_classes(dataset)
     torch.manual_seed(args.seed)  # the same initial weights on every process
     generator, critic = _models(args, dataset, recipe)
+    if args.conditional and dataset.classes is not None:
+        generator.classes = list(dataset.classes)  # checkpoints record them; sample/evaluate/interpolate check them
     if args.sync_bn:
         if distributed is None or device.type != "cuda":
             raise ValueError("--sync-bn needs multi-process training on CUDA (torchrun with GPUs)")

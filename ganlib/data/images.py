@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import stat
+import warnings
 from pathlib import Path
+
+import numpy as np
 
 import torch
 from torch import Tensor
@@ -62,6 +66,55 @@ def load_cifar10(
     return preprocess(images, image_size).to(device), labels.to(device)
 
 
+def _regular_image(path: Path) -> bool:
+    """An image file by its ending that is a regular file (a named pipe or a device would block
+    or never end), not hidden (``.DS_Store``, ``._name.png`` of macOS)."""
+    if path.name.startswith(".") or path.suffix.lower() not in IMAGE_SUFFIXES:
+        return False
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:  # a dangling link
+        return False
+
+
+def _skipped_files(paths: list[Path]) -> list[Path]:
+    """Image-named entries that are not regular files, to be named in a warning."""
+    out = []
+    for path in paths:
+        if path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".") and not _regular_image(path):
+            out.append(path)
+    return out
+
+
+def _images_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The regular image files under ``folder`` (recursively, outside hidden folders), and the skipped ones."""
+    found, skipped = [], []
+    for entry in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in entry.relative_to(folder).parts[:-1]):
+            continue  # inside a hidden folder such as .ipynb_checkpoints
+        if _regular_image(entry):
+            found.append(entry)
+        else:
+            skipped += _skipped_files([entry])
+    return found, skipped
+
+
+def _read(file: Path, mode: str) -> Tensor:
+    """One image as a uint8 tensor ``(C, H, W)``, 16-bit and 32-bit integer greys scaled to 8 bits."""
+    try:
+        with Image.open(file) as opened:
+            if opened.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+                # 16-bit greys (PNG, TIFF): PIL's convert() to 8 bits would clip them to white.
+                values = np.asarray(opened, dtype=np.float64)
+                top = 65535.0 if opened.mode != "I" or values.max() > 255 else 255.0
+                opened = Image.fromarray(np.clip(np.rint(values / top * 255.0), 0, 255).astype(np.uint8))
+            return pil_to_tensor(opened.convert(mode))
+    except Image.DecompressionBombError as error:
+        raise ValueError(f"{file} is refused as a decompression bomb ({error}); if the image is genuine, raise PIL.Image.MAX_IMAGE_PIXELS") from None
+    except (OSError, UnidentifiedImageError, ValueError) as error:
+        raise ValueError(f"{file} cannot be decoded as an image ({error})") from None
+
+
 def load_folder(
     path: str | os.PathLike[str],
     *,
@@ -75,6 +128,19 @@ def load_folder(
     per class, and labels are returned. A flat folder gives images without labels. Each image
     is read with PIL (as torchvision's ``ImageFolder`` reads it), its shorter side resized to
     ``image_size`` and its center cropped square.
+
+    The rules, stated so that nothing is trained on silently by mistake:
+
+    * a **class** is a sub-folder whose name does not start with a dot and that holds at least
+      one image (searched recursively, outside hidden folders); hidden sub-folders
+      (``.ipynb_checkpoints``) and sub-folders without images are ignored, with a warning
+      naming them; with classes, images lying directly in the folder are ignored, with a
+      warning;
+    * an **image** is a regular file with one of :data:`IMAGE_SUFFIXES` whose name does not start
+      with a dot; anything else with such a name (a named pipe, a socket, a broken link) is
+      skipped with a warning instead of being opened;
+    * 8-bit images are read as they are; 16-bit greys are scaled by 255/65535 (not clipped);
+    * an image larger than PIL's decompression-bomb limit is refused, named.
 
     Args:
         path: The folder.
@@ -94,23 +160,33 @@ def load_folder(
         raise ValueError(f"channels={channels!r} is invalid; expected 1 (grey) or 3 (RGB)")
     if not folder.is_dir():
         raise FileNotFoundError(f"folder:{folder}: no such directory")
-    classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir())
+    hidden = [p.name for p in subfolders if p.name.startswith(".")]
+    candidates = {p.name: _images_in(p) for p in subfolders if not p.name.startswith(".")}
+    classes = sorted(name for name, (found, _) in candidates.items() if found)
+    empty = sorted(name for name, (found, _) in candidates.items() if not found)
+    skipped = [s for _, (_, skip) in candidates.items() for s in skip]
+    top = sorted(p for p in folder.iterdir() if not p.is_dir())
     files: list[tuple[Path, int | None]] = []
     if classes:
         for index, name in enumerate(classes):
-            files += [(f, index) for f in sorted((folder / name).rglob("*")) if f.suffix.lower() in IMAGE_SUFFIXES]
+            files += [(f, index) for f in candidates[name][0]]
+        loose = [p.name for p in top if _regular_image(p)]
+        if loose:
+            warnings.warn(f"folder:{folder}: {len(loose)} image(s) beside the class sub-folders are ignored ({', '.join(loose[:3])}{', ...' if len(loose) > 3 else ''})", stacklevel=2)
     else:
-        files = [(f, None) for f in sorted(folder.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
+        files = [(f, None) for f in top if _regular_image(f)]
+    skipped += _skipped_files(top)
+    if hidden:
+        warnings.warn(f"folder:{folder}: hidden sub-folders ignored: {', '.join(hidden)}", stacklevel=2)
+    if empty and (classes or files):
+        warnings.warn(f"folder:{folder}: sub-folders without images ignored: {', '.join(empty)}", stacklevel=2)
+    if skipped:
+        warnings.warn(f"folder:{folder}: skipped {len(skipped)} entry(ies) that are not regular files: {', '.join(map(str, skipped[:3]))}", stacklevel=2)
     if not files:
-        raise FileNotFoundError(f"folder:{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}), directly or in class sub-folders")
+        where = f"; its sub-folders {', '.join(empty)} hold none either" if empty else ""
+        raise FileNotFoundError(f"folder:{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}), directly or in class sub-folders{where}")
     mode = "RGB" if channels == 3 else "L"
-    images = []
-    for file, _ in files:
-        try:
-            with Image.open(file) as opened:
-                image = pil_to_tensor(opened.convert(mode))
-        except (OSError, UnidentifiedImageError) as error:
-            raise ValueError(f"{file} cannot be decoded as an image ({error})") from None
-        images.append(preprocess(image.unsqueeze(0), image_size))
+    images = [preprocess(_read(file, mode).unsqueeze(0), image_size) for file, _ in files]
     labels = torch.tensor([label for _, label in files]).to(device) if classes else None
     return torch.cat(images).to(device), labels

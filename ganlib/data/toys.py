@@ -154,6 +154,10 @@ def toy_bounds(name: str) -> tuple[float, float, float, float]:
     return _toy(name).bounds
 
 
+MAX_TOY_BATCH = 1_000_000
+"""The largest batch of fresh toy points (16 MB of float64 points); more is a typing error."""
+
+
 class ToyStream:
     """Endless batches of fresh toy samples, resumable.
 
@@ -172,7 +176,7 @@ class ToyStream:
     def __init__(self, name: str, batch_size: int, *, seed: int = 0, device: torch.device | str | None = None) -> None:
         self.toy = _toy(name)
         self.name = name
-        self.batch_size = check_int("batch_size", batch_size)
+        self.batch_size = check_int("batch_size", batch_size, maximum=MAX_TOY_BATCH, expected=f"an integer from 1 to {MAX_TOY_BATCH:,} points per batch")
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self._rng = torch.Generator().manual_seed(seed)
 

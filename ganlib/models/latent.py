@@ -23,7 +23,10 @@ def slerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
             + \\frac{\\sin(t\\Omega)}{\\sin \\Omega} b, \\qquad
         \\cos\\Omega = \\frac{\\langle a, b \\rangle}{\\lVert a \\rVert \\lVert b \\rVert},
 
-    falling back to linear interpolation where the angle is nearly 0.
+    falling back to linear interpolation where :math:`\\sin\\Omega` is nearly 0: for nearly
+    equal directions (:math:`\\Omega \\approx 0`, where the two agree) and for nearly opposite
+    ones (:math:`\\Omega \\approx \\pi`, where no great circle is singled out and the path
+    passes near the origin).
 
     Args:
         a: Start points ``(N, D)``.

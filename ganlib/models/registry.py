@@ -342,7 +342,9 @@ def load_generator(
 
     A checkpoint written by :class:`~ganlib.train.Trainer` records the generator's registry
     name and its ``config``; the generator is rebuilt from them through :func:`get_model`
-    and loaded with the EMA weights when the run kept an EMA and ``use_ema`` is true.
+    and loaded with the EMA weights when the run kept an EMA and ``use_ema`` is true. A
+    conditional generator trained on some classes only gets their list as ``classes`` (label
+    ``k`` draws data class ``classes[k]``).
 
     Args:
         path: A checkpoint file or a run directory.
@@ -384,4 +386,7 @@ def load_generator(
     except RuntimeError as error:
         first = next((line.strip() for line in str(error).splitlines()[1:] if line.strip()), str(error).splitlines()[0])
         raise ValueError(f"checkpoint {path}: the generator's weights do not fit the {name!r} it records ({first}); the file is inconsistent") from None
+    classes = state.get("generator_classes")
+    if classes is not None:
+        generator.classes = [int(c) for c in classes]  # the data classes its labels 0, 1, ... stand for
     return generator.to(map_location).eval(), used_ema

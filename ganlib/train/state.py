@@ -168,6 +168,12 @@ def load_optimizer(optimizer: Optimizer, saved: Mapping[str, Any]) -> None:
 # --- the Trainer's state ---------------------------------------------------------------------
 
 
+def _classes(generator: torch.nn.Module) -> list[int] | None:
+    """The data classes a conditional generator's labels stand for, when it records them."""
+    classes = getattr(generator, "classes", None)
+    return None if classes is None else [int(c) for c in classes]
+
+
 def gather_state(trainer: Trainer) -> dict[str, Any]:
     """Everything needed to continue ``trainer``'s training exactly (see :meth:`Trainer.state_dict`)."""
     generator_name, generator_config = model_spec(trainer.generator)
@@ -198,6 +204,7 @@ def gather_state(trainer: Trainer) -> dict[str, Any]:
         "extra": {name: obj.state_dict() for name, obj in trainer.checkpointed.items()},
         "generator_model": generator_name,
         "generator_config": generator_config,
+        "generator_classes": _classes(trainer.generator),
         "critic_model": critic_name,
         "critic_config": critic_config,
     }

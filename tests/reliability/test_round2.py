@@ -1,0 +1,210 @@
+"""Round two of users' misuse: run directories that cannot be clobbered, and one line for each error.
+
+Each test is a case of the table in ``docs/guides/testing.rst`` (reliability): the input, and
+what the user sees.
+"""
+
+import errno
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from ganlib.checkpoint import load_checkpoint
+from ganlib.cli import main
+
+TOY = ["--data", "ring", "--width", "8", "--device", "cpu", "--log-every", "1", "--sample-every", "1000", "--checkpoint-every", "20"]
+
+
+def _train(out, *extra):
+    return main(["train", *TOY, "--out", str(out), *extra])
+
+
+# --- run directories ---------------------------------------------------------------------------
+
+
+def test_two_trains_started_together_one_runs_one_is_refused_and_the_survivor_resumes_exactly(tmp_path):
+    out, straight = tmp_path / "shared", tmp_path / "straight"
+    command = [sys.executable, "-m", "ganlib", "train", *TOY, "--iterations", "40", "--threads", "1", "--out", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in (first, second)]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    refused = next(err for code, err in results if code == 2)
+    assert "is in use" in refused or "already holds a run" in refused
+    assert len(refused.strip().splitlines()[-1]) < 300 and "Traceback" not in refused
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in records] == list(range(1, 41))  # one run's log, not two interleaved
+    assert main(["train", "--resume", str(out), "--iterations", "60"]) == 0
+    assert _train(straight, "--iterations", "60", "--threads", "1") == 0
+    a, b = load_checkpoint(out), load_checkpoint(straight)
+    assert all(torch.equal(a["generator"][k], b["generator"][k]) for k in a["generator"])
+
+
+def test_a_held_lock_refuses_a_second_run_and_a_dead_holder_is_named(tmp_path, capsys):
+    from ganlib.runs import LOCK, run_lock
+
+    out = tmp_path / "run"
+    with run_lock(out):
+        assert _train(out, "--iterations", "2") == 2
+        assert f"{out} is in use: process {os.getpid()} is training into it" in capsys.readouterr().err
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    out.mkdir(exist_ok=True)
+    (out / LOCK).write_text(f"{dead}\n")  # a stale lock of a process that is gone
+    assert _train(out, "--iterations", "2") == 0
+    assert f"held a lock of process {dead}, which is gone" in capsys.readouterr().err
+
+
+def test_resume_into_another_runs_directory_is_refused_and_changes_nothing(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _train(a, "--iterations", "2") == 0 and _train(b, "--iterations", "2", "--seed", "1") == 0
+    before = {p.name: p.read_bytes() for p in (b / "checkpoints").iterdir()} | {"config": (b / "config.json").read_bytes()}
+    assert main(["train", "--resume", str(a), "--out", str(b), "--iterations", "4"]) == 2
+    assert f"{b} holds another run" in capsys.readouterr().err
+    after = {p.name: p.read_bytes() for p in (b / "checkpoints").iterdir()} | {"config": (b / "config.json").read_bytes()}
+    assert after == before
+
+
+@pytest.mark.parametrize("out", ["", "."])
+def test_an_empty_or_dot_out_is_refused(tmp_path, monkeypatch, capsys, out):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "samples").mkdir()
+    (tmp_path / "samples" / "mine.png").write_bytes(b"the user's own file")
+    assert main(["train", *TOY, "--iterations", "2", "--out", out, "--overwrite"]) == 2
+    assert "names the current directory" in capsys.readouterr().err
+    assert (tmp_path / "samples" / "mine.png").exists()
+
+
+def test_overwrite_never_touches_folders_no_run_wrote(tmp_path, capsys):
+    out = tmp_path / "photos"
+    (out / "samples").mkdir(parents=True)
+    (out / "samples" / "holiday.png").write_bytes(b"mine")
+    assert _train(out, "--iterations", "2", "--overwrite") == 2
+    assert "holds samples that no ganlib run wrote" in capsys.readouterr().err
+    assert (out / "samples" / "holiday.png").read_bytes() == b"mine"
+
+
+def test_overwrite_removes_a_runs_files_and_keeps_the_users(tmp_path):
+    out = tmp_path / "run"
+    assert _train(out, "--iterations", "2") == 0
+    (out / "notes.txt").write_text("my notes")
+    assert _train(out, "--iterations", "3", "--overwrite") == 0
+    assert (out / "notes.txt").read_text() == "my notes"
+    assert [json.loads(line)["iteration"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3]
+
+
+def test_a_run_that_died_before_its_first_checkpoint_says_how_to_start_again(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(out, "--iterations", "2") == 0
+    for checkpoint in (out / "checkpoints").iterdir():
+        checkpoint.unlink()
+    assert _train(out, "--iterations", "2") == 2
+    assert "stopped before its first checkpoint (nothing to resume); pass --overwrite" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_shared_checkpoint_folder_keeps_other_peoples_files(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / ".other.pt.tmp").write_bytes(b"someone else's file being written")
+    (shared / "iter_00000004.pt").write_bytes(b"someone else's checkpoint")
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "checkpoints").symlink_to(shared)
+    (out / ".ganlib-run.json").write_text(json.dumps({"files": []}))  # a run directory prepared by hand
+    assert main(["train", *TOY[:-2], "--checkpoint-every", "2", "--iterations", "8", "--keep-checkpoints", "1", "--out", str(out), "--overwrite"]) == 0
+    assert (shared / ".other.pt.tmp").exists() and (shared / "iter_00000004.pt").read_bytes() == b"someone else's checkpoint"
+    assert (out / "checkpoints").is_symlink()
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("toy") / "run"
+    assert _train(out, "--iterations", "2") == 0
+    return out
+
+
+def test_sample_onto_a_full_disk_keeps_the_previous_file(toy_run, tmp_path, monkeypatch, capsys):
+    target = tmp_path / "samples.pt"
+    assert main(["sample", "--checkpoint", str(toy_run), "--num", "4", "--out", str(target)]) == 0
+    before = target.read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(torch, "save", full)
+    assert main(["sample", "--checkpoint", str(toy_run), "--num", "4", "--out", str(target)]) == 2
+    assert "no space left on the device" in capsys.readouterr().err
+    assert target.read_bytes() == before
+
+
+class Payload:
+    def __reduce__(self):
+        return (print, ("code ran",))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda: pickle.dumps(Payload()), "cannot be read as a tensor file"),
+        (lambda: b"\x89garbage bytes, not a file torch wrote", "cannot be read as a tensor file"),
+        (lambda: None, "cannot be read as a tensor file"),  # truncated: written below
+        (lambda: [1, 2, 3], "holds a list"),
+        (lambda: torch.zeros(3, 28, 28), "holds a torch.float32 tensor of shape (3, 28, 28)"),
+        (lambda: torch.zeros(4, 1, 8, 8, dtype=torch.long), "holds a torch.int64 tensor"),
+    ],
+    ids=["pickled-object", "garbage", "truncated", "list", "not-images", "integers"],
+)
+def test_evaluate_refuses_anything_but_images_in_one_line(tmp_path, capsys, content, message):
+    path = tmp_path / "x.pt"
+    value = content()
+    if isinstance(value, bytes):
+        path.write_bytes(value)
+    elif value is None:
+        torch.save(torch.zeros(100, 1, 28, 28), path)
+        path.write_bytes(path.read_bytes()[:5000])
+    else:
+        torch.save(value, path)
+    assert main(["evaluate", "--samples", str(path)]) == 2
+    err = capsys.readouterr()
+    assert message in err.err and "Traceback" not in err.err and "code ran" not in err.out
+    assert err.err.count("\n") == 1  # one line
+
+
+def test_evaluate_of_a_missing_file_is_named(tmp_path, capsys):
+    assert main(["evaluate", "--samples", str(tmp_path / "none.pt")]) == 2
+    assert "none.pt: no such file" in capsys.readouterr().err
+
+
+# --- recorded as they are ----------------------------------------------------------------------
+
+
+def test_the_conditional_five_by_five_dcgan_is_refused_not_swapped(tmp_path, capsys):
+    assert main(["train", "--data", "8gaussians", "--model", "dcgan5", "--conditional", "--out", str(tmp_path / "r")]) == 2
+    assert "has no conditional models" in capsys.readouterr().err
+
+
+def test_one_class_cannot_be_conditioned_on(mnist_root, tmp_path, capsys):
+    argv = ["train", "--data", "mnist", "--data-root", str(mnist_root), "--classes", "3", "--conditional", "--image-size", "16", "--width", "4", "--iterations", "1", "--out", str(tmp_path / "r")]
+    assert main(argv) == 2
+    assert "--conditional with --classes 3: one class leaves nothing to condition on" in capsys.readouterr().err
+
+
+def test_a_toy_batch_of_a_billion_is_refused_before_allocating(tmp_path, capsys):
+    assert _train(tmp_path / "r", "--iterations", "1", "--batch-size", "1000000000") == 2
+    assert "batch_size=1000000000 is invalid; expected an integer from 1 to 1,000,000 points per batch" in capsys.readouterr().err
+
+
+def test_an_mlp_has_no_autoencoder_critic_for_began(mnist_root, tmp_path, capsys):
+    argv = ["train", "--data", "mnist", "--data-root", str(mnist_root), "--classes", "3", "--model", "mlp", "--objective", "began", "--iterations", "1", "--out", str(tmp_path / "r")]
+    assert main(argv) == 2
+    assert "--objective began needs an autoencoder critic, and --model mlp has none" in capsys.readouterr().err
