@@ -535,7 +535,7 @@ def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Dis
     torch.manual_seed(args.seed)  # the same initial weights on every process
     generator, critic = _models(args, dataset, recipe)
     if args.conditional and dataset.classes is not None:
-        generator.classes = list(dataset.classes)  # checkpoints record them; sample/evaluate/interpolate check them  # type: ignore[assignment]
+        generator.classes = list(dataset.classes)  # type: ignore[assignment]  # recorded in checkpoints
     if args.sync_bn:
         if distributed is None or device.type != "cuda":
             raise ValueError("--sync-bn needs multi-process training on CUDA (torchrun with GPUs)")

@@ -388,5 +388,5 @@ def load_generator(
         raise ValueError(f"checkpoint {path}: the generator's weights do not fit the {name!r} it records ({first}); the file is inconsistent") from None
     classes = state.get("generator_classes")
     if classes is not None:
-        generator.classes = [int(c) for c in classes]  # the data classes its labels 0, 1, ... stand for  # type: ignore[assignment]
+        generator.classes = [int(c) for c in classes]  # type: ignore[assignment]  # the data classes its labels stand for
     return generator.to(map_location).eval(), used_ema
