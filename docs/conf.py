@@ -14,6 +14,18 @@ sys.path.insert(0, str(DOCS.parent))
 
 import ganlib  # noqa: E402
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+# The repository's address is written once, in pyproject.toml's [project.urls]; pages use |repository|.
+_URLS = tomllib.loads((DOCS.parent / "pyproject.toml").read_text())["project"]["urls"]
+repository = _URLS["Repository"]
+rst_epilog = f"""
+.. |repository| replace:: {repository}
+"""
+
 project = "ganlib"
 author = "ganlib developers"
 copyright = "2026, ganlib developers"
@@ -25,6 +37,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax shipped with the build: formulas render without a network
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
     "sphinx.ext.doctest",

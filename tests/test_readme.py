@@ -22,10 +22,10 @@ def test_readme_usage_snippet_runs(capsys):
 
 # Each command keeps every flag the README gives it; these only shrink the work.
 TINY = {
-    "train": {"--iterations": "3", "--log-every": "1"},
-    "mnist_wgan_gp.py": {"--iterations": "2", "--image-size": "16", "--width": "4", "--batch-size": "8", "--device": "cpu"},
-    "sample": {"--num": "16"},
-    "evaluate": {},
+    "train": {"--iterations": "3", "--log-every": "1", "--threads": "1"},
+    "mnist_wgan_gp.py": {"--iterations": "2", "--image-size": "16", "--width": "4", "--batch-size": "8", "--device": "cpu", "--threads": "1"},
+    "sample": {"--num": "16", "--threads": "1"},
+    "evaluate": {"--threads": "1", "--kid-subsets": "2"},
 }
 
 
@@ -51,5 +51,23 @@ def test_readme_commands_run_in_order(mnist_root, tmp_path, monkeypatch):
             assert ganlib_main([command, *_shrink(argv[4:], TINY[command], mnist_root)]) == 0, argv
         else:
             assert load_example("mnist_wgan_gp").main(_shrink(argv[2:], TINY["mnist_wgan_gp.py"], mnist_root)) == 0, argv
-    assert (tmp_path / "grid.png").is_file() and (tmp_path / "samples.pt").is_file()
-    assert (tmp_path / "runs" / "harmonic-minimax" / "landscape").is_dir()
+    runs = tmp_path / "runs"
+    assert (runs / "grid.png").is_file() and (runs / "samples.pt").is_file()
+    assert (runs / "harmonic-minimax" / "landscape").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]  # every output under runs/
+
+
+_TIME = re.compile(r"\b\d+(?:[.,]\d+)?(?:\s+(?:s|ms|min|h)|\s*(?:minutes|seconds|hours))\b")  # "3s" are digits, "3 s" a time
+
+
+def test_every_wall_time_the_readme_quotes_says_where_it_was_measured():
+    # A time holds only for a thread count (or a named GPU); each sentence that quotes one says which.
+    prose = re.sub(r"```.*?```", "", README, flags=re.S)
+    sentences = re.split(r"(?<=[.;])\s+", prose.replace("\n", " "))
+    unqualified = [s for s in sentences if _TIME.search(s) and not re.search(r"thread|H100|GPU|2-core|CPU", s)]
+    assert not unqualified, unqualified
+
+
+def test_gitignore_covers_what_the_commands_write():
+    ignored = (REPO_ROOT / ".gitignore").read_text().split()
+    assert "runs/" in ignored and "docs/_build/" in ignored

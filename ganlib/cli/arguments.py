@@ -12,6 +12,8 @@ import math
 import textwrap
 
 __all__ = [
+    "add_threads_argument",
+    "apply_threads",
     "MAX_LEARNING_RATE",
     "MAX_SEED",
     "DefaultsHelpFormatter",
@@ -227,6 +229,23 @@ def collect(pairs: list[tuple[str, object]] | None, flag: str) -> dict[str, obje
             raise ValueError(f"{flag} {key}=... is given twice; give each key once")
         collected[key] = value
     return collected
+
+
+def add_threads_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--threads`` option every command that computes has."""
+    parser.add_argument(
+        "--threads", type=positive_int, default=None,
+        help="CPU threads (default: what torch chooses, or $OMP_NUM_THREADS); 1 per process when several share the machine",
+    )
+
+
+def apply_threads(threads: int | None) -> int:
+    """Set torch's CPU threads when asked; returns the number in use."""
+    import torch
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return torch.get_num_threads()
 
 
 def choices_help(names: list[str], what: str) -> str:

@@ -23,7 +23,7 @@ import torch
 
 from ganlib._files import write_text_atomically
 from ganlib.bench import BENCH_SUITES, BenchCell, Suite, anchors_for, budget_note, format_value
-from ganlib.cli.arguments import HelpFormatter, choices_help, positive_int, seed
+from ganlib.cli.arguments import add_threads_argument, apply_threads, HelpFormatter, choices_help, seed
 from ganlib.cli.cells import run_cell
 from ganlib.train import read_log
 
@@ -208,6 +208,7 @@ def _argv(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) the suite and write its table; returns the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    apply_threads(args.threads)  # for the judging here; each cell's run gets --threads too
     suite = BENCH_SUITES[args.suite]
     cells = list(suite.cells)
     if args.cells:
@@ -246,6 +247,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--out", type=Path, default=Path("runs/bench"), help="bench directory (resumed when it exists)")
     bench.add_argument("--data-root", type=Path, default=None, help="directory of the torchvision data sets")
     bench.add_argument("--device", default="auto", help="cpu, cuda, auto, ...")
-    bench.add_argument("--threads", type=positive_int, default=None, help="CPU threads per run")
+    add_threads_argument(bench)
     bench.add_argument("--seed", type=seed, default=0, help="seed of every cell's run and of its judged samples")
     bench.set_defaults(run=run)

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from ganlib.cli.arguments import positive_int, seed
+from ganlib.cli.arguments import add_threads_argument, apply_threads, positive_int, seed
 from ganlib.cli.sample import add_latent_arguments, class_labels, noise_for, trained_classes
 from ganlib.metrics.mnist import MNISTEvaluation, MNISTEvaluator
 from ganlib.metrics.scores import DEFAULT_METRICS, SAMPLE_METRICS, parse_metrics, score_samples
@@ -122,6 +122,7 @@ def load_samples(path: Path) -> torch.Tensor:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate; returns the exit status."""
+    apply_threads(args.threads)
     device = resolve_device(args.device)
     if args.per_class:
         if args.checkpoint is None:
@@ -170,4 +171,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--class", dest="class_", type=int, default=None, metavar="K", help="sample class K of a conditional generator (compare with --digit K)")
     evaluate.add_argument("--per-class", action="store_true", help="conditional generators: the judge's accuracy on --num samples of each class")
     add_latent_arguments(evaluate)
+    add_threads_argument(evaluate)
     evaluate.set_defaults(run=run)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from torchvision.utils import save_image
 
-from ganlib.cli.arguments import positive_int, seed
+from ganlib.cli.arguments import add_threads_argument, apply_threads, positive_int, seed
 from ganlib._files import write_atomically
 from ganlib.cli.sample import add_latent_arguments, class_labels, noise_for
 from ganlib.models import interpolate_latents, load_generator
@@ -25,6 +25,7 @@ __all__ = ["add_parser"]
 
 def run(args: argparse.Namespace) -> int:
     """Draw the walks; returns the exit status."""
+    apply_threads(args.threads)
     if args.steps < 2:
         raise ValueError(f"--steps {args.steps} is invalid; a walk needs at least 2 points")
     if args.out.suffix.lower() != ".png":
@@ -56,4 +57,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     walk.add_argument("--device", default="cpu")
     walk.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
     add_latent_arguments(walk)
+    add_threads_argument(walk)
     walk.set_defaults(run=run)

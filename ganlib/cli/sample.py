@@ -20,7 +20,7 @@ import torch
 from torchvision.utils import save_image
 
 from ganlib._files import write_atomically
-from ganlib.cli.arguments import positive_float, positive_int, seed
+from ganlib.cli.arguments import add_threads_argument, apply_threads, positive_float, positive_int, seed
 from ganlib.models import generate_samples, load_generator, sample_noise
 from ganlib.train.device import resolve_device
 
@@ -122,6 +122,7 @@ def check_memory(flag: str, num: int, sample_shape: tuple[int, ...]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the samples; returns the exit status."""
+    apply_threads(args.threads)
     suffix = args.out.suffix.lower()
     if suffix not in (".pt", ".png"):
         raise ValueError(f"--out {args.out}: expected a .pt (tensor) or .png (grid) file")
@@ -156,4 +157,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sample.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
     sample.add_argument("--class", dest="class_", type=int, default=None, metavar="K", help="draw class K of a conditional generator (default: every class in turn)")
     add_latent_arguments(sample)
+    add_threads_argument(sample)
     sample.set_defaults(run=run)

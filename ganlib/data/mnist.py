@@ -217,13 +217,37 @@ def _load_idx(
             f"four original IDX files in <root>/{folder}/raw and pass root=<root> (or set "
             f"{DATA_ENV_VAR}=<root>), or pass download=True (examples: --download) to fetch them."
         )
-    dataset = dataset_class(str(root_path), train=train, download=download)
+    dataset = _download(dataset_class, folder, root_path, train) if missing else dataset_class(str(root_path), train=train, download=False)
     images, labels = dataset.data, dataset.targets
     if chosen is not None:
         keep = torch.isin(labels, torch.tensor(chosen))
         images, labels = images[keep], labels[keep]
     images = preprocess(images.unsqueeze(1), image_size).to(device)
     return (images, labels.to(device)) if return_labels else images
+
+
+def _download(dataset_class: type[datasets.MNIST], folder: str, root: Path, train: bool) -> datasets.MNIST:
+    """Download with torchvision; a failure (no network, a mirror down) becomes one line that
+    names the files and where to put them, and whatever the attempt created is removed."""
+    raw = root / folder / "raw"
+    existed = {p for p in (root, root / folder, raw) if p.exists()}
+    before = set(raw.iterdir()) if raw.is_dir() else set()
+    try:
+        return dataset_class(str(root), train=train, download=True)
+    except Exception as error:  # torchvision raises RuntimeError, URLError, HTTPError, OSError
+        for path in (set(raw.iterdir()) if raw.is_dir() else set()) - before:
+            if path.is_file() or path.is_symlink():
+                path.unlink(missing_ok=True)  # a partial download
+        for path in (raw, root / folder, root):
+            if path not in existed and path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        reason = str(error).strip().splitlines()[-1][:200] if str(error).strip() else type(error).__name__
+        files = ", ".join(f"{name}.gz" for name in _RAW_SIZES)
+        raise MNISTNotFoundError(
+            f"--download could not fetch {folder} ({reason}). Without a network, copy its four files ({files}, "
+            f"or the unpacked ones) into {raw} yourself, or point --data-root (or {DATA_ENV_VAR}) at a directory "
+            f"that holds {folder}/raw"
+        ) from None
 
 
 def preprocess(images: Tensor, image_size: int) -> Tensor:

@@ -208,3 +208,23 @@ def test_an_mlp_has_no_autoencoder_critic_for_began(mnist_root, tmp_path, capsys
     argv = ["train", "--data", "mnist", "--data-root", str(mnist_root), "--classes", "3", "--model", "mlp", "--objective", "began", "--iterations", "1", "--out", str(tmp_path / "r")]
     assert main(argv) == 2
     assert "--objective began needs an autoencoder critic, and --model mlp has none" in capsys.readouterr().err
+
+
+def test_download_without_a_network_is_one_line_and_cleans_up(tmp_path, monkeypatch, capsys):
+    from torchvision import datasets
+
+    def offline(self):
+        raw = tmp_path / "data" / "MNIST" / "raw"
+        raw.mkdir(parents=True, exist_ok=True)
+        (raw / "train-images-idx3-ubyte.gz").write_bytes(b"partial")  # what a cut download leaves
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\nTried https://ossci-datasets.s3.amazonaws.com/mnist/, got:\n<urlopen error [Errno -2] Name or service not known>")
+
+    monkeypatch.setattr(datasets.MNIST, "download", offline)
+    argv = ["train", "--data", "mnist", "--download", "--data-root", str(tmp_path / "data"), "--iterations", "1", "--out", str(tmp_path / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "--download could not fetch MNIST (<urlopen error [Errno -2] Name or service not known>)" in err
+    assert "--data-root (or GANLIB_DATA)" in err and "train-images-idx3-ubyte.gz" in err
+    assert not (tmp_path / "data").exists()  # the empty folders it made are gone, and the partial file
+    assert not (tmp_path / "run").exists()
