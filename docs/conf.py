@@ -79,54 +79,103 @@ torch.manual_seed(0)
 """
 
 API_MODULES = {
-    "ganlib.nn": "Pluggable normalization and DCGAN blocks.",
-    "ganlib.models": "Generators and critics, and the model registry.",
+    "ganlib.models": "Generators and critics, the model registry, and sampling.",
     "ganlib.losses": "Pure losses, penalties, the Step contract and objectives.",
-    "ganlib.train": "The Trainer and its seams (precision, distribution, capture), callbacks and EMA.",
-    "ganlib.data": "Data sets as tensors, and the resumable batch stream.",
-    "ganlib.metrics": "FID, KID, Inception Score, the offline MNIST judge and its callback.",
+    "ganlib.train": "The Trainer and its seams (precision, distribution, capture), callbacks, schedules and EMA.",
+    "ganlib.data": "Data sets as tensors, 2-D toys, Stacked MNIST, and the resumable batch stream.",
+    "ganlib.metrics": "FID, KID, Inception Score, precision/recall, density/coverage, modes, and the offline MNIST judge.",
+    "ganlib.augment": "Differentiable augmentation for the critic: DiffAugment and ADA.",
+    "ganlib.nn": "Pluggable normalization and DCGAN blocks.",
+    "ganlib.recipes": "The papers' training settings, by objective.",
+    "ganlib.registry": "The one registry type every kind of component uses.",
+    "ganlib.plugins": "Loading plugins: entry points and GANLIB_PLUGINS.",
+    "ganlib.bench": "Benchmark suites with published figures.",
     "ganlib.checkpoint": "Atomic checkpoint files, loaded without executing code.",
     "ganlib.runs": "Run directories for training commands: nothing overwritten, resumes validated.",
+    "ganlib.errors": "The exceptions a ganlib user meets.",
 }
+"""The API pages, in the order of the reference's table of contents."""
+
+API_FIRST = {
+    "ganlib.train": ["ganlib.train.trainer", "ganlib.train.callback", "ganlib.train.callbacks.standard"],
+    "ganlib.models": ["ganlib.models.registry", "ganlib.models.dcgan"],
+    "ganlib.losses": ["ganlib.losses.functional", "ganlib.losses.adversarial", "ganlib.losses.penalties", "ganlib.losses.step", "ganlib.losses.objectives"],
+    "ganlib.data": ["ganlib.data.registry", "ganlib.data.mnist"],
+    "ganlib.metrics": ["ganlib.metrics.functional", "ganlib.metrics.mnist", "ganlib.metrics.scores"],
+}
+"""Sections a page opens with (the rest follow in import order)."""
 
 
 def _defining_module(package: str, member: str) -> str:
-    """The submodule that assigns a constant, so autodoc finds its attribute docstring."""
+    """The module that defines a public name (for constants: the one that assigns it)."""
+    obj = getattr(importlib.import_module(package), member)
+    if inspect.isclass(obj) or inspect.isfunction(obj):
+        return obj.__module__ if obj.__module__.startswith(package) else package
     module = importlib.import_module(package)
     if not hasattr(module, "__path__"):  # a plain module defines its own constants
         return package
-    for info in pkgutil.iter_modules(module.__path__):
-        module = importlib.import_module(f"{package}.{info.name}")
-        source = inspect.getsource(module)
-        if re.search(rf"^{re.escape(member)}\b[^=\n]*=", source, flags=re.M):
-            return module.__name__
+    for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
+        sub = importlib.import_module(info.name)
+        if re.search(rf"^{re.escape(member)}\b[^=\n]*=", inspect.getsource(sub), flags=re.M):
+            return sub.__name__
     return package
 
 
-def _summary_entry(package: str, member: str) -> str:
+def _line(module: str, member: str) -> int:
+    """Where a name is defined in its module's source (to list a section in source order)."""
+    source = inspect.getsource(importlib.import_module(module))
+    found = re.search(rf"^(?:class|def|async def)\s+{re.escape(member)}\b|^{re.escape(member)}\b[^=\n]*=|^@.*\n(?:class|def)\s+{re.escape(member)}\b", source, flags=re.M)
+    return source[: found.start()].count("\n") if found else 10**6
+
+
+def _title(module: str) -> str:
+    """A section title from a module's docstring: its first sentence, before any colon."""
+    doc = (importlib.import_module(module).__doc__ or module).strip().split("\n\n")[0].replace("\n", " ").replace("et al.", "et al")
+    first = re.split(r"(?<=[a-z0-9)`])[.:;] ", doc + " ")[0].strip().rstrip(".")
+    first = re.sub(r"``([^`]+)``", r"\1", first)
+    return first if len(first) <= 90 else first[:87].rsplit(" ", 1)[0] + " ..."
+
+
+def _directive(package: str, member: str, defining: str) -> list[str]:
     obj = getattr(importlib.import_module(package), member)
-    if inspect.isclass(obj) or inspect.isfunction(obj):
-        return member
-    defining = _defining_module(package, member)
-    if defining == package:
-        return member
-    # Relative to the page's module, which autosummary prefers to a repeated prefix.
-    return f"{defining[len(package) + 1:]}.{member}"
+    if inspect.isclass(obj):
+        return [f".. autoclass:: {package}.{member}", ""]
+    if inspect.isfunction(obj):
+        return [f".. autofunction:: {package}.{member}", ""]
+    # Constants: autodoc reads their docstring in the module that assigns them.
+    return [f".. autodata:: {defining}.{member}", "   :no-value:", ""]
 
 
 def _write_api_pages() -> None:
-    """Write one API page per public module, listing exactly the names in its ``__all__``."""
+    """One page per public module: its names grouped by the module that defines them (a topic),
+    each group in source order, with a summary table on top and everything documented inline."""
     out = DOCS / "api"
     out.mkdir(exist_ok=True)
     for name, summary in API_MODULES.items():
         module = importlib.import_module(name)
-        lines = [name, "=" * len(name), "", summary, "", f".. automodule:: {name}", "   :no-members:", "",
-                 ".. autosummary::", "   :toctree: generated", "   :nosignatures:", ""]
-        lines += [f"   {_summary_entry(name, member)}" for member in module.__all__]
+        groups: dict[str, list[str]] = {}
+        for member in module.__all__:
+            groups.setdefault(_defining_module(name, member), []).append(member)
+        lines = [name, "=" * len(name), "", summary, "", f".. automodule:: {name}", "   :no-members:", ""]
+        first = API_FIRST.get(name, [])
+        order = sorted(groups, key=lambda m: (m != name, first.index(m) if m in first else len(first), list(sys.modules).index(m) if m in sys.modules else 0))
+        for defining in order:
+            members = sorted(groups[defining], key=lambda m: _line(defining, m))
+            if len(groups) > 1:
+                title = _title(defining)
+                lines += [title, "-" * len(title), "", f"*From* ``{defining}``.", ""]
+            lines += [".. autosummary::", "   :nosignatures:", ""]
+            lines += [f"   {m if inspect.isclass(getattr(module, m)) or inspect.isfunction(getattr(module, m)) else defining.removeprefix(name + '.') + '.' + m if defining != name else m}" for m in members]
+            lines += [""]
+            for member in members:
+                lines += _directive(name, member, defining)
         page = out / f"{name}.rst"
         text = "\n".join(lines) + "\n"
         if not page.exists() or page.read_text() != text:
             page.write_text(text)
+    for stale in out.glob("*.rst"):
+        if stale.stem not in API_MODULES:
+            stale.unlink()
 
 
 _write_api_pages()

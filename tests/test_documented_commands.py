@@ -53,3 +53,46 @@ def test_documented_command_parses(source, line):
     module = load_example(script.removeprefix("examples/").removesuffix(".py"))
     argv = words[words.index(script) + 1 :]
     module.build_parser().parse_args(argv)
+
+
+# --- numbers the docs quote from committed result files -----------------------------------------
+
+def _quoted_tables():
+    for path in SOURCES:
+        if path.suffix != ".rst":
+            continue
+        text = path.read_text()
+        for match in re.finditer(r"^\.\. numbers from: (\S+)\n\n(\.\. [\w-]+::.*\n(?:(?: {3}.*)?\n)+)", text, flags=re.M):
+            yield path, match.group(1), match.group(2)
+
+
+def _numbers(value, found):
+    if isinstance(value, dict):
+        for v in value.values():
+            _numbers(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _numbers(v, found)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        found.append(float(value))
+    return found
+
+
+QUOTED = list(_quoted_tables())
+
+
+def test_some_tables_say_where_their_numbers_come_from():
+    assert len(QUOTED) >= 2
+
+
+@pytest.mark.parametrize(("page", "source", "table"), QUOTED, ids=[f"{p.name}:{s}" for p, s, _ in QUOTED])
+def test_quoted_numbers_match_their_result_file(page, source, table):
+    # Every decimal number in a table marked ".. numbers from: FILE" is a value of that committed
+    # JSON file, rounded as the page shows it.
+    import json
+
+    values = _numbers(json.loads((page.parent / source).read_text()), [])
+    for token in re.findall(r"(?<![\w.])\d[\d,]*\.\d+(?![\w.])", table):
+        decimals = len(token.split(".")[1])
+        shown = float(token.replace(",", ""))
+        assert any(round(v, decimals) == shown for v in values), f"{page.name}: {token} is not in {source}"

@@ -57,7 +57,21 @@ def load_cifar10(
             f"CIFAR-10 was not found: no cifar-10-batches-py in {root_path}; unpack the Python version of the "
             "data set there, or pass download=True (--download) to fetch it"
         )
-    dataset = datasets.CIFAR10(str(root_path), train=train, download=download)
+    archive = root_path / "cifar-10-python.tar.gz"
+    had_archive = archive.exists()
+    try:
+        dataset = datasets.CIFAR10(str(root_path), train=train, download=download)
+    except Exception as error:  # a failed download: no network, a mirror down
+        if not download:
+            raise
+        reason = str(error).strip().splitlines()[-1][:200] if str(error).strip() else type(error).__name__
+        if not had_archive:
+            archive.unlink(missing_ok=True)  # what the failed download left
+        raise MNISTNotFoundError(
+            f"--download could not fetch CIFAR-10 ({reason}). Without a network, unpack cifar-10-python.tar.gz "
+            f"(the Python version) into {root_path} yourself, or point --data-root (or GANLIB_DATA) at a directory "
+            "that holds cifar-10-batches-py"
+        ) from None
     images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2)  # (N, 32, 32, 3) uint8 -> NCHW
     labels = torch.tensor(dataset.targets)
     if classes is not None:
