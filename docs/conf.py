@@ -75,6 +75,10 @@ from ganlib.metrics import *
 from ganlib.models import *
 from ganlib.nn import *
 from ganlib.train import *
+from ganlib.augment import *
+from ganlib.recipes import *
+from ganlib.registry import *
+from ganlib.bench import *
 torch.manual_seed(0)
 """
 

@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", default=None)
     p.add_argument("--download", action="store_true")
     p.add_argument("--digits", type=parse_digits, default=[3], help="digits to train on, e.g. 3 or 0,1,2, or 'all'")
-    p.add_argument("--objectives", nargs="+", choices=[n for n, r in RECIPES.items() if r.critic == "scores"], default=list(DEFAULT_OBJECTIVES), help="recipes to train (see the module docstring)")
+    p.add_argument("--objectives", nargs="+", choices=[n for n, r in RECIPES.items() if r.critic == "scores" and r.model != "mlp"], default=list(DEFAULT_OBJECTIVES), help="recipes to train (see the module docstring)")
     p.add_argument("--iterations", type=int, default=300, help="generator iterations per objective")
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--width", type=int, default=64)

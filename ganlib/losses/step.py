@@ -42,12 +42,9 @@ def at_least_float32(tensor: Tensor) -> Tensor:
 
 
 class Scores(NamedTuple):
-    """The critic's scores an objective has computed in a step, for its penalties to reuse.
-
-    Attributes:
-        real: Scores of ``step.real`` ``(N,)``, or ``None``.
-        fake: Scores of ``step.fake`` ``(M,)``, or ``None``.
-    """
+    """The critic's scores an objective has computed in a step, for its penalties to reuse:
+    ``real``, the scores of ``step.real`` ``(N,)``, and ``fake``, those of ``step.fake``
+    ``(M,)``; either may be ``None``."""
 
     real: Tensor | None
     fake: Tensor | None

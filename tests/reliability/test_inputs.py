@@ -122,6 +122,6 @@ def test_the_evaluate_command_turns_bad_samples_into_one_line(tmp_path, capsys):
     assert main(["evaluate", "--samples", str(tmp_path / "nan.pt")]) == 2
     assert "contain NaN" in capsys.readouterr().err
     assert main(["evaluate", "--samples", str(tmp_path / "dict.pt")]) == 2
-    assert "expected a saved tensor" in capsys.readouterr().err
+    assert "holds a dict; expected a tensor of shape (N, 1, H, W)" in capsys.readouterr().err
     assert main(["evaluate", "--samples", str(tmp_path / "missing.pt")]) == 2
     assert "missing.pt" in capsys.readouterr().err
