@@ -9,7 +9,7 @@ judge's precision and recall (k = 3) against the shipped test-digit features of 
 * **trained, one z**: every noise vector within 0.1 of one vector (the one of the first hundred
   whose sample the judge calls ``--digit`` most confidently): nearly one good sample over and
   over, high precision and low recall -- what a collapsed generator gives;
-* **trained, z x 3**: noise from three times the training spread: the generator leaves the
+* **trained, z x 5**: noise from five times the training spread: the generator leaves the
   region it was trained on; varied, many off the data: lower precision;
 * **untrained**: the same architecture at its initialization (seeded): low and low.
 
@@ -50,7 +50,7 @@ def pictures(run: Path, digit: int, num: int, seed: int) -> list[dict[str, objec
     ways = [
         ("trained, z ~ N(0, I)", generator, z),
         ("trained, one z", generator, best + 0.1 * z),
-        ("trained, z x 3", generator, 3.0 * z),
+        ("trained, z x 5", generator, 5.0 * z),
         ("untrained", untrained, z),
     ]
     rows = []
