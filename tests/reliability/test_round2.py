@@ -228,3 +228,66 @@ def test_download_without_a_network_is_one_line_and_cleans_up(tmp_path, monkeypa
     assert "--data-root (or GANLIB_DATA)" in err and "train-images-idx3-ubyte.gz" in err
     assert not (tmp_path / "data").exists()  # the empty folders it made are gone, and the partial file
     assert not (tmp_path / "run").exists()
+
+
+# --- ignored without a word, before this version -------------------------------------------------
+
+
+def test_swapped_optimizers_are_refused():
+    from tests.train.helpers import tiny_trainer
+    from ganlib.train import Trainer
+
+    t = tiny_trainer()
+    with pytest.raises(ValueError, match="generator_optimizer holds the critic's parameters; were the two optimizers swapped"):
+        Trainer(t.generator, t.critic, t.objective, t.critic_optimizer, t.generator_optimizer, t.data)
+
+
+@pytest.mark.parametrize("shape", [(8, 2), ()], ids=["two-scores-per-sample", "a-scalar"])
+def test_a_critic_must_return_one_score_per_sample(shape):
+    from ganlib.losses import Step, get_objective
+
+    class Bad(torch.nn.Module):
+        def forward(self, x):
+            return x.flatten(1)[:, : shape[1]].sum() * torch.ones(shape) if shape else x.sum()
+
+    with pytest.raises(ValueError, match="one score per sample"):
+        get_objective("hinge").critic_loss(Step("critic", Bad(), real=torch.randn(8, 3), fake=torch.randn(8, 3)))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--data", "mnist", "--channels", "3"], "--channels"),
+        (["--data", "8gaussians", "--classes", "3"], "--classes"),
+    ],
+    ids=["channels-on-mnist", "classes-on-a-toy"],
+)
+def test_flags_that_cannot_apply_are_refused(mnist_root, tmp_path, capsys, argv, message):
+    assert main(["train", *argv, "--data-root", str(mnist_root), "--iterations", "1", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_config_that_is_a_list_is_named(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(out, "--iterations", "2") == 0
+    (out / "config.json").write_text("[1, 2, 3]")
+    assert main(["train", "--resume", str(out), "--iterations", "4"]) == 2
+    assert "config.json" in capsys.readouterr().err
+
+
+def test_a_checkpoint_missing_keys_is_named(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(out, "--iterations", "2") == 0
+    path = out / "checkpoints" / "latest.pt"
+    state = torch.load(path, weights_only=False)
+    del state["critic_optimizer"], state["history"]
+    torch.save(state, path)
+    assert main(["train", "--resume", str(out), "--iterations", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "critic_optimizer" in err and "Traceback" not in err
+
+
+def test_a_study_with_a_repeated_objective_is_refused(tmp_path, capsys):
+    assert main(["study", "--data", "ring", "--objectives", "wgan-gp", "wgan-gp", "--out", str(tmp_path / "s")]) == 2
+    assert "--objectives repeats wgan-gp" in capsys.readouterr().err
