@@ -16,8 +16,8 @@ from pathlib import Path
 def rows(log: str) -> list[tuple[str, str, str, str]]:
     """``(name, description, caught, example)`` for each mutant in the log."""
     out = []
-    for block in log.split("\n\n")[1:]:
-        head = re.match(r"(\S+): (.*)\n  (CAUGHT by (\d+) tests?|SURVIVED)", block)
+    for block in re.split(r"\n{2,}", log)[1:]:
+        head = re.match(r"(\S+): (.*)\n  (CAUGHT by (\d+) tests?|SURVIVED)", block.strip("\n"))
         if not head:
             continue
         tests = re.findall(r"^    \S+::(\S+)", block, flags=re.M)

@@ -20,6 +20,15 @@ def test_each_sample_gets_its_own_draw():
     assert len(distinct) > 28
 
 
+@pytest.mark.parametrize("operation", ["translation", "cutout", "color"])
+def test_each_operation_draws_per_sample(operation):
+    # One image 32 times: a per-sample draw gives many different results, a per-batch draw one.
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 16, 16).expand(32, -1, -1, -1).contiguous()
+    out = DiffAugment(operation)(x)
+    assert len({tuple(o.flatten().tolist()) for o in out}) > 8
+
+
 def test_diffaugment_is_differentiable_with_respect_to_the_fakes():
     fake = torch.randn(6, 1, 8, 8, dtype=torch.float64, requires_grad=True)
     torch.manual_seed(1)
