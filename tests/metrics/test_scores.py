@@ -78,3 +78,21 @@ def test_stacked_real_digits_cover_their_modes_and_are_close_to_the_reference(te
 def test_digit_is_refused_for_stacked_samples():
     with pytest.raises(ValueError, match="digit applies to one-channel"):
         score_samples(torch.zeros(4, 3, 28, 28), ["modes"], digit=3)
+
+
+def test_evaluate_reads_stacked_samples_and_prints_a_table(test_digits, tmp_path, capsys):
+    import json
+
+    from ganlib.cli import main
+
+    images, _ = test_digits
+    index = torch.randint(0, len(images), (300, 3), generator=torch.Generator().manual_seed(2))
+    path = tmp_path / "stacked.pt"
+    torch.save(images[index][:, :, 0], path)
+    assert main(["evaluate", "--samples", str(path), "--metrics", "modes,pr", "--json", "--threads", "1"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["data"] == "stacked-mnist" and scores["num_modes"] == 1000 and 200 < scores["modes_covered"] <= 300
+    assert main(["evaluate", "--samples", str(path), "--metrics", "all", "--threads", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "Stacked-MNIST evaluation of 300 samples" in table and "modes covered" in table and "precision (k=3)" in table
+    assert main(["evaluate", "--samples", str(path), "--digit", "3"]) == 2  # a digit means nothing for stacked samples
