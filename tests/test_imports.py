@@ -1,5 +1,6 @@
 """The house's imports: one way only (no circles), and light parts that stay light."""
 
+import pytest
 import ast
 import subprocess
 import sys
@@ -101,3 +102,11 @@ def test_importing_ganlib_imports_no_subpackage_until_it_is_used():
     modules = _modules_after("import ganlib")
     assert not {m for m in modules if m.startswith("ganlib.")}
     assert "ganlib.nn" in _modules_after("import ganlib; ganlib.nn.NORM_NAMES")
+
+
+def test_the_old_home_of_the_evaluation_callbacks_still_works_with_a_warning():
+    import ganlib.metrics
+    import ganlib.train
+
+    with pytest.warns(DeprecationWarning, match="ganlib.metrics.EvaluateMNIST moved to ganlib.train.EvaluateMNIST"):
+        assert ganlib.metrics.EvaluateMNIST is ganlib.train.EvaluateMNIST

@@ -156,6 +156,16 @@ def _score_terms(loss: AdversarialLoss, real_scores: Tensor, fake_scores: Tensor
     }
 
 
+def _apply_penalties(penalties: list[Penalty], step: Step, loss: Tensor, terms: Terms) -> Tensor:
+    """``loss`` plus each penalty's weighted value (the penalties read ``step.scores``); their
+    terms are added to ``terms``."""
+    for penalty in penalties:
+        reported = penalty(step)
+        loss = loss + penalty.effective_weight * reported[penalty.name]
+        _add_penalty_terms(terms, penalty, reported)
+    return loss
+
+
 def _add_penalty_terms(terms: Terms, penalty: Penalty, reported: Terms) -> None:
     for key, term in reported.items():
         name = f"penalty/{key}"
@@ -252,11 +262,7 @@ class ComposedObjective(Objective):
         loss = self.loss.critic(real_scores, fake_scores)
         terms = _score_terms(self.loss, real_scores, fake_scores)
         if applying:
-            step = replace(step, scores=Scores(real_scores, fake_scores))
-        for penalty in applying:
-            reported = penalty(step)
-            loss = loss + penalty.effective_weight * reported[penalty.name]
-            _add_penalty_terms(terms, penalty, reported)
+            loss = _apply_penalties(applying, replace(step, scores=Scores(real_scores, fake_scores)), loss, terms)
         return {"loss": loss, **terms}
 
     def generator_loss(self, step: Step) -> Terms:  # noqa: D102
@@ -270,11 +276,7 @@ class ComposedObjective(Objective):
         terms: Terms = {"d_fake": fake_scores.detach().mean()}
         applying = [p for p in self.generator_regularizers if p.applies(step.iteration)]
         if applying:
-            step = replace(step, scores=Scores(real_scores, fake_scores))
-        for penalty in applying:
-            reported = penalty(step)
-            loss = loss + penalty.effective_weight * reported[penalty.name]
-            _add_penalty_terms(terms, penalty, reported)
+            loss = _apply_penalties(applying, replace(step, scores=Scores(real_scores, fake_scores)), loss, terms)
         return {"loss": loss, **terms}
 
     def after_critic_step(self, critic: nn.Module) -> None:  # noqa: D102

@@ -42,6 +42,13 @@ def _check(name: str, features: Tensor) -> Tensor:
     return features.detach().double()
 
 
+def _pair(real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
+    r, f = _check("real", real), _check("fake", fake)
+    if r.shape[1] != f.shape[1]:
+        raise ValueError(f"real features have {r.shape[1]} dimensions but fake have {f.shape[1]}")
+    return r, f
+
+
 def _chunks(n: int, chunk: int) -> range:
     return range(0, n, chunk)
 
@@ -127,9 +134,7 @@ def precision_recall(real: Tensor, fake: Tensor, *, k: int = 3, chunk: int = 102
         >>> precision_recall(real, real[:50])[0]  # samples that are data points are all inside
         1.0
     """
-    r, f = _check("real", real), _check("fake", fake)
-    if r.shape[1] != f.shape[1]:
-        raise ValueError(f"real features have {r.shape[1]} dimensions but fake have {f.shape[1]}")
+    r, f = _pair(real, fake)
     real_radii = knn_radii(r, k, chunk=chunk)
     fake_radii = knn_radii(f, k, chunk=chunk)
     precision = _within_any_ball(f, r, real_radii, chunk).double().mean()
@@ -161,9 +166,7 @@ def density_coverage(real: Tensor, fake: Tensor, *, k: int = 5, chunk: int = 102
         >>> density_coverage(real, torch.tensor([[0.5], [0.6]]), k=1)  # both fakes in the balls of 0 and 1
         (2.0, 0.5)
     """
-    r, f = _check("real", real), _check("fake", fake)
-    if r.shape[1] != f.shape[1]:
-        raise ValueError(f"real features have {r.shape[1]} dimensions but fake have {f.shape[1]}")
+    r, f = _pair(real, fake)
     radii = knn_radii(r, k, chunk=chunk)
     counts = torch.zeros(len(f), dtype=torch.float64)
     nearest = torch.full((len(r),), float("inf"), dtype=torch.float64)

@@ -91,7 +91,7 @@ def test_bad_intervals_are_named(tmp_path, factory):
 
 
 def test_evaluation_scores_reach_the_log_and_the_curves(tmp_path):
-    from ganlib.metrics import EvaluateMNIST
+    from ganlib.train import EvaluateMNIST
 
     # Evaluation last: its scores reach the logger and the curves through measure() anyway.
     callbacks = [MetricsLogger(tmp_path, every=1, tensorboard=False), LearningCurves(tmp_path, every=100), EvaluateMNIST(every=2, num=20, kid_subsets=2)]

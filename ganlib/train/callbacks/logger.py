@@ -6,6 +6,7 @@ import json
 import math
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,24 @@ __all__ = ["MetricsLogger", "read_log"]
 
 HOST_KEYS = ("iteration", "it_per_s", "wall_time")
 """Keys of a log record that the logger adds (not metrics of the run)."""
+
+
+def _json_lines(path: Path, lines: list[str], *, what: str, warn: bool = False) -> Iterator[tuple[int, str, Any]]:
+    """``(number, line, record)`` for each non-blank line of a JSON Lines file; a torn last line
+    (a write cut short by a crash) is skipped (with a warning when ``warn``), any other bad line
+    is named."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                if warn:
+                    warnings.warn(f"{path}: dropped a torn last line (a write cut short by a crash)", RuntimeWarning, stacklevel=3)
+                continue
+            raise ValueError(f"{path}, line {number}, is not valid JSON; fix or remove that line{what}") from None
+        yield number, line, record
 
 
 def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -45,17 +64,8 @@ def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         path = path / "metrics.jsonl"
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist; is {path.parent} a run directory?")
-    lines = path.read_text().splitlines()
     records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            if number == len(lines):
-                continue
-            raise ValueError(f"{path}, line {number}, is not valid JSON; fix or remove that line") from None
+    for number, _, record in _json_lines(path, path.read_text().splitlines(keepends=True), what=""):
         if not isinstance(record, dict):
             raise ValueError(f"{path}, line {number}, is not a JSON object")
         records.append({(k if k in HOST_KEYS else migrate_name(k)): v for k, v in record.items()})
@@ -112,16 +122,7 @@ class MetricsLogger(Callback):
             return
         lines = self.path.read_text().splitlines(keepends=True)
         kept = []
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                if number == len(lines):
-                    warnings.warn(f"{self.path}: dropped a torn last line (a write cut short by a crash)", RuntimeWarning, stacklevel=2)
-                    continue
-                raise ValueError(f"{self.path}, line {number}, is not valid JSON; fix or remove that line to resume") from None
+        for _, line, record in _json_lines(self.path, lines, what=" to resume", warn=True):
             if isinstance(record, dict) and record.get("iteration", 0) <= iteration:
                 kept.append(line if line.endswith("\n") else line + "\n")
         write_text_atomically(self.path, "".join(kept))
