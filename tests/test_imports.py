@@ -1,10 +1,11 @@
 """The house's imports: one way only (no circles), and light parts that stay light."""
 
-import pytest
 import ast
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO_ROOT
 
