@@ -8,8 +8,10 @@ The package is split by concept:
 * :mod:`ganlib.augment` -- differentiable augmentation of the critic's inputs;
 * :mod:`ganlib.train` -- the :class:`~ganlib.train.Trainer`, callbacks, precision, EMA;
 * :mod:`ganlib.data` -- data sets preprocessed once into tensors, 2-D toys, resumable batch streams;
-* :mod:`ganlib.metrics` -- FID, KID, Inception Score, and an offline MNIST judge;
+* :mod:`ganlib.metrics` -- FID, KID, Inception Score, precision/recall, density/coverage, mode
+  counts (Stacked MNIST), and an offline MNIST judge;
 * :mod:`ganlib.recipes` -- each objective's settings from its paper;
+* :mod:`ganlib.bench` -- benchmark suites with published figures (``python -m ganlib bench``);
 * :mod:`ganlib.registry` and :mod:`ganlib.plugins` -- every component by name, and code
   outside ganlib that registers more;
 * :mod:`ganlib.checkpoint`, :mod:`ganlib.runs`, :mod:`ganlib.errors` -- atomic checkpoint
@@ -25,8 +27,8 @@ import importlib
 from types import ModuleType
 
 __all__ = [
-    "__version__", "augment", "checkpoint", "data", "errors", "losses", "metrics", "models", "nn", "plugins", "recipes", "registry",
-    "runs", "train",
+    "__version__", "augment", "bench", "checkpoint", "data", "errors", "losses", "metrics", "models", "nn", "plugins", "recipes",
+    "registry", "runs", "train",
 ]
 
 __version__ = "0.3.0.dev0"
