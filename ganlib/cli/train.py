@@ -11,6 +11,7 @@ models, penalties, callbacks, data sources, augmentations and schedules are vali
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -42,7 +43,7 @@ from ganlib.losses import LOSSES, OBJECTIVES, PENALTIES, Objective, get_objectiv
 from ganlib.models import MODELS, ModelContext, build_model, list_models
 from ganlib.nn import list_norms
 from ganlib.recipes import RECIPES, Recipe, recipe_for
-from ganlib.runs import plan_run, prepare_directory, run_lock, saved_config, write_config
+from ganlib.runs import RunPlan, plan_run, prepare_directory, run_lock, saved_config, write_config
 from ganlib.train import (
     CALLBACKS,
     CAPTURE_MODES,
@@ -506,11 +507,24 @@ def run(args: argparse.Namespace) -> int:
     settings = {k: v for k, v in vars(args).items() if k not in ("run", "_typed")}
     settings.update(world_size=world, global_batch_size=args.batch_size * world, threads=threads)
     default_out = Path("runs") / f"{args.data.replace('folder:', 'folder-').replace('/', '-').replace(os.sep, '-')}-{args.objective}"
-    plan = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=default_out, fixed=ARCHITECTURE)
-    with run_lock(plan.run_dir, enabled=main_process):
-        # Checked again under the lock: another process may have finished a run there meanwhile.
-        plan = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=default_out, fixed=ARCHITECTURE)
-        return _train(args, recipe, plan, distributed, device, rank, world, threads, main_process)
+    with contextlib.ExitStack() as held:
+        # Only the process that writes plans, locks and checks the run directory; the others take
+        # its plan (or its refusal). Had each checked for itself, one could find the directory
+        # already locked or written by the main process and refuse a run that is in fact fine.
+        outcome: RunPlan | str = ""
+        if main_process:
+            try:
+                plan = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=default_out, fixed=ARCHITECTURE)
+                held.enter_context(run_lock(plan.run_dir))
+                # Checked again under the lock: another process may have finished a run there meanwhile.
+                outcome = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=default_out, fixed=ARCHITECTURE)
+            except RunError as error:
+                outcome = str(error)
+        if distributed is not None:
+            outcome = distributed.broadcast_object(outcome)
+        if isinstance(outcome, str):
+            raise RunError(outcome)
+        return _train(args, recipe, outcome, distributed, device, rank, world, threads, main_process)
 
 
 def _only_trained_classes(dataset: Dataset) -> Dataset:

@@ -291,3 +291,48 @@ def test_a_checkpoint_missing_keys_is_named(tmp_path, capsys):
 def test_a_study_with_a_repeated_objective_is_refused(tmp_path, capsys):
     assert main(["study", "--data", "ring", "--objectives", "wgan-gp", "wgan-gp", "--out", str(tmp_path / "s")]) == 2
     assert "--objectives repeats wgan-gp" in capsys.readouterr().err
+
+
+def _torchrun(out, *extra, env=()):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
+        "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}",
+        "-m", "ganlib", "train", *TOY, "--out", str(out), *extra,
+    ]
+    return subprocess.run(command, env={**os.environ, "OMP_NUM_THREADS": "1", **dict(env)}, capture_output=True, text=True, timeout=180)
+
+
+def test_under_torchrun_only_the_main_process_checks_the_run_directory(tmp_path):
+    from ganlib.runs import run_lock
+
+    # A run directory locked by someone else: every process refuses with the main process's
+    # line (none hangs, none trains); then, unlocked, the same launch trains. Before, each
+    # process checked for itself and a late one found the main process's own lock or files.
+    out = tmp_path / "run"
+    with run_lock(out):
+        refused = _torchrun(out, "--iterations", "2")
+    assert refused.returncode != 0
+    assert refused.stderr.count(f"{out} is in use: process {os.getpid()} is training into it") == 2
+    assert not (out / "metrics.jsonl").exists()
+    # The second process made late on purpose: any check it made would now find the lock.
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "sitecustomize.py").write_text(
+        "import os, time\n"
+        "if os.environ.get('RANK') == '1':\n"
+        "    import ganlib.runs\n"
+        "    planned = ganlib.runs.plan_run\n"
+        "    def slow(*args, **kwargs):\n"
+        "        time.sleep(3)\n"
+        "        return planned(*args, **kwargs)\n"
+        "    ganlib.runs.plan_run = slow\n"
+    )
+    path = os.pathsep.join([str(late), *filter(None, [os.environ.get("PYTHONPATH")])])
+    trained = _torchrun(out, "--iterations", "3", env={"PYTHONPATH": path})
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert load_checkpoint(out)["iteration"] == 3
