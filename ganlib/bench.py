@@ -123,7 +123,7 @@ def register_suite(suite: Suite, *, replace: bool = False) -> Suite:
 
 # --- the published figures ----------------------------------------------------------------------
 
-_PACGAN = "Lin et al. 2018 (PacGAN), Table 3; the first four rows from Srivastava et al. 2017 (VEEGAN), Table 2"
+_PACGAN = "Lin et al. 2018 (PacGAN), Table 2 (the VEEGAN setting); the first four rows from Srivastava et al. 2017 (VEEGAN), Table 2"
 _PACGAN_SETTING = "28x28, 128,000 stacked images, 50 epochs at batch 64 (100,000 iterations), 26,000 samples, mean of 10 runs"
 _R3GAN = "Huang et al. 2024 (R3GAN), Stacked-MNIST table, config E"
 
