@@ -14,6 +14,9 @@ SNGAN ResNet with hinge loss and spectral norm, the R3GAN-style backbone with Rp
 and the best of these (lowest FID) again with DiffAugment. Part 2, ``--small-minutes`` each:
 the best recipe on only 500 training 3s, without augmentation, with DiffAugment and with ADA,
 scored every ``--small-eval-every`` iterations so that FID and r_t can be followed over time.
+Part 3, the same 500 images with the DCGAN and hinge loss, without augmentation and with ADA:
+ADA steers p by the sign of the critic's score on reals, which means "real" for hinge but not
+for a Wasserstein critic (whose scores drift as a whole and can all be negative).
 Tables: ``OUT/modern.md`` and ``OUT/modern.json``; curves: ``OUT/small-data.png``.
 """
 
@@ -42,6 +45,9 @@ MAIN = {
 """Part 1's cells: each row's own arguments (the models' width is 32 throughout, for the CPU)."""
 
 AUGMENTATIONS = {"": [], "+diffaugment": ["--augment", "diffaugment"], "+ada": ["--augment", "ada"]}
+
+HINGE = ["--objective", "hinge", "--ema", "0.999"]
+"""Part 3's recipe: the DCGAN (spectral norm in the critic) with hinge loss."""
 
 
 def _command(out: Path, cell: list[str], minutes: float, data_root: str, extra: list[str]) -> list[str]:
@@ -75,25 +81,28 @@ def _series(run: Path, key: str) -> list[tuple[int, float]]:
 
 
 def plot_small(out: Path, names: list[str]) -> None:
-    """FID and r_t over training time for the 500-image cells."""
+    """FID, r_t and ADA's p over training for the 500-image cells."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (fid_axis, rt_axis) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    fig, (fid_axis, rt_axis, p_axis) = plt.subplots(1, 3, figsize=(15, 4), constrained_layout=True)
+    window = 20
     for name in names:
         run = out / name
         fid_axis.plot(*zip(*_series(run, "score/fid"), strict=True), marker="o", ms=3, label=name)
         iterations, signs = zip(*_series(run, "critic/sign_real"), strict=True)
-        window = 20
         smooth = [sum(signs[max(0, i - window + 1) : i + 1]) / len(signs[max(0, i - window + 1) : i + 1]) for i in range(len(signs))]
         rt_axis.plot(iterations, smooth, label=name)
+        if name.endswith("+ada"):
+            p_axis.plot(*zip(*_series(run, "augment/p"), strict=True), label=name)
     fid_axis.set(xlabel="iteration", ylabel="FID vs test 3s (judge)", title="FID on 500 training images", yscale="log")
-    rt_axis.set(xlabel="iteration", ylabel="r_t = E[sign D(real)] (moving mean of 20 logs)", title="critic overfitting signal r_t")
+    rt_axis.set(xlabel="iteration", ylabel=f"r_t = E[sign D(real)] (mean of {window} logs)", title="the critic's overfitting signal r_t")
     rt_axis.axhline(0.6, color="grey", ls=":", lw=1)
-    for axis in (fid_axis, rt_axis):
-        axis.legend()
+    p_axis.set(xlabel="iteration", ylabel="p", title="ADA's augmentation probability")
+    for axis in (fid_axis, rt_axis, p_axis):
+        axis.legend(fontsize=8)
         axis.grid(alpha=0.3)
     fig.savefig(out / "small-data.png", dpi=110)
 
@@ -111,10 +120,11 @@ def main() -> None:  # noqa: D103
     best = min(results, key=lambda r: float(r["fid"]))["cell"]
     results.append(run_cell(args.out, f"{best}+diffaugment", MAIN[str(best)], args.minutes, args.data_root, AUGMENTATIONS["+diffaugment"]))
     small = []
+    evaluation = ["--data-arg", "limit=500", "--eval-every", str(args.small_eval_every), "--eval-samples", "1000"]
     for suffix, extra in AUGMENTATIONS.items():
-        name = f"{best}-500{suffix}"
-        evaluation = ["--data-arg", "limit=500", "--eval-every", str(args.small_eval_every), "--eval-samples", "1000"]
-        small.append(run_cell(args.out, name, MAIN[str(best)], args.small_minutes, args.data_root, evaluation + extra))
+        small.append(run_cell(args.out, f"{best}-500{suffix}", MAIN[str(best)], args.small_minutes, args.data_root, evaluation + extra))
+    for suffix in ("", "+ada"):
+        small.append(run_cell(args.out, f"dcgan-hinge-500{suffix}", HINGE, args.small_minutes, args.data_root, evaluation + AUGMENTATIONS[suffix]))
     plot_small(args.out, [str(r["cell"]) for r in small])
     (args.out / "modern.json").write_text(json.dumps(results + small, indent=2) + "\n")
     lines = ["| cell | iterations | training s | FID (3s) | KID | confident 3s | command |", "|---|---|---|---|---|---|---|"]
