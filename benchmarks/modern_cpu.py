@@ -64,13 +64,15 @@ def run_cell(out: Path, name: str, cell: list[str], minutes: float, data_root: s
     done = run / "result.json"
     if done.exists():
         return json.loads(done.read_text())
-    command = _command(run, cell, minutes, data_root, extra or [])
-    if (run / "checkpoints" / "latest.pt").exists():
-        command = [*command[: command.index("--out")], "--resume", str(run)]
+    fresh = _command(run, cell, minutes, data_root, extra or [])
+    command = fresh
+    if (run / "checkpoints" / "latest.pt").exists():  # an interrupted cell continues (the budget counts on)
+        command = [*fresh[: fresh.index("--out")], "--resume", str(run)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     print("+", shlex.join(command[1:]), flush=True)
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    result = {"cell": name, "command": "python " + shlex.join(command[1:]).replace(str(run), f"runs/modern/{name}"), **judge(run, 3, 10000, 0.9, 0)}
+    shown = "python " + shlex.join(fresh[1:]).replace(str(run), f"runs/modern/{name}").replace(data_root, "../shared/datasets")
+    result = {"cell": name, "command": shown, **judge(run, 3, 10000, 0.9, 0)}
     done.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
