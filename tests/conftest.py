@@ -35,6 +35,21 @@ if os.environ.get("GANLIB_DATA"):
     os.environ["GANLIB_DATA"] = str(Path(os.environ["GANLIB_DATA"]).expanduser().resolve())
 
 
+def torchrun(*target: str) -> list[str]:
+    """The command that launches ``target`` (a script, or ``-m module``) on two local processes
+    through torchrun's multi-node launch (a c10d rendezvous on a free port of this machine)."""
+    import socket
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return [
+        sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
+        "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}", *target,
+    ]
+
+
 def _mnist_candidates() -> list[Path]:
     """Where the tests look for MNIST: ``$GANLIB_DATA`` (as the library does), then the
     ``../shared/datasets`` that CI provides beside the checkout."""

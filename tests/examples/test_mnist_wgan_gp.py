@@ -118,21 +118,12 @@ def test_a_resume_that_changes_the_architecture_is_refused_before_anything_is_wr
 
 def test_torchrun_trains_on_two_processes_and_only_rank_0_writes(mnist_root, tmp_path):
     import os
-    import socket
     import subprocess
-    import sys
 
-    from tests.conftest import REPO_ROOT
+    from tests.conftest import REPO_ROOT, torchrun
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     # The multi-node launch (a c10d rendezvous), with both "nodes" on this machine.
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
-        "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}",
-        str(REPO_ROOT / "examples" / "mnist_wgan_gp.py"), *tiny_args(mnist_root, tmp_path / "run", "--iterations", "3", "--batch-size", "8"),
-    ]
+    command = torchrun(str(REPO_ROOT / "examples" / "mnist_wgan_gp.py"), *tiny_args(mnist_root, tmp_path / "run", "--iterations", "3", "--batch-size", "8"))
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -294,16 +294,9 @@ def test_a_study_with_a_repeated_objective_is_refused(tmp_path, capsys):
 
 
 def _torchrun(out, *extra, env=()):
-    import socket
+    from tests.conftest import torchrun
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
-        "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}",
-        "-m", "ganlib", "train", *TOY, "--out", str(out), *extra,
-    ]
+    command = torchrun("-m", "ganlib", "train", *TOY, "--out", str(out), *extra)
     return subprocess.run(command, env={**os.environ, "OMP_NUM_THREADS": "1", **dict(env)}, capture_output=True, text=True, timeout=180)
 
 
