@@ -17,6 +17,8 @@ scored every ``--small-eval-every`` iterations so that FID and r_t can be follow
 Part 3, the same 500 images with the DCGAN and hinge loss, without augmentation and with ADA:
 ADA steers p by the sign of the critic's score on reals, which means "real" for hinge but not
 for a Wasserstein critic (whose scores drift as a whole and can all be negative).
+With ``--seeds 1 2 ...``, the best recipe and its DiffAugment row are trained again with those
+seeds (cells ``NAME-seedS``), to see how far one seed's numbers move.
 Tables: ``OUT/modern.md`` and ``OUT/modern.json``; curves: ``OUT/small-data.png``.
 """
 
@@ -51,8 +53,9 @@ HINGE = ["--objective", "hinge", "--ema", "0.999"]
 
 
 def _command(out: Path, cell: list[str], minutes: float, data_root: str, extra: list[str]) -> list[str]:
+    common = COMMON[: COMMON.index("--seed")] if "--seed" in extra else COMMON  # the cell's own seed replaces seed 0
     return [
-        sys.executable, "-m", "ganlib", "train", *COMMON, "--data-root", data_root, *cell, *extra,
+        sys.executable, "-m", "ganlib", "train", *common, "--data-root", data_root, *cell, *extra,
         "--iterations", "1000000", "--time-budget", str(int(minutes * 60)), "--log-every", "10",
         "--sample-every", "500", "--checkpoint-every", "500", "--out", str(out),
     ]
@@ -116,11 +119,15 @@ def main() -> None:  # noqa: D103
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--small-minutes", type=float, default=20.0)
     parser.add_argument("--small-eval-every", type=int, default=250)
+    parser.add_argument("--seeds", type=int, nargs="*", default=[], help="further seeds for the best recipe, with and without DiffAugment")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     results = [run_cell(args.out, name, cell, args.minutes, args.data_root) for name, cell in MAIN.items()]
     best = min(results, key=lambda r: float(r["fid"]))["cell"]
     results.append(run_cell(args.out, f"{best}+diffaugment", MAIN[str(best)], args.minutes, args.data_root, AUGMENTATIONS["+diffaugment"]))
+    for seed in args.seeds:
+        for suffix in ("", "+diffaugment"):
+            results.append(run_cell(args.out, f"{best}{suffix}-seed{seed}", MAIN[str(best)], args.minutes, args.data_root, [*AUGMENTATIONS[suffix], "--seed", str(seed)]))
     small = []
     evaluation = ["--data-arg", "limit=500", "--eval-every", str(args.small_eval_every), "--eval-samples", "1000"]
     for suffix, extra in AUGMENTATIONS.items():
