@@ -303,7 +303,7 @@ def _process_alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def run_lock(run_dir: Path, *, enabled: bool = True) -> Iterator[None]:
+def run_lock(run_dir: Path) -> Iterator[None]:
     """Hold the run directory's lock for the duration of the block.
 
     The lock is an exclusive ``flock`` on ``run_dir/.ganlib-lock`` (released by the kernel if
@@ -312,7 +312,6 @@ def run_lock(run_dir: Path, *, enabled: bool = True) -> Iterator[None]:
 
     Args:
         run_dir: The run directory.
-        enabled: Take the lock (only the process that writes files takes it).
 
     Returns:
         A context manager; the lock is held inside it.
@@ -320,9 +319,6 @@ def run_lock(run_dir: Path, *, enabled: bool = True) -> Iterator[None]:
     Raises:
         RunError: If another live process holds the lock.
     """
-    if not enabled:
-        yield
-        return
     created = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / LOCK
