@@ -9,6 +9,7 @@ from ganlib.data.images import IMAGE_SUFFIXES, load_cifar10, load_folder
 from ganlib.data.mnist import (
     DATA_ENV_VAR,
     DEFAULT_DATA_ROOT,
+    DataNotFoundError,
     MNISTNotFoundError,
     load_fashion_mnist,
     load_mnist,
@@ -25,6 +26,7 @@ __all__ = [
     "DEFAULT_DATA_ROOT",
     "IMAGE_SUFFIXES",
     "TOYS",
+    "DataNotFoundError",
     "Dataset",
     "Toy",
     "MNISTNotFoundError",

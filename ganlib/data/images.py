@@ -16,7 +16,7 @@ from torchvision import datasets
 from torchvision.transforms.v2.functional import pil_to_tensor
 
 from ganlib._validation import check_int
-from ganlib.data.mnist import MNISTNotFoundError, preprocess, resolve_data_root
+from ganlib.data.mnist import DataNotFoundError, download_or_explain, preprocess, resolve_data_root
 
 __all__ = ["IMAGE_SUFFIXES", "load_cifar10", "load_folder"]
 
@@ -48,30 +48,23 @@ def load_cifar10(
         Images ``(M, 3, image_size, image_size)`` and labels ``(M,)``.
 
     Raises:
-        MNISTNotFoundError: If the files are missing and ``download`` is false.
+        DataNotFoundError: If the files are missing and ``download`` is false.
     """
     check_int("image_size", image_size)
     root_path = resolve_data_root(root)
     if not download and not (root_path / "cifar-10-batches-py").is_dir():
-        raise MNISTNotFoundError(
+        raise DataNotFoundError(
             f"CIFAR-10 was not found: no cifar-10-batches-py in {root_path}; unpack the Python version of the "
             "data set there, or pass download=True (--download) to fetch it"
         )
-    archive = root_path / "cifar-10-python.tar.gz"
-    had_archive = archive.exists()
-    try:
-        dataset = datasets.CIFAR10(str(root_path), train=train, download=download)
-    except Exception as error:  # a failed download: no network, a mirror down
-        if not download:
-            raise
-        reason = str(error).strip().splitlines()[-1][:200] if str(error).strip() else type(error).__name__
-        if not had_archive:
-            archive.unlink(missing_ok=True)  # what the failed download left
-        raise MNISTNotFoundError(
-            f"--download could not fetch CIFAR-10 ({reason}). Without a network, unpack cifar-10-python.tar.gz "
-            f"(the Python version) into {root_path} yourself, or point --data-root (or GANLIB_DATA) at a directory "
-            "that holds cifar-10-batches-py"
-        ) from None
+    if download:
+        dataset = download_or_explain(
+            lambda: datasets.CIFAR10(str(root_path), train=train, download=True), "CIFAR-10", (root_path,),
+            f"Without a network, unpack cifar-10-python.tar.gz (the Python version) into {root_path} yourself, "
+            "or point --data-root (or GANLIB_DATA) at a directory that holds cifar-10-batches-py",
+        )
+    else:
+        dataset = datasets.CIFAR10(str(root_path), train=train, download=False)
     images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2)  # (N, 32, 32, 3) uint8 -> NCHW
     labels = torch.tensor(dataset.targets)
     if classes is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from torch import Tensor
@@ -17,6 +18,7 @@ from ganlib._validation import check_int
 __all__ = [
     "DATA_ENV_VAR",
     "DEFAULT_DATA_ROOT",
+    "DataNotFoundError",
     "MNISTNotFoundError",
     "load_fashion_mnist",
     "load_mnist",
@@ -39,9 +41,15 @@ _RAW_SIZES = {
 }
 """Byte sizes of the four uncompressed IDX files (header plus data)."""
 
+_T = TypeVar("_T")
 
-class MNISTNotFoundError(FileNotFoundError):
-    """The MNIST files are not where ganlib looked for them."""
+
+class DataNotFoundError(FileNotFoundError):
+    """A data set's files are not where ganlib looked for them, or ``--download`` could not fetch them."""
+
+
+MNISTNotFoundError = DataNotFoundError
+"""0.2's name for :class:`DataNotFoundError` (the same class), kept working."""
 
 
 class _DigitsError(ValueError, argparse.ArgumentTypeError):
@@ -152,7 +160,7 @@ def load_mnist(
         ``return_labels`` is true.
 
     Raises:
-        MNISTNotFoundError: If the files are missing and ``download`` is false; the message
+        DataNotFoundError: If the files are missing and ``download`` is false; the message
             names the missing files, says where ganlib looked and how to provide them.
         ValueError: If a file is truncated (the message names it; ``.gz``-only files are
             extracted in place first), or ``digits`` or ``image_size`` is invalid.
@@ -189,7 +197,7 @@ def load_fashion_mnist(
         Images ``(M, 1, image_size, image_size)`` in [-1, 1] (and labels ``(M,)``).
 
     Raises:
-        MNISTNotFoundError: If the files are missing and ``download`` is false.
+        DataNotFoundError: If the files are missing and ``download`` is false.
         ValueError: If a file is truncated, or an argument is invalid.
     """
     return _load_idx(datasets.FashionMNIST, "FashionMNIST", root, image_size, classes, train, download, device, return_labels)
@@ -212,7 +220,7 @@ def _load_idx(
     raw = root_path / folder / "raw"
     missing = _prepare_raw_files(raw) if raw.is_dir() else list(_RAW_SIZES)
     if missing and not download:
-        raise MNISTNotFoundError(
+        raise DataNotFoundError(
             f"{folder} was not found: {', '.join(missing)} (or .gz) missing from {raw}. Either put the "
             f"four original IDX files in <root>/{folder}/raw and pass root=<root> (or set "
             f"{DATA_ENV_VAR}=<root>), or pass download=True (examples: --download) to fetch them."
@@ -227,27 +235,46 @@ def _load_idx(
 
 
 def _download(dataset_class: type[datasets.MNIST], folder: str, root: Path, train: bool) -> datasets.MNIST:
-    """Download with torchvision; a failure (no network, a mirror down) becomes one line that
-    names the files and where to put them, and whatever the attempt created is removed."""
     raw = root / folder / "raw"
-    existed = {p for p in (root, root / folder, raw) if p.exists()}
-    before = set(raw.iterdir()) if raw.is_dir() else set()
+    files = ", ".join(f"{name}.gz" for name in _RAW_SIZES)
+    return download_or_explain(
+        lambda: dataset_class(str(root), train=train, download=True), folder, (raw, root / folder, root),
+        f"Without a network, copy its four files ({files}, or the unpacked ones) into {raw} yourself, or point "
+        f"--data-root (or {DATA_ENV_VAR}) at a directory that holds {folder}/raw",
+    )
+
+
+def download_or_explain(fetch: Callable[[], _T], name: str, folders: Sequence[Path], advice: str) -> _T:
+    """Run a torchvision download; a failure (no network, a mirror down) becomes one line.
+
+    Whatever the attempt created is removed first: new files in ``folders`` (a partial
+    download) and those of ``folders`` it created that are left empty.
+
+    Args:
+        fetch: Builds the torchvision data set with ``download=True``.
+        name: The data set, for the message.
+        folders: Where the download writes, deepest first.
+        advice: What to do instead, for the message.
+
+    Returns:
+        What ``fetch`` returns.
+
+    Raises:
+        DataNotFoundError: If ``fetch`` fails; the message gives the reason's last line and ``advice``.
+    """
+    existed = {p for p in folders if p.exists()}
+    before = {p: set(p.iterdir()) for p in folders if p.is_dir()}
     try:
-        return dataset_class(str(root), train=train, download=True)
+        return fetch()
     except Exception as error:  # torchvision raises RuntimeError, URLError, HTTPError, OSError
-        for path in (set(raw.iterdir()) if raw.is_dir() else set()) - before:
-            if path.is_file() or path.is_symlink():
-                path.unlink(missing_ok=True)  # a partial download
-        for path in (raw, root / folder, root):
-            if path not in existed and path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        for folder in folders:
+            for path in (set(folder.iterdir()) if folder.is_dir() else set()) - before.get(folder, set()):
+                if path.is_file() or path.is_symlink():
+                    path.unlink(missing_ok=True)
+            if folder not in existed and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         reason = str(error).strip().splitlines()[-1][:200] if str(error).strip() else type(error).__name__
-        files = ", ".join(f"{name}.gz" for name in _RAW_SIZES)
-        raise MNISTNotFoundError(
-            f"--download could not fetch {folder} ({reason}). Without a network, copy its four files ({files}, "
-            f"or the unpacked ones) into {raw} yourself, or point --data-root (or {DATA_ENV_VAR}) at a directory "
-            f"that holds {folder}/raw"
-        ) from None
+        raise DataNotFoundError(f"--download could not fetch {name} ({reason}). {advice}") from None
 
 
 def preprocess(images: Tensor, image_size: int) -> Tensor:

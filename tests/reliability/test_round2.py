@@ -230,6 +230,34 @@ def test_download_without_a_network_is_one_line_and_cleans_up(tmp_path, monkeypa
     assert not (tmp_path / "run").exists()
 
 
+
+def test_a_cifar_download_without_a_network_is_one_line_and_cleans_up(tmp_path, monkeypatch, capsys):
+    from torchvision import datasets
+
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "notes.txt").write_text("mine")  # the user's file in the data root stays
+
+    def offline(self):
+        (root / "cifar-10-python.tar.gz").write_bytes(b"partial")  # what a cut download leaves
+        raise RuntimeError("<urlopen error [Errno -2] Name or service not known>")
+
+    monkeypatch.setattr(datasets.CIFAR10, "download", offline)
+    argv = ["train", "--data", "cifar10", "--download", "--data-root", str(root), "--iterations", "1", "--out", str(tmp_path / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "--download could not fetch CIFAR-10 (<urlopen error [Errno -2] Name or service not known>)" in err
+    assert "cifar-10-python.tar.gz" in err and "--data-root (or GANLIB_DATA)" in err
+    assert sorted(p.name for p in root.iterdir()) == ["notes.txt"]  # the partial archive is gone
+    assert not (tmp_path / "run").exists()
+
+
+def test_data_not_found_keeps_its_old_name():
+    from ganlib.data import DataNotFoundError, MNISTNotFoundError
+
+    assert MNISTNotFoundError is DataNotFoundError and issubclass(DataNotFoundError, FileNotFoundError)
+
 # --- ignored without a word, before this version -------------------------------------------------
 
 

@@ -26,7 +26,7 @@ HOST_KEYS = ("iteration", "it_per_s", "wall_time")
 """Keys of a log record that the logger adds (not metrics of the run)."""
 
 
-def _json_lines(path: Path, lines: list[str], *, what: str, warn: bool = False) -> Iterator[tuple[int, str, Any]]:
+def _json_lines(path: Path, lines: list[str], *, advice: str, warn: bool = False) -> Iterator[tuple[int, str, Any]]:
     """``(number, line, record)`` for each non-blank line of a JSON Lines file; a torn last line
     (a write cut short by a crash) is skipped (with a warning when ``warn``), any other bad line
     is named."""
@@ -40,7 +40,7 @@ def _json_lines(path: Path, lines: list[str], *, what: str, warn: bool = False) 
                 if warn:
                     warnings.warn(f"{path}: dropped a torn last line (a write cut short by a crash)", RuntimeWarning, stacklevel=3)
                 continue
-            raise ValueError(f"{path}, line {number}, is not valid JSON; fix or remove that line{what}") from None
+            raise ValueError(f"{path}, line {number}, is not valid JSON; fix or remove that line{advice}") from None
         yield number, line, record
 
 
@@ -65,7 +65,7 @@ def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist; is {path.parent} a run directory?")
     records = []
-    for number, _, record in _json_lines(path, path.read_text().splitlines(keepends=True), what=""):
+    for number, _, record in _json_lines(path, path.read_text().splitlines(keepends=True), advice=""):
         if not isinstance(record, dict):
             raise ValueError(f"{path}, line {number}, is not a JSON object")
         records.append({(k if k in HOST_KEYS else migrate_name(k)): v for k, v in record.items()})
@@ -122,7 +122,7 @@ class MetricsLogger(Callback):
             return
         lines = self.path.read_text().splitlines(keepends=True)
         kept = []
-        for _, line, record in _json_lines(self.path, lines, what=" to resume", warn=True):
+        for _, line, record in _json_lines(self.path, lines, advice=" to resume", warn=True):
             if isinstance(record, dict) and record.get("iteration", 0) <= iteration:
                 kept.append(line if line.endswith("\n") else line + "\n")
         write_text_atomically(self.path, "".join(kept))
