@@ -59,14 +59,14 @@ def test_spectral_norm_is_on_every_layer_of_the_sngan_critic_and_off_where_not_a
     assert sngan.config["width"] == 8 and sngan.config["extra_blocks"] == 2
     assert not any(_spectral(get_model("wgangp-resnet-critic", image_size=32, channels=3, width=8)))
     deep = get_model("sngan-resnet-critic", image_size=64, channels=3)
-    assert deep.config["doubling"] and deep.config["final_size"] == 4 and all(_spectral(deep))
+    assert deep.config["multipliers"] == [1, 2, 4, 8, 16] and deep.config["final_size"] == 2 and all(_spectral(deep))
 
 
 def test_sngan_widths_follow_the_paper():
     assert get_model("sngan-resnet-generator", image_size=32, channels=3).config["width"] == 256
     assert get_model("sngan-resnet-critic", image_size=32, channels=3).config["width"] == 128
     deep = get_model("sngan-resnet-generator", image_size=64, channels=3)
-    assert deep.config["doubling"] and deep.project.out_features == 1024 * 16  # 1024 at 4x4, then 512-256-128-64 at 64x64
+    assert deep.config["multipliers"] == [16, 8, 4, 2, 1] and deep.project.out_features == 1024 * 16  # 1024 at 4x4, then 512-256-128-64 at 64x64
 
 
 def test_the_lectures_sparse_gradient_options():
