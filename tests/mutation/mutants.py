@@ -23,6 +23,7 @@ class Mutant:
 
 
 _PENALTIES = "ganlib/losses/penalties.py"
+_RESNET = "ganlib/models/resnet.py"
 _NORM = "    return grad.flatten(1).norm(2, dim=1)\n"
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -214,5 +215,40 @@ MUTANTS: tuple[Mutant, ...] = (
         "ganlib/models/mlp.py",
         "else (6.0 / fan_in) ** 0.5",
         "else (6.0 / fan_out) ** 0.5",
+    ),
+    Mutant(
+        "sngan-critic-mean-pooling",
+        "SNGAN's critic averages its last features over space instead of summing them (scores 64x smaller at 8x8)",
+        _RESNET,
+        "        features = h.sum(dim=(2, 3)) if self.pooling == \"sum\" else h.mean(dim=(2, 3))\n",
+        "        features = h.mean(dim=(2, 3))\n",
+    ),
+    Mutant(
+        "resnet-up-shortcut-dropped",
+        "the generator's up-block skips its learned 1x1 shortcut where the width is unchanged",
+        _RESNET,
+        "        self.shortcut = _conv(cin, cout, 1, spec, 1.0)\n",
+        "        self.shortcut = _conv(cin, cout, 1, spec, 1.0) if cin != cout else nn.Identity()\n",
+    ),
+    Mutant(
+        "resnet-residual-gain-one",
+        "the residual 3x3 convolutions initialized with Xavier gain 1 instead of the references' sqrt(2)",
+        _RESNET,
+        "_RESIDUAL_GAIN = math.sqrt(2.0)\n",
+        "_RESIDUAL_GAIN = 1.0\n",
+    ),
+    Mutant(
+        "resnet-critic-hidden-in-to-out",
+        "the critic block's first convolution maps in -> out channels instead of in -> in",
+        _RESNET,
+        "        hidden = cout if first else cin\n",
+        "        hidden = cout\n",
+    ),
+    Mutant(
+        "sngan-32-score-bias",
+        "SNGAN's 32x32 critic given a bias on its score (snresnet_32.py has nobias=True)",
+        _RESNET,
+        "ResNetCritic(image_size, channels, chosen, norm, activation, extra_blocks=2, final_size=8, pooling=\"sum\", score_bias=False)",
+        "ResNetCritic(image_size, channels, chosen, norm, activation, extra_blocks=2, final_size=8, pooling=\"sum\", score_bias=True)",
     ),
 )

@@ -39,6 +39,7 @@ DEFAULT_TESTS = (
     "tests/metrics/test_modes.py",
     "tests/data/test_stacked.py",
     "tests/models/test_mlp_init.py",
+    "tests/reference",
 )
 
 
