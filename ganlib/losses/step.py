@@ -77,6 +77,9 @@ class Step:
             (0-based); lazy regularizers decide from it whether they apply. In the generator
             phase, the number of critic updates done so far.
         iteration: Generator iterations completed before this step.
+        clock: The same count as a device tensor that the Trainer advances inside the
+            iteration, so that a component reading it stays right under CUDA-graph replay
+            (where :attr:`iteration` is the value at recording); ``None`` outside the Trainer.
         grad_scale: The fp16 loss scale as a device tensor, or ``None`` in fp32 and bf16. Input
             gradients for penalties are taken of scores multiplied by it and divided by it
             afterwards (see :mod:`ganlib.losses.penalties`).
@@ -108,6 +111,7 @@ class Step:
     conditional: bool = False
     critic_step: int = 0
     iteration: int = 0
+    clock: Tensor | None = None
     grad_scale: Tensor | None = None
     fuse: bool = False
     scores: Scores | None = None

@@ -236,6 +236,7 @@ class Trainer:
         self._noise: dict[int, Tensor] = {}
         self._batch_size = 0
         self._steps_in_body = 0
+        self._clock: Tensor | None = None  # the iteration count on the device, advanced inside the body
         self._feed: Feed | None = None
         self._graph: GraphCapture | None = None
         self._guard = FiniteGuard(self.device, check_finite_every)
@@ -363,6 +364,7 @@ class Trainer:
             conditional=self.conditional,
             critic_step=critic_step,
             iteration=self.iteration,
+            clock=self._clock,
             grad_scale=self.precision.grad_scale(phase),
             fuse=self.fuse,
             augment=self.augment,
@@ -444,6 +446,8 @@ class Trainer:
             self.ema.update(self.generator)
         if self.augment is not None:
             self._stats.report("critic", dict(self.augment.report()))
+        assert self._clock is not None
+        self._clock.add_(1)
 
     def _varying_work(self) -> str | None:
         reason = self.step_schedule.capture_blocker() or (self.augment.capture_blocker() if self.augment is not None else None)
@@ -484,6 +488,7 @@ class Trainer:
             if reason is not None:
                 warnings.warn(f"capture='cuda-graph' is not possible here ({reason}); training eagerly", RuntimeWarning, stacklevel=3)
             capture = reason is None
+        self._clock = torch.tensor(self.iteration, device=self.device)  # after any resume
         slots = self.step_schedule.critic_draws(self) + (1 if self.needs_real_in_generator_step else 0)
         self._feed = make_feed(self.data, self.device, slots, prepared=capture)
         if capture:
@@ -512,7 +517,9 @@ class Trainer:
         if self.distributed is not None:
             metrics = self.distributed.average(metrics)
         if self.augment is not None:
-            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size)
+            # r_t is averaged over the processes above; the images are every process's (ADA counts the global batch)
+            world = 1 if self.distributed is None else self.distributed.world_size
+            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size * world)
         self._guard.observe(metrics)
         return metrics
 

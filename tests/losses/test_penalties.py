@@ -230,11 +230,11 @@ def test_two_penalties_report_distinct_names():
 
 
 def test_get_objective_by_name_and_its_errors():
-    assert set(PENALTIES) == {"gp", "lp", "dragan", "r1", "r2", "lecam"}
+    assert set(PENALTIES) == {"gp", "lp", "dragan", "r1", "r2", "lecam", "lecam-stylegan2"}
     objective = get_objective("hinge", penalty="r1", penalty_weight=1.0, penalty_every=16)
     assert objective.penalties[0].weight == 1.0 and objective.penalties[0].every == 16
     assert get_objective("wasserstein", penalty="clip", clip=0.02).clip.clip == 0.02
-    with pytest.raises(ValueError, match="penalty 'r3' is unknown; valid names are 'dragan', 'gp', 'lecam', 'lp', 'r1', 'r2', 'clip'"):
+    with pytest.raises(ValueError, match="penalty 'r3' is unknown; valid names are 'dragan', 'gp', 'lecam', 'lecam-stylegan2', 'lp', 'r1', 'r2', 'clip'"):
         get_objective("hinge", penalty="r3")
     with pytest.raises(ValueError, match="preset with its own penalty"):
         get_objective("wgan-gp", penalty="r1")
@@ -261,7 +261,7 @@ def test_scaled_input_gradients_are_unscaled():
 def test_lecam_by_hand_anchors_then_the_pull_toward_the_other_anchor():
     from ganlib.losses import LeCamPenalty, Scores, Step
 
-    lecam = LeCamPenalty(weight=1.0, decay=0.5)
+    lecam = LeCamPenalty(weight=1.0, decay=0.5, start=0)
     step = Step("critic", lambda x: x.sum(1), fake=torch.zeros(2, 1), real=torch.zeros(2, 1),
                 scores=Scores(torch.tensor([1.0, 3.0]), torch.tensor([-1.0, 1.0])))
     first = lecam(step)
@@ -279,7 +279,7 @@ def test_lecam_by_hand_anchors_then_the_pull_toward_the_other_anchor():
 def test_lecam_is_zero_when_reals_score_below_the_fake_anchor_and_fakes_above_the_real_one():
     from ganlib.losses import LeCamPenalty, Scores, Step
 
-    lecam = LeCamPenalty(start=10)  # anchors follow the batch means exactly
+    lecam = LeCamPenalty(start=0)  # the first update copies the batch means
     step = Step("critic", lambda x: x.sum(1), fake=torch.zeros(2, 1), real=torch.zeros(2, 1),
                 scores=Scores(torch.tensor([-1.0, -1.0]), torch.tensor([1.0, 1.0])))
     assert lecam(step)["lecam"].item() == 0.0
@@ -288,9 +288,9 @@ def test_lecam_is_zero_when_reals_score_below_the_fake_anchor_and_fakes_above_th
 def test_lecam_state_round_trips_and_its_parameters_are_checked():
     from ganlib.losses import LeCamPenalty, Scores, Step
 
-    lecam = LeCamPenalty(decay=0.9)
+    lecam = LeCamPenalty(decay=0.9, start=0)
     lecam(Step("critic", lambda x: x.sum(1), fake=torch.zeros(2, 1), real=torch.zeros(2, 1), scores=Scores(torch.ones(2), -torch.ones(2))))
-    restored = LeCamPenalty(decay=0.9)
+    restored = LeCamPenalty(decay=0.9, start=0)
     restored.load_state_dict(lecam.state_dict())
     assert (restored.anchor_real.item(), restored.anchor_fake.item(), restored.updates.item()) == (1.0, -1.0, 1)
     with pytest.raises(ValueError, match="decay=1.0 is invalid"):

@@ -251,4 +251,25 @@ MUTANTS: tuple[Mutant, ...] = (
         "ResNetCritic(image_size, channels, chosen, norm, activation, extra_blocks=2, final_size=8, pooling=\"sum\", score_bias=False)",
         "ResNetCritic(image_size, channels, chosen, norm, activation, extra_blocks=2, final_size=8, pooling=\"sum\", score_bias=True)",
     ),
+    Mutant(
+        "lecam-tf-decay-with-biggan-weight",
+        "LeCam's default decay 0.99 (the TF StyleGAN2 version's) beside the BigGAN code's weight 0.3",
+        _PENALTIES,
+        "    def __init__(self, weight: float | None = None, every: int = 1, *, decay: float = 0.9, start: int = 1000, debias: bool = False) -> None:\n",
+        "    def __init__(self, weight: float | None = None, every: int = 1, *, decay: float = 0.99, start: int = 1000, debias: bool = False) -> None:\n",
+    ),
+    Mutant(
+        "lecam-no-warm-up",
+        "LeCam's term applied from the first iteration, through the reference's warm-up",
+        _PENALTIES,
+        "            value = value * (torch.as_tensor(iteration, device=value.device) > self.start).to(value.dtype)\n",
+        "            value = value * (torch.as_tensor(iteration, device=value.device) >= 0).to(value.dtype)\n",
+    ),
+    Mutant(
+        "lecam-not-debiased",
+        "the TF version's moving average left biased toward its zero start",
+        _PENALTIES,
+        "            anchors = anchors / (1 - torch.pow(keep, self.updates.to(anchors.dtype)))\n",
+        "            anchors = anchors / 1.0\n",
+    ),
 )
