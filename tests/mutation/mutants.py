@@ -24,6 +24,7 @@ class Mutant:
 
 _PENALTIES = "ganlib/losses/penalties.py"
 _RESNET = "ganlib/models/resnet.py"
+_ADA = "ganlib/augment/ada.py"
 _NORM = "    return grad.flatten(1).norm(2, dim=1)\n"
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -271,5 +272,40 @@ MUTANTS: tuple[Mutant, ...] = (
         _PENALTIES,
         "            anchors = anchors / (1 - torch.pow(keep, self.updates.to(anchors.dtype)))\n",
         "            anchors = anchors / 1.0\n",
+    ),
+    Mutant(
+        "ada-flip-at-p",
+        "ADA flips with probability p (the reference draws the flip inside the p-gate: p/2)",
+        _ADA,
+        "            x = _where(gate((n,)) & (flip == 1), x.flip(3), x)\n",
+        "            x = _where(gate((n,)), x.flip(3), x)\n",
+    ),
+    Mutant(
+        "ada-contrast-about-the-mean",
+        "ADA's contrast scales about each image's mean instead of about 0",
+        _ADA,
+        "            x = x * c.to(x.dtype).view(-1, 1, 1, 1)  # about 0: c (x + b) with the brightness above\n",
+        "            x = (x - x.mean(dim=(1, 2, 3), keepdim=True)) * c.to(x.dtype).view(-1, 1, 1, 1) + x.mean(dim=(1, 2, 3), keepdim=True)\n",
+    ),
+    Mutant(
+        "ada-translation-edge-padded",
+        "ADA's translation repeats the border pixels instead of reflecting the image",
+        _ADA,
+        "    index = index.abs()\n    return torch.where(index > size - 1, 2 * (size - 1) - index, index)\n",
+        "    return index.clamp(0, size - 1)\n",
+    ),
+    Mutant(
+        "ada-translation-floored",
+        "ADA's shift floored instead of rounded (shifts from -4 to 3, a drift to one side)",
+        _ADA,
+        "            x = reflect_translate(x, torch.round(t[:, 0] * w), torch.round(t[:, 1] * h))\n",
+        "            x = reflect_translate(x, torch.floor(t[:, 0] * w), torch.floor(t[:, 1] * h))\n",
+    ),
+    Mutant(
+        "ada-local-images-under-torchrun",
+        "under torchrun ADA counts only the local batch, so p moves world-size times slower",
+        "ganlib/train/trainer.py",
+        "            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size * world)\n",
+        "            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size)\n",
     ),
 )
