@@ -120,8 +120,13 @@ def main() -> None:  # noqa: D103
     parser.add_argument("--small-minutes", type=float, default=20.0)
     parser.add_argument("--small-eval-every", type=int, default=250)
     parser.add_argument("--seeds", type=int, nargs="*", default=[], help="further seeds for the best recipe, with and without DiffAugment")
+    parser.add_argument("--cells", nargs="+", choices=sorted(MAIN), help="re-measure only these part-1 cells, and stop (their rows print; the tables are left alone)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.cells:
+        for name in args.cells:
+            print(json.dumps(run_cell(args.out, name, MAIN[name], args.minutes, args.data_root), indent=2))
+        return
     results = [run_cell(args.out, name, cell, args.minutes, args.data_root) for name, cell in MAIN.items()]
     best = min(results, key=lambda r: float(r["fid"]))["cell"]
     results.append(run_cell(args.out, f"{best}+diffaugment", MAIN[str(best)], args.minutes, args.data_root, AUGMENTATIONS["+diffaugment"]))
