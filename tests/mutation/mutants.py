@@ -25,6 +25,7 @@ class Mutant:
 _PENALTIES = "ganlib/losses/penalties.py"
 _RESNET = "ganlib/models/resnet.py"
 _ADA = "ganlib/augment/ada.py"
+_R3GAN = "ganlib/models/r3gan.py"
 _NORM = "    return grad.flatten(1).norm(2, dim=1)\n"
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -307,5 +308,26 @@ MUTANTS: tuple[Mutant, ...] = (
         "ganlib/train/trainer.py",
         "            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size * world)\n",
         "            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size)\n",
+    ),
+    Mutant(
+        "r3gan-box-downsampling",
+        "R3GAN's critic downsamples by 2x2 average pooling instead of the [1, 3, 3, 1] low-pass filter",
+        _R3GAN,
+        "    return lowpass_downsample(x) if how == \"lowpass\" else F.avg_pool2d(x, 2)\n",
+        "    return F.avg_pool2d(x, 2)\n",
+    ),
+    Mutant(
+        "r3gan-bilinear-upsampling",
+        "R3GAN's generator upsamples bilinearly instead of through the low-pass filter",
+        _R3GAN,
+        "    return lowpass_upsample(x) if how == \"lowpass\" else F.interpolate(x, scale_factor=2.0, mode=\"bilinear\", align_corners=False)\n",
+        "    return F.interpolate(x, scale_factor=2.0, mode=\"bilinear\", align_corners=False)\n",
+    ),
+    Mutant(
+        "r3gan-upsampling-gain-one",
+        "the zero-inserted upsampling filtered without its gain of 4 (a quarter of the signal)",
+        _R3GAN,
+        "    return F.conv_transpose2d(x, 4 * _lowpass_kernel(x), stride=2, padding=1, groups=x.shape[1])\n",
+        "    return F.conv_transpose2d(x, _lowpass_kernel(x), stride=2, padding=1, groups=x.shape[1])\n",
     ),
 )
