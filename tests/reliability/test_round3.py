@@ -1,0 +1,101 @@
+"""Round three of users' misuse (issue 28): a lock that holds, runs that never delete each other,
+resumes that cannot break a run, and the new surfaces under bad input.
+
+Each test is a case of the table in ``docs/guides/testing.rst`` (reliability): the input, and
+what the user sees.
+"""
+
+import os
+
+import pytest
+
+from ganlib.cli import main
+from ganlib.errors import RunError
+from ganlib.runs import LOCK, run_lock
+
+TOY = ["--data", "ring", "--width", "8", "--device", "cpu", "--log-every", "1", "--sample-every", "1000", "--checkpoint-every", "20"]
+
+
+def _train(out, *extra):
+    return main(["train", *TOY, "--out", str(out), *extra])
+
+
+def _one_line(err):
+    lines = err.strip().splitlines()
+    assert lines and lines[-1].startswith("error: ") and "Traceback" not in err, err
+    return lines[-1]
+
+
+# --- 1, 2: the run lock -------------------------------------------------------------------------
+
+
+def test_a_refused_process_leaves_the_holders_lock_and_a_third_is_refused_too(tmp_path):
+    out = tmp_path / "run"
+    with run_lock(out):
+        with pytest.raises(RunError, match=f"process {os.getpid()} is training into it"):
+            with run_lock(out):
+                pass
+        assert (out / LOCK).read_text().strip() == str(os.getpid())  # the holder's lock, still there
+        with pytest.raises(RunError, match="is in use"):
+            with run_lock(out):
+                pass
+    assert not (out / LOCK).exists()  # the holder removes it on its way out
+    with run_lock(out):  # and the next run takes it
+        pass
+
+
+def test_a_train_refused_by_the_lock_itself_leaves_it_to_its_holder(tmp_path, capsys, monkeypatch):
+    import subprocess
+    import sys
+
+    from ganlib import runs
+
+    # The race of the issue: both commands passed the plan's check, and the other took the lock first.
+    monkeypatch.setattr(runs, "_in_use", lambda run_dir: None)
+    out = tmp_path / "run"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, pathlib; from ganlib.runs import run_lock\n"
+         "with run_lock(pathlib.Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()", str(out)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for _ in range(2):  # the second is refused as the first was: the lock is still the holder's
+            assert _train(out, "--iterations", "2") == 2
+            assert f"{out} is in use: process {holder.pid} is training into it" in _one_line(capsys.readouterr().err)
+        assert (out / LOCK).read_text().strip() == str(holder.pid)
+    finally:
+        holder.communicate("", timeout=60)
+    assert holder.returncode == 0 and not (out / LOCK).exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_lock_that_is_a_symbolic_link_is_refused_and_its_target_untouched(tmp_path, capsys):
+    out, precious = tmp_path / "run", tmp_path / "precious.txt"
+    out.mkdir()
+    precious.write_text("the user's own file\n")
+    (out / LOCK).symlink_to(precious)
+    assert _train(out, "--iterations", "2") == 2
+    assert f"{out / LOCK} is a symbolic link, not a lock ganlib wrote" in _one_line(capsys.readouterr().err)
+    assert precious.read_text() == "the user's own file\n"
+    assert (out / LOCK).is_symlink() and not (out / "metrics.jsonl").exists()
+    with pytest.raises(RunError, match="symbolic link"):
+        with run_lock(out):
+            pass
+    assert precious.read_text() == "the user's own file\n"
+
+
+def test_a_lock_file_removed_just_as_it_was_opened_is_taken_anew(tmp_path, monkeypatch):
+    from ganlib import runs
+
+    out = tmp_path / "run"
+    out.mkdir()
+    stale = runs._open_lock(out / LOCK)
+    (out / LOCK).unlink()  # its holder finished between our open and our flock
+    opens = iter([lambda path: stale])
+    real = runs._open_lock
+    monkeypatch.setattr(runs, "_open_lock", lambda path: next(opens, real)(path))
+    with run_lock(out):  # the flock on the removed file succeeds; the lock is taken on the file in place
+        assert next(opens, None) is None  # the removed file was opened first
+        assert (out / LOCK).read_text().strip() == str(os.getpid())  # then the lock was taken on a file in place
+    assert not (out / LOCK).exists()
