@@ -215,6 +215,8 @@ def _apply_recipe_settings(args: argparse.Namespace, recipe: Recipe) -> None:
         current = getattr(args, key)
         if isinstance(value, dict):
             setattr(args, key, {**value, **(current or {})})
+        elif isinstance(value, list):  # a recipe's callbacks stay beside those typed
+            setattr(args, key, [*value, *(v for v in current or () if v not in value)])
         elif current is None:
             setattr(args, key, value)
 
