@@ -9,9 +9,12 @@ everything of a run in one directory. This module holds the rules every such com
   and a lock left by a process that is gone is detected, named and taken over;
 * a fresh run into a directory that already holds a run is refused (the message offers
   ``--resume`` and ``--overwrite``), and so is ``--resume A --out B`` when B holds another run;
+* a run is never put inside another run's directory (where that run's ``--overwrite`` would
+  delete it);
 * ``--overwrite`` removes only what a ganlib run wrote there: the files listed in the run's
   manifest (``.ganlib-run.json``), or, for a run of an older version without one, the names a
-  run writes, never through a symbolic link, and never other files;
+  run writes, never through a symbolic link, and never other files; it is refused when another
+  run lies inside them;
 * a resume is checked before anything is written: the settings that define the models and
   the data (architecture, data selection, seed) must equal the saved run's, and each
   difference is listed; other settings (learning rate, logging...) may change and are
@@ -146,6 +149,32 @@ def _foreign_names(path: Path) -> list[str]:
     return [name for name in RUN_FILES if os.path.lexists(path / name)]
 
 
+def _enclosing_run(path: Path) -> Path | None:
+    """The ganlib run that ``path`` lies inside (``path`` itself excluded), or ``None``."""
+    for parent in (*path.parents, *path.resolve().parents):
+        if _holds_a_run(parent):
+            return parent
+    return None
+
+
+def _nested_run(run_dir: Path) -> Path | None:
+    """A ganlib run inside what ``--overwrite`` removes from ``run_dir`` (never through a link), or ``None``."""
+    for name in _manifest(run_dir):
+        top = run_dir / name
+        if top.is_symlink() or not top.is_dir():
+            continue  # a link is removed as a link: what it points to stays
+        for root, _, _ in os.walk(top):
+            if _holds_a_run(Path(root)):
+                return Path(root)
+    return None
+
+
+def _check_not_nested(run_dir: Path) -> None:
+    enclosing = _enclosing_run(run_dir)
+    if enclosing is not None:
+        raise RunError(f"{run_dir} lies inside the run in {enclosing}, whose --overwrite would delete it; choose an --out outside that run")
+
+
 def _run_dir_of(checkpoint: Path) -> Path:
     return checkpoint.parent.parent if checkpoint.parent.name == CHECKPOINT_DIR else checkpoint.parent
 
@@ -208,8 +237,9 @@ def plan_run(
 
     Raises:
         RunError: If a fresh run would overwrite a run, a resume would write into another
-            run's directory, ``out`` names the current directory, or a fixed setting differs
-            from the resumed run's (every difference is listed).
+            run's directory, the run directory lies inside another run's, ``--overwrite``
+            would delete a run nested in this one, ``out`` names the current directory, or a
+            fixed setting differs from the resumed run's (every difference is listed).
     """
     _check_out(out)
     config = {key: _jsonable(value) for key, value in settings.items() if key not in ("resume", "overwrite")}
@@ -219,6 +249,7 @@ def plan_run(
             raise RunError(f"{target} is in use: {holder} is training into it; wait for it to finish, or choose another --out")
     if resume is None:
         run_dir = Path(out) if out is not None else default_out
+        _check_not_nested(run_dir)
         foreign = _foreign_names(run_dir)
         if foreign:
             raise RunError(
@@ -235,6 +266,9 @@ def plan_run(
                 f"{run_dir} already holds a run; continue it with --resume {run_dir}, choose another --out, "
                 "or pass --overwrite to replace it"
             )
+        nested = _nested_run(run_dir) if overwrite and run_dir.is_dir() else None
+        if nested is not None:
+            raise RunError(f"--overwrite {run_dir} would delete {nested}, another ganlib run inside it; move that run out first, or choose another --out")
         config["out"] = str(run_dir)
         return RunPlan(run_dir, None, config)
     if overwrite:
@@ -243,6 +277,8 @@ def plan_run(
     run_dir = Path(out) if out is not None else saved_dir
     if out is not None and _holds_a_run(run_dir) and run_dir.resolve() != saved_dir.resolve():
         raise RunError(f"--resume {resume} --out {run_dir}: {run_dir} holds another run; continue the run in its own directory, or give --out an empty directory")
+    if out is not None and run_dir.resolve() != saved_dir.resolve():
+        _check_not_nested(run_dir)
     config["out"] = str(run_dir)
     differences = [f"{key}: saved {previous[key]!r}, now {config.get(key)!r}" for key in fixed if key in previous and previous[key] != config.get(key)]
     if differences:

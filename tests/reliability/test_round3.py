@@ -99,3 +99,26 @@ def test_a_lock_file_removed_just_as_it_was_opened_is_taken_anew(tmp_path, monke
         assert next(opens, None) is None  # the removed file was opened first
         assert (out / LOCK).read_text().strip() == str(os.getpid())  # then the lock was taken on a file in place
     assert not (out / LOCK).exists()
+
+
+# --- 3: runs inside runs ------------------------------------------------------------------------
+
+
+def test_an_out_inside_another_run_is_refused_and_overwrite_never_deletes_a_nested_run(tmp_path, capsys):
+    import shutil
+
+    outer, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
+    assert _train(outer, "--iterations", "2") == 0
+    inner = outer / "checkpoints" / "inner"
+    assert _train(inner, "--iterations", "2") == 2
+    assert f"{inner} lies inside the run in {outer}, whose --overwrite would delete it" in _one_line(capsys.readouterr().err)
+    assert not inner.exists()
+    assert _train(elsewhere, "--iterations", "2") == 0
+    assert main(["train", "--resume", str(elsewhere), "--out", str(inner), "--iterations", "3"]) == 2
+    assert f"{inner} lies inside the run in {outer}" in _one_line(capsys.readouterr().err)
+    # A run put there by an older ganlib (or by hand): --overwrite of the outer run refuses.
+    shutil.move(elsewhere, inner)
+    before = sorted(p.name for p in inner.iterdir())
+    assert _train(outer, "--iterations", "2", "--overwrite") == 2
+    assert f"--overwrite {outer} would delete {inner}, another ganlib run inside it" in _one_line(capsys.readouterr().err)
+    assert sorted(p.name for p in inner.iterdir()) == before and (outer / "config.json").exists()
