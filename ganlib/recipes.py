@@ -133,8 +133,16 @@ for _name, _recipe in {
         source="Gulrajani et al. 2017, gan_toy.py: ReLU MLPs of 3 x 512, He/Glorot uniform init, lambda 0.1, n_critic 5, batch 256, Adam 1e-4 (0.5, 0.9), 100,000 iterations",
     ),
     "r3gan": Recipe(
-        "relativistic", 1, "adam", 2e-4, (0.0, 0.99), critic_norm="none", penalty=("r1", "r2"), penalty_weight=0.05,
-        model="r3gan", ema=0.999, source="Huang et al. 2024 (R3GAN): RpGAN + R1 + R2, gamma 0.05 (its CIFAR-10 start), no norms, EMA",
+        "relativistic", 1, "adam", 2e-4, (0.0, 0.9), critic_norm="none", penalty=("r1", "r2"), penalty_weight=0.05,
+        model="r3gan", ema=0.999,
+        settings={
+            "lr_schedule": "cosine", "lr_schedule_arg": {"eta_min": 5e-5},
+            "penalty_arg": {"weight_end": 0.005}, "callback": ["beta2-schedule"],
+        },
+        source=(
+            "Huang et al. 2024 (R3GAN), brownvc/R3GAN train.py's CIFAR10 preset: RpGAN + R1 + R2 with gamma 0.05 -> 0.005, "
+            "Adam lr 2e-4 -> 5e-5 and beta2 0.9 -> 0.99 on half cosines over the run, no norms, EMA"
+        ),
     ),
 }.items():
     register_recipe(_name, _recipe)

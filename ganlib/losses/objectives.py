@@ -161,7 +161,7 @@ def _apply_penalties(penalties: list[Penalty], step: Step, loss: Tensor, terms: 
     terms are added to ``terms``."""
     for penalty in penalties:
         reported = penalty(step)
-        loss = loss + penalty.effective_weight * reported[penalty.name]
+        loss = loss + penalty.weight_at(step) * reported[penalty.name]
         _add_penalty_terms(terms, penalty, reported)
     return loss
 

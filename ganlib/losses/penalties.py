@@ -42,6 +42,7 @@ from torch import Tensor, nn
 from ganlib._validation import check_int
 from ganlib.losses.step import Step, at_least_float32
 from ganlib.registry import Registry
+from ganlib.schedules import half_cosine
 
 __all__ = [
     "PENALTIES",
@@ -455,6 +456,18 @@ class Penalty:
         """The weight the value is multiplied by when it is applied: ``weight * every``."""
         return self.weight * self.every
 
+    def weight_at(self, step: Step) -> float | Tensor:
+        """The weight applied at ``step``: :attr:`effective_weight`, unless the penalty schedules it.
+
+        Args:
+            step: The step being penalized (its :attr:`~ganlib.losses.Step.clock` and
+                :attr:`~ganlib.losses.Step.horizon` place it in the run).
+
+        Returns:
+            The weight, a device tensor where it follows a schedule (so that a captured graph reads it).
+        """
+        return self.effective_weight
+
     def compute(self, step: Step) -> dict[str, Tensor]:
         """The penalty's terms for one step.
 
@@ -619,14 +632,38 @@ class R1Penalty(Penalty):
     objective computed for the loss (the batch is scored once); called on a step without
     scores, it scores the batch itself.
 
+    γ can follow R3GAN's schedule (Huang et al., 2024: 0.05 to 0.005 on CIFAR-10): with
+    ``weight_end``, a half cosine from ``weight`` to ``weight_end`` over ``horizon`` generator
+    iterations (the run's length by default), then held (:func:`ganlib.schedules.half_cosine`).
+
     Args:
         weight: γ.
         every: Lazy interval.
+        weight_end: γ at the end of the schedule; ``None``: γ stays ``weight``.
+        horizon: Generator iterations of the schedule; ``None``: the run's.
+
+    Raises:
+        ValueError: If ``weight_end`` is negative or given with a zero ``weight``, or
+            ``horizon`` is not a positive integer.
     """
 
     name = "r1"
     side: ClassVar[str] = "real"
     gradient_at = ("real",)
+
+    def __init__(self, weight: float | None = None, every: int = 1, *, weight_end: float | None = None, horizon: int | None = None) -> None:
+        super().__init__(weight, every)
+        self.weight_end = None if weight_end is None else _check_weight(weight_end)
+        if self.weight_end is not None and self.weight == 0:
+            raise ValueError(f"weight_end={weight_end!r} needs a positive weight to start from; got weight=0")
+        self.horizon = None if horizon is None else check_int("horizon", horizon, expected="a positive number of generator iterations")
+
+    def weight_at(self, step: Step) -> float | Tensor:  # noqa: D102
+        if self.weight_end is None:
+            return self.effective_weight
+        clock = step.clock if step.clock is not None else torch.tensor(float(step.iteration))
+        horizon = self.horizon or step.horizon or 1
+        return self.every * half_cosine(clock, self.weight, self.weight_end, horizon)
 
     def samples(self, step: Step) -> tuple[Tensor, Tensor | None]:
         """The samples the gradient is taken at, with their scores when the step has them.
@@ -661,6 +698,8 @@ class R2Penalty(R1Penalty):
     Args:
         weight: γ.
         every: Lazy interval.
+        weight_end: γ at the end of R3GAN's schedule (see :class:`R1Penalty`).
+        horizon: Generator iterations of the schedule; ``None``: the run's.
     """
 
     name = "r2"

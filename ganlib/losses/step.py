@@ -80,6 +80,8 @@ class Step:
         clock: The same count as a device tensor that the Trainer advances inside the
             iteration, so that a component reading it stays right under CUDA-graph replay
             (where :attr:`iteration` is the value at recording); ``None`` outside the Trainer.
+        horizon: The run's total of generator iterations (the Trainer's
+            ``max_iterations``), for components whose schedules span the run; 0 when unknown.
         grad_scale: The fp16 loss scale as a device tensor, or ``None`` in fp32 and bf16. Input
             gradients for penalties are taken of scores multiplied by it and divided by it
             afterwards (see :mod:`ganlib.losses.penalties`).
@@ -112,6 +114,7 @@ class Step:
     critic_step: int = 0
     iteration: int = 0
     clock: Tensor | None = None
+    horizon: int = 0
     grad_scale: Tensor | None = None
     fuse: bool = False
     scores: Scores | None = None

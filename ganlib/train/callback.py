@@ -136,6 +136,15 @@ class Callback:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the state returned by :meth:`state_dict`."""
 
+    def capture_blocker(self) -> str | None:
+        """Why iterations cannot be recorded as one CUDA graph while this callback runs, or ``None``.
+
+        A callback that changes a host value the iteration reads (a Python float in an
+        optimizer's settings, say) says so here; the Trainer then trains eagerly and names
+        the reason.
+        """
+        return None
+
     # --- device-side hooks (every rank; recorded under capture) ---------------------------------
 
     def on_before_optimizer_step(self, trainer: Trainer, role: str, optimizer: Optimizer) -> None:
@@ -270,6 +279,10 @@ class CallbackList:
         for callback in self.active(is_main):
             extras.update(callback.measure(trainer))
         return extras
+
+    def capture_blocker(self) -> str | None:
+        """The first callback's reason not to capture, or ``None``."""
+        return next((reason for reason in (c.capture_blocker() for c in self.callbacks) if reason), None)
 
     @property
     def has_step_hooks(self) -> bool:

@@ -365,6 +365,7 @@ class Trainer:
             critic_step=critic_step,
             iteration=self.iteration,
             clock=self._clock,
+            horizon=self.max_iterations,
             grad_scale=self.precision.grad_scale(phase),
             fuse=self.fuse,
             augment=self.augment,
@@ -450,7 +451,11 @@ class Trainer:
         self._clock.add_(1)
 
     def _varying_work(self) -> str | None:
-        reason = self.step_schedule.capture_blocker() or (self.augment.capture_blocker() if self.augment is not None else None)
+        reason = (
+            self.step_schedule.capture_blocker()
+            or (self.augment.capture_blocker() if self.augment is not None else None)
+            or self.callbacks.capture_blocker()
+        )
         if reason is not None:
             return reason
         first = schedule_key(self, self.iteration)

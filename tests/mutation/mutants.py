@@ -330,4 +330,18 @@ MUTANTS: tuple[Mutant, ...] = (
         "    return F.conv_transpose2d(x, 4 * _lowpass_kernel(x), stride=2, padding=1, groups=x.shape[1])\n",
         "    return F.conv_transpose2d(x, _lowpass_kernel(x), stride=2, padding=1, groups=x.shape[1])\n",
     ),
+    Mutant(
+        "r3gan-gamma-not-scheduled",
+        "R1/R2's gamma stays at its start value although a weight_end was given",
+        _PENALTIES,
+        "        return self.every * half_cosine(clock, self.weight, self.weight_end, horizon)\n",
+        "        return self.every * self.weight\n",
+    ),
+    Mutant(
+        "schedule-linear-not-cosine",
+        "the schedules' shape linear in the step instead of R3GAN's half cosine",
+        "ganlib/schedules.py",
+        "    return start + (1 - 0.5 * (1 + math.cos(math.pi * progress))) * (end - start)\n",
+        "    return start + progress * (end - start)\n",
+    ),
 )

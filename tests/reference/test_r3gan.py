@@ -200,3 +200,57 @@ def test_initialization_is_msr_with_the_depth_scaling_and_zero_branch_ends():
         assert conv.weight.std().item() == pytest.approx(gain / math.sqrt(fan_in), rel=0.05)
         assert torch.count_nonzero(conv.bias) == 0
     assert torch.count_nonzero(block.project.weight) == 0
+
+
+# --- the recipe's schedules ---------------------------------------------------------------------
+
+
+def _reference_cosine(cur_nimg: float, base_value: float, final_value: float, total_nimg: float, warmup_nimg: float = 0, hold_base_value_nimg: float = 0) -> float:
+    """training_loop.py's ``cosine_decay_with_warmup`` (no warm-up or hold in any preset)."""
+    decay = 0.5 * (1 + math.cos(math.pi * (cur_nimg - warmup_nimg - hold_base_value_nimg) / float(total_nimg - warmup_nimg - hold_base_value_nimg)))
+    value = base_value + (1 - decay) * (final_value - base_value)
+    return final_value if cur_nimg > total_nimg else value
+
+
+@pytest.mark.parametrize(("start", "end"), [(2e-4, 5e-5), (0.05, 0.005), (0.9, 0.99)])
+def test_the_schedule_shape_is_the_references(start, end):
+    from ganlib.schedules import half_cosine
+
+    for t in (0, 1, 17, 50, 99, 100, 101, 250):
+        expected = _reference_cosine(t, start, end, 100)
+        assert half_cosine(t, start, end, 100) == pytest.approx(expected, rel=1e-12)
+        assert float(half_cosine(torch.tensor(t, dtype=torch.float64), start, end, 100)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_r3gan_recipe_carries_the_references_cifar10_schedules():
+    from ganlib.recipes import RECIPES
+
+    recipe = RECIPES["r3gan"]
+    assert (recipe.lr, recipe.betas, recipe.penalty_weight, recipe.penalties) == (2e-4, (0.0, 0.9), 0.05, ("r1", "r2"))
+    assert recipe.settings["lr_schedule"] == "cosine" and recipe.settings["lr_schedule_arg"] == {"eta_min": 5e-5}
+    assert recipe.settings["penalty_arg"] == {"weight_end": 0.005} and recipe.settings["callback"] == ["beta2-schedule"]
+
+
+def test_gamma_lr_and_beta2_follow_the_schedule_through_the_trainer():
+    from ganlib.losses import get_objective
+    from ganlib.train import Beta2Schedule, LRSchedule, Trainer, build_lr_schedule
+
+    from tests.train.helpers import tiny_trainer
+
+    base = tiny_trainer("relativistic")
+    objective = get_objective("relativistic", penalty=["r1", "r2"], penalty_weight=0.05, penalty_args={"weight_end": 0.005})
+    generator_opt = torch.optim.Adam(base.generator.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    critic_opt = torch.optim.Adam(base.critic.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    schedules = LRSchedule({role: build_lr_schedule("cosine", opt, 8, eta_min=5e-5) for role, opt in (("generator", generator_opt), ("critic", critic_opt))})
+    trainer = Trainer(base.generator, base.critic, objective, generator_opt, critic_opt, base.data, n_critic=1, callbacks=[schedules, Beta2Schedule()])
+    r1 = objective.penalties[0]
+    seen: list[tuple[int, float]] = []
+    scheduled = r1.weight_at
+    r1.weight_at = lambda step: (seen.append((step.iteration, float(scheduled(step)))) or scheduled(step))  # type: ignore[method-assign]
+    trainer.fit(8)
+    assert trainer.max_iterations == 8 and [t for t, _ in seen] == list(range(8))
+    for t, weight in seen:
+        assert weight == pytest.approx(_reference_cosine(t, 0.05, 0.005, 8), rel=1e-6)
+    # after 8 of 8 iterations both are at their ends; the optimizers saw every value on the way
+    assert critic_opt.param_groups[0]["lr"] == pytest.approx(5e-5) and critic_opt.param_groups[0]["betas"][1] == pytest.approx(_reference_cosine(7, 0.9, 0.99, 8))
+    assert Beta2Schedule().capture_blocker() is not None and trainer.callbacks.capture_blocker() is not None  # it trains eagerly

@@ -17,6 +17,7 @@ A run directory produced by ``python -m ganlib train`` and these callbacks looks
 """
 
 from ganlib.models.sampling import generate_samples
+from ganlib.train.callbacks.betas import Beta2Schedule
 from ganlib.train.callbacks.budget import TimeBudget
 from ganlib.train.callbacks.checkpointer import Checkpointer
 from ganlib.train.callbacks.clip import GradientClip
@@ -31,6 +32,7 @@ from ganlib.train.callbacks.samples import SampleGrid, grid_labels
 from ganlib.train.callbacks.standard import standard_callbacks
 
 __all__ = [
+    "Beta2Schedule",
     "LR_SCHEDULES",
     "PANELS",
     "Checkpointer",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from torch.optim import Optimizer, lr_scheduler
 
 from ganlib.registry import Registry
+from ganlib.schedules import half_cosine
 from ganlib.train.callback import Callback
 
 if TYPE_CHECKING:
@@ -63,9 +64,17 @@ def _step(optimizer: Optimizer, *, iterations: int, step_size: int = 1000, gamma
 
 
 @register_lr_schedule("cosine")
-def _cosine(optimizer: Optimizer, *, iterations: int, eta_min: float = 0.0) -> lr_scheduler.LRScheduler:
-    """Cosine annealing to eta_min over the run (CosineAnnealingLR)."""
-    return lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, iterations), eta_min=eta_min)
+def _cosine(optimizer: Optimizer, *, iterations: int, eta_min: float = 0.0, horizon: int | None = None) -> lr_scheduler.LRScheduler:
+    """A half cosine to eta_min over horizon iterations (the run's length by default), then eta_min."""
+    span = max(1, horizon if horizon is not None else iterations)
+    if eta_min < 0:
+        raise ValueError(f"eta_min={eta_min!r} is invalid; expected a learning rate >= 0")
+
+    def factor(base: float) -> Callable[[int], float]:
+        end = eta_min / base if base > 0 else 0.0
+        return lambda step: float(half_cosine(step, 1.0, end, span))
+
+    return lr_scheduler.LambdaLR(optimizer, [factor(float(group.get("initial_lr", group["lr"]))) for group in optimizer.param_groups])
 
 
 @register_lr_schedule("linear")
