@@ -483,6 +483,23 @@ def _migrate_config(saved: dict[str, Any]) -> dict[str, Any]:
     return migrated
 
 
+def _optimizer_kinds(settings: dict[str, Any]) -> dict[str, Any]:
+    return {role: settings.get(f"{role}_optimizer") or settings.get("optimizer") for role in ("generator", "critic")}
+
+
+def _check_same_optimizers(args: argparse.Namespace, saved: dict[str, Any]) -> None:
+    """An optimizer's state passes only to an optimizer of its kind: a resume that changes one is
+    refused before anything is written (the run stays resumable as it was)."""
+    before, now = _optimizer_kinds(saved), _optimizer_kinds(vars(args))
+    changed = [f"the {role} was trained with {before[role]}, not {now[role]}" for role in before if before[role] is not None and before[role] != now[role]]
+    if changed:
+        flags = [f"--{key.replace('_', '-')}" for key in ("optimizer", "generator_optimizer", "critic_optimizer") if key in args._typed]
+        raise RunError(
+            f"--resume {args.resume}: {'; '.join(changed)}, and an optimizer's state does not pass to another kind; "
+            f"drop {' and '.join(flags) or 'the optimizer settings'} to continue the run, or start a new run with --out"
+        )
+
+
 def _threads(args: argparse.Namespace) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -493,6 +510,7 @@ def run(args: argparse.Namespace) -> int:
     """Train; returns the exit status."""
     typed = {key for key, value in vars(args).items() if value is not None and value is not False}
     args._typed = typed
+    saved: dict[str, Any] = {}
     if args.resume is not None:  # the saved run's settings fill what is not typed again
         _, _, saved = saved_config(args.resume)
         saved = _migrate_config(saved)
@@ -500,6 +518,8 @@ def run(args: argparse.Namespace) -> int:
             if key in vars(args) and key not in typed and key not in ("resume", "out", "overwrite", "run", "_typed"):
                 setattr(args, key, value)
     recipe = _resolve(args)
+    if args.resume is not None:
+        _check_same_optimizers(args, saved)
     threads = _threads(args)
     distributed = Distributed.from_environment(args.device)
     main_process = distributed is None or distributed.is_main

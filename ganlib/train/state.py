@@ -138,21 +138,40 @@ def load_model(role: str, model: nn.Module, state: Mapping[str, Any]) -> None:
 _OPTIMIZER_FLAGS = ("capturable", "fused", "foreach", "differentiable")
 
 
-def load_optimizer(optimizer: Optimizer, saved: Mapping[str, Any]) -> None:
+def load_optimizer(optimizer: Optimizer, saved: Mapping[str, Any], name: str = "optimizer") -> None:
     """Load an optimizer's state, keeping this optimizer's implementation flags.
 
     A checkpoint written under CUDA-graph capture holds ``capturable=True`` (and step counters
     on the GPU); resumed on the CPU, where Adam has no capturable mode, those flags would fail.
     Hyperparameters come from the checkpoint; how the update runs stays this optimizer's.
 
+    The state of another kind of optimizer is refused: after loading, every hyperparameter this
+    optimizer's update reads must be there (an SGD given Adam's state has no ``momentum``, an
+    Adam given SGD's no ``betas``); on refusal the optimizer keeps the state it had.
+
+    Args:
+        optimizer: The optimizer to load into.
+        saved: A state from its ``state_dict()``.
+        name: How to name it in messages (``"critic_optimizer"``).
+
     Raises:
         ValueError: If the saved state belongs to another kind of optimizer or other parameters.
     """
     flags = [{key: group[key] for key in _OPTIMIZER_FLAGS if key in group} for group in optimizer.param_groups]
+    needed = [set(group) - {"params"} for group in optimizer.param_groups]
+    before = optimizer.state_dict()
+    kind = type(optimizer).__name__
     try:
         optimizer.load_state_dict(dict(saved))
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"the checkpoint's {type(optimizer).__name__} state does not fit this optimizer ({error}); resume with the same --optimizer") from None
+        raise ValueError(f"the checkpoint's {name} state does not fit this {kind} ({error}); resume with the same --optimizer") from None
+    lacking = sorted(set().union(*(keys - set(group) for keys, group in zip(needed, optimizer.param_groups, strict=True))))
+    if lacking:
+        optimizer.load_state_dict(before)
+        raise ValueError(
+            f"the checkpoint's {name} state is not a {kind}'s: it lacks {', '.join(lacking)} (another kind of optimizer wrote it); "
+            "resume with the optimizer the run was trained with"
+        )
     for group, kept in zip(optimizer.param_groups, flags, strict=True):
         group.update(kept)
     for param, param_state in optimizer.state.items():
@@ -225,8 +244,8 @@ def restore_state(trainer: Trainer, state: Mapping[str, Any]) -> None:
         )
     for role, model in (("generator", trainer.generator), ("critic", trainer.critic)):
         load_model(role, model, state)
-    load_optimizer(trainer.generator_optimizer, state["generator_optimizer"])
-    load_optimizer(trainer.critic_optimizer, state["critic_optimizer"])
+    load_optimizer(trainer.generator_optimizer, state["generator_optimizer"], "generator_optimizer")
+    load_optimizer(trainer.critic_optimizer, state["critic_optimizer"], "critic_optimizer")
     if trainer.ema is not None:
         trainer.ema.load_state_dict(state["ema"])
     trainer.objective.load_state_dict(state.get("objective") or {})

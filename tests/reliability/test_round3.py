@@ -122,3 +122,41 @@ def test_an_out_inside_another_run_is_refused_and_overwrite_never_deletes_a_nest
     assert _train(outer, "--iterations", "2", "--overwrite") == 2
     assert f"--overwrite {outer} would delete {inner}, another ganlib run inside it" in _one_line(capsys.readouterr().err)
     assert sorted(p.name for p in inner.iterdir()) == before and (outer / "config.json").exists()
+
+
+# --- 4: another optimizer on resume -------------------------------------------------------------
+
+
+def test_resuming_with_another_optimizer_is_refused_and_the_run_stays_resumable(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(out, "--iterations", "2", "--optimizer", "adamw") == 0
+    config = (out / "config.json").read_bytes()
+    for change, said in (
+        (["--critic-optimizer", "sgd"], "the critic was trained with adamw, not sgd"),
+        (["--optimizer", "adam"], "the generator was trained with adamw, not adam; the critic was trained with adamw, not adam"),
+    ):
+        assert main(["train", "--resume", str(out), "--iterations", "3", *change]) == 2
+        line = _one_line(capsys.readouterr().err)
+        assert said in line and f"drop {change[0]} to continue the run" in line
+        assert (out / "config.json").read_bytes() == config
+    assert main(["train", "--resume", str(out), "--iterations", "3"]) == 0
+
+
+def test_load_optimizer_refuses_another_kinds_state_and_keeps_its_own():
+    import torch
+
+    from ganlib.train.state import load_optimizer
+
+    weight = torch.nn.Parameter(torch.ones(3))
+    adam = torch.optim.Adam([weight], lr=0.1)
+    weight.grad = torch.ones(3)
+    adam.step()
+    for other in (torch.optim.SGD([weight], lr=0.1, momentum=0.9), torch.optim.RMSprop([weight], lr=0.1)):
+        own = other.state_dict()
+        with pytest.raises(ValueError, match=f"the checkpoint's critic_optimizer state is not a {type(other).__name__}'s: it lacks"):
+            load_optimizer(other, adam.state_dict(), "critic_optimizer")
+        assert other.state_dict() == own
+        other.step()  # still its own kind: no KeyError
+    sgd = torch.optim.SGD([weight], lr=0.1)
+    with pytest.raises(ValueError, match="lacks betas"):
+        load_optimizer(torch.optim.Adam([weight], lr=0.1), sgd.state_dict())
