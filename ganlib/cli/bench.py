@@ -144,7 +144,7 @@ def _judged(cell: BenchCell, run_dir: Path, args: argparse.Namespace) -> dict[st
 def _measure_names(cell: BenchCell, result: dict[str, Any]) -> list[str]:
     if not cell.samples:
         return [m for m in cell.measures if m in result]
-    keys = {"modes": ["modes_covered", "modes_kl"], "fid": ["fid"], "kid": ["kid_mean"], "is": ["is_mean"], "classes": ["classes_covered"],
+    keys = {"modes": ["modes_covered", "modes_kl", "confident_share", "modes_covered_confident"], "fid": ["fid"], "kid": ["kid_mean"], "is": ["is_mean"], "classes": ["classes_covered"],
             "pr": ["precision", "recall"], "dc": ["density", "coverage"]}
     return [k for m in cell.measures for k in keys[m] if k in result]
 

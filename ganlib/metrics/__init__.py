@@ -20,7 +20,7 @@ from ganlib.metrics.mnist import (
     load_mnist_reference,
 )
 from ganlib.metrics.manifold import ManifoldScores, density_coverage, knn_radii, precision_recall
-from ganlib.metrics.modes import ModeStatistics, StackedMNISTEvaluator, mode_statistics
+from ganlib.metrics.modes import CONFIDENT, ModeStatistics, StackedMNISTEvaluator, confident_modes, mode_statistics
 from ganlib.metrics.scores import DEFAULT_METRICS, SAMPLE_METRICS, parse_metrics, score_samples, stacked_reference
 from ganlib.metrics.functional import (
     FeatureStatistics,
@@ -32,6 +32,7 @@ from ganlib.metrics.functional import (
 )
 
 __all__ = [
+    "CONFIDENT",
     "CLASSIFIER_INPUT_SIZE",
     "DEFAULT_METRICS",
     "SAMPLE_METRICS",
@@ -52,6 +53,7 @@ __all__ = [
     "knn_radii",
     "load_mnist_classifier",
     "load_mnist_reference",
+    "confident_modes",
     "mode_statistics",
     "polynomial_mmd2_unbiased",
     "parse_metrics",

@@ -30,7 +30,7 @@ from torch import Tensor
 from ganlib.metrics.functional import frechet_distance, inception_score, kernel_distance
 from ganlib.metrics.manifold import density_coverage, precision_recall
 from ganlib.metrics.mnist import MNISTEvaluator
-from ganlib.metrics.modes import StackedMNISTEvaluator, mode_statistics
+from ganlib.metrics.modes import StackedMNISTEvaluator, confident_modes, mode_statistics
 
 __all__ = ["DEFAULT_METRICS", "SAMPLE_METRICS", "parse_metrics", "score_samples", "stacked_reference"]
 
@@ -148,6 +148,8 @@ def _stacked(images: Tensor, metrics: tuple[str, ...], device: torch.device | st
         out.update(_manifold(real, features, metrics, samples))
     if "modes" in metrics or "classes" in metrics:
         out.update(_modes(modes, StackedMNISTEvaluator.num_modes))
+        out["confident_share"], out["modes_covered_confident"] = confident_modes(modes, probabilities)
+        out["confident_share_real"], out["modes_covered_confident_real"] = evaluator.real_ceiling(images.shape[-1], len(features))
     return out
 
 

@@ -67,3 +67,26 @@ def test_stacked_evaluator_reads_each_channel_with_the_judge(mnist_root):
 def test_stacked_evaluator_refuses_one_channel():
     with pytest.raises(ValueError, match="expected .N, 3, H, H. stacked digits"):
         StackedMNISTEvaluator().classify(torch.zeros(2, 1, 28, 28))
+
+
+def test_confident_modes_by_hand_every_channel_must_be_sure():
+    from ganlib.metrics import confident_modes
+
+    sure = torch.tensor([0.95] + [0.05 / 9] * 9)
+    unsure = torch.full((10,), 0.1)
+    channels = [torch.stack([sure, sure, sure]), torch.stack([sure, unsure, sure]), torch.stack([sure, sure, unsure])]
+    share, covered = confident_modes(torch.tensor([7, 7, 8]), channels)
+    assert (share, covered) == (1 / 3, 1)  # only the first sample is sure on all three channels
+    assert confident_modes(torch.tensor([7, 8, 9]), [torch.stack([sure] * 3)] * 3) == (1.0, 3)
+
+
+def test_stacked_scores_report_the_confident_share_and_its_real_ceiling():
+    from ganlib.metrics import score_samples
+    from ganlib.metrics.modes import StackedMNISTEvaluator
+
+    torch.manual_seed(0)
+    scores = score_samples(torch.rand(40, 3, 32, 32) * 2 - 1, ["modes"])
+    assert {"confident_share", "modes_covered_confident", "confident_share_real", "modes_covered_confident_real"} <= set(scores)
+    assert scores["modes_covered_confident"] <= scores["modes_covered"]
+    share, covered = StackedMNISTEvaluator().real_ceiling(32, 2000)
+    assert 0.85 < share < 1.0 and 500 < covered <= 1000  # real test triples: most recognized on all three channels

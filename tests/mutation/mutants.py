@@ -344,4 +344,11 @@ MUTANTS: tuple[Mutant, ...] = (
         "    return start + (1 - 0.5 * (1 + math.cos(math.pi * progress))) * (end - start)\n",
         "    return start + progress * (end - start)\n",
     ),
+    Mutant(
+        "confident-any-channel",
+        "a stacked sample counted as recognized when any one channel is (not all three)",
+        "ganlib/metrics/modes.py",
+        "    sure = torch.stack([p.max(dim=1).values for p in probabilities], dim=1).min(dim=1).values > threshold\n",
+        "    sure = torch.stack([p.max(dim=1).values for p in probabilities], dim=1).max(dim=1).values > threshold\n",
+    ),
 )
