@@ -5,7 +5,9 @@ Each test is a case of the table in ``docs/guides/testing.rst`` (reliability): t
 what the user sees.
 """
 
+import contextlib
 import os
+import signal
 
 import pytest
 
@@ -160,3 +162,56 @@ def test_load_optimizer_refuses_another_kinds_state_and_keeps_its_own():
     sgd = torch.optim.SGD([weight], lr=0.1)
     with pytest.raises(ValueError, match="lacks betas"):
         load_optimizer(torch.optim.Adam([weight], lr=0.1), sgd.state_dict())
+
+
+# --- 5: a tiny truncation -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _ends_within(seconds):
+    """Fail, rather than hang, when the block runs past ``seconds`` (before, a tiny truncation never ended)."""
+    def overdue(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, overdue)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer here")
+@pytest.mark.parametrize("threshold", [1e-6, 1e-300])
+def test_a_tiny_truncation_ends_at_once_with_noise_inside_it(threshold):
+    from ganlib.models import sample_noise
+
+    with _ends_within(10):
+        z = sample_noise(64, 128, truncation=threshold)
+    assert float(z.abs().max()) <= threshold
+
+
+def test_what_is_left_after_the_redraws_is_the_same_truncated_normal():
+    import torch
+
+    from ganlib.models import sample_noise
+
+    t = 0.05  # about 96% of draws fall outside: most components come from the inverse CDF
+    z = sample_noise(400, 100, truncation=t, seed=3).double()
+    assert float(z.abs().max()) <= t
+    assert abs(float(z.mean())) < 1e-3
+    assert abs(float(z.std()) - t / 3**0.5) < 2e-4  # nearly uniform on [-t, t] at this t
+    assert torch.equal(sample_noise(8, 4, truncation=t, seed=3), sample_noise(8, 4, truncation=t, seed=3))
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer here")
+def test_sample_with_a_tiny_truncation_writes_its_samples(tmp_path):
+    import torch
+
+    run = tmp_path / "run"
+    assert _train(run, "--iterations", "1") == 0
+    with _ends_within(30):
+        assert main(["sample", "--checkpoint", str(run), "--num", "8", "--out", str(tmp_path / "z.pt"), "--truncation", "1e-6"]) == 0
+    z = torch.load(tmp_path / "z.pt")
+    assert z.shape == (8, 2) and bool(torch.isfinite(z).all())
