@@ -52,22 +52,28 @@ HINGE = ["--objective", "hinge", "--ema", "0.999"]
 """Part 3's recipe: the DCGAN (spectral norm in the critic) with hinge loss."""
 
 
-def _command(out: Path, cell: list[str], minutes: float, data_root: str, extra: list[str]) -> list[str]:
+def _command(out: Path, cell: list[str], minutes: float, data_root: str, extra: list[str], iterations: int | None = None) -> list[str]:
     common = COMMON[: COMMON.index("--seed")] if "--seed" in extra else COMMON  # the cell's own seed replaces seed 0
+    budget = ["--iterations", str(iterations)] if iterations else ["--iterations", "1000000", "--time-budget", str(int(minutes * 60))]
     return [
         sys.executable, "-m", "ganlib", "train", *common, "--data-root", data_root, *cell, *extra,
-        "--iterations", "1000000", "--time-budget", str(int(minutes * 60)), "--log-every", "10",
+        *budget, "--log-every", "10",
         "--sample-every", "500", "--checkpoint-every", "500", "--out", str(out),
     ]
 
 
-def run_cell(out: Path, name: str, cell: list[str], minutes: float, data_root: str, extra: list[str] | None = None) -> dict[str, object]:
-    """Train one cell (or resume it) and judge it; its result is cached in ``result.json``."""
+def run_cell(
+    out: Path, name: str, cell: list[str], minutes: float, data_root: str, extra: list[str] | None = None, iterations: int | None = None,
+) -> dict[str, object]:
+    """Train one cell (or resume it) and judge it; its result is cached in ``result.json``.
+
+    With ``iterations`` the cell trains for that many iterations instead of ``minutes``.
+    """
     run = out / name
     done = run / "result.json"
     if done.exists():
         return json.loads(done.read_text())
-    fresh = _command(run, cell, minutes, data_root, extra or [])
+    fresh = _command(run, cell, minutes, data_root, extra or [], iterations)
     command = fresh
     if (run / "checkpoints" / "latest.pt").exists():  # an interrupted cell continues (the budget counts on)
         command = [*fresh[: fresh.index("--out")], "--resume", str(run)]
@@ -121,11 +127,12 @@ def main() -> None:  # noqa: D103
     parser.add_argument("--small-eval-every", type=int, default=250)
     parser.add_argument("--seeds", type=int, nargs="*", default=[], help="further seeds for the best recipe, with and without DiffAugment")
     parser.add_argument("--cells", nargs="+", choices=sorted(MAIN), help="re-measure only these part-1 cells, and stop (their rows print; the tables are left alone)")
+    parser.add_argument("--iterations", type=int, help="with --cells: train each for this many iterations instead of --minutes (a before/after at equal updates)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.cells:
         for name in args.cells:
-            print(json.dumps(run_cell(args.out, name, MAIN[name], args.minutes, args.data_root), indent=2))
+            print(json.dumps(run_cell(args.out, name, MAIN[name], args.minutes, args.data_root, iterations=args.iterations), indent=2))
         return
     results = [run_cell(args.out, name, cell, args.minutes, args.data_root) for name, cell in MAIN.items()]
     best = min(results, key=lambda r: float(r["fid"]))["cell"]
