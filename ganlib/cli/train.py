@@ -235,13 +235,17 @@ def _resolve(args: argparse.Namespace) -> Recipe:
         # The harmonic curve: minimax with an EMA measured closest to the curve (see the 2-D guide).
         images_mlp = args.model == "mlp" and not toy
         args.objective = "minimax" if args.data == "harmonic" else "non-saturating" if images_mlp else "wgan-gp"
+    preset: str | None = None
     if args.objective in ("wgan-gp", "wgan-clip") and (toy or args.penalty_weight is not None or args.penalty or args.penalty_every != 1 or args.penalty_arg):
-        # Spelled out as loss + penalty, so that its weight and arguments can be set.
-        extra = [p for p in (args.penalty or []) if p not in ("gp", "clip")]
-        args.objective, args.penalty = "wasserstein", ["gp" if args.objective == "wgan-gp" else "clip", *extra]
+        # Spelled out as loss + penalty, so that its weight and arguments can be set; the penalties
+        # asked for are added to the preset's own, never dropped.
+        preset = "gp" if args.objective == "wgan-gp" else "clip"
+        args.objective, args.penalty = "wasserstein", [preset, *(p for p in (args.penalty or []) if p != preset)]
     if args.objective not in _objective_names():
         raise ValueError(f"--objective {args.objective!r} is unknown; valid names are {', '.join(_objective_names())}")
     recipe = recipe_for(args.objective, tuple(args.penalty) if args.penalty else None)
+    if preset is not None:  # the preset's paper settings (optimizer, n_critic, norm), with every penalty asked for
+        recipe = replace(recipe_for(args.objective, preset), penalty=recipe.penalty, penalty_weight=recipe.penalty_weight)
     _apply_recipe_settings(args, recipe)
     if args.model is None:
         args.model = recipe.model or ("mlp" if toy else "dcgan")

@@ -215,3 +215,23 @@ def test_sample_with_a_tiny_truncation_writes_its_samples(tmp_path):
         assert main(["sample", "--checkpoint", str(run), "--num", "8", "--out", str(tmp_path / "z.pt"), "--truncation", "1e-6"]) == 0
     z = torch.load(tmp_path / "z.pt")
     assert z.shape == (8, 2) and bool(torch.isfinite(z).all())
+
+
+# --- 6: a preset with another penalty -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("preset", "penalty", "name", "optimizer"), [("wgan-clip", "gp", "wasserstein+gp+clip", "rmsprop"), ("wgan-gp", "clip", "wasserstein+gp+clip", "adam")])
+def test_a_penalty_added_to_a_wgan_preset_is_kept_beside_its_own(tmp_path, caplog, preset, penalty, name, optimizer):
+    import json
+    import logging
+
+    from ganlib.checkpoint import load_checkpoint
+
+    out = tmp_path / "run"
+    with caplog.at_level(logging.INFO, logger="ganlib.train"):
+        assert _train(out, "--iterations", "2", "--objective", preset, "--penalty", penalty) == 0
+    assert f"on ring: {name}, n_critic=5, {optimizer}(" in caplog.text  # both constraints; the preset's recipe
+    first = json.loads((out / "metrics.jsonl").read_text().splitlines()[0])
+    assert "penalty/gp" in first  # the gradient penalty is trained
+    critic = load_checkpoint(out)["critic"]
+    assert max(float(w.abs().max()) for w in critic.values()) <= 0.01  # and the weights are clipped
