@@ -91,6 +91,7 @@ API_MODULES = {
     "ganlib.augment": "Differentiable augmentation for the critic: DiffAugment and ADA.",
     "ganlib.nn": "Pluggable normalization and DCGAN blocks.",
     "ganlib.recipes": "The papers' training settings, by objective.",
+    "ganlib.schedules": "The half-cosine shape of R3GAN's hyperparameter schedules.",
     "ganlib.registry": "The one registry type every kind of component uses.",
     "ganlib.plugins": "Loading plugins: entry points and GANLIB_PLUGINS.",
     "ganlib.bench": "Benchmark suites with published figures.",

@@ -11,6 +11,7 @@ The package is split by concept:
 * :mod:`ganlib.metrics` -- FID, KID, Inception Score, precision/recall, density/coverage, mode
   counts (Stacked MNIST), and an offline MNIST judge;
 * :mod:`ganlib.recipes` -- each objective's settings from its paper;
+* :mod:`ganlib.schedules` -- the half-cosine shape of R3GAN's hyperparameter schedules;
 * :mod:`ganlib.bench` -- benchmark suites with published figures (``python -m ganlib bench``);
 * :mod:`ganlib.registry` and :mod:`ganlib.plugins` -- every component by name, and code
   outside ganlib that registers more;
@@ -28,10 +29,10 @@ from types import ModuleType
 
 __all__ = [
     "__version__", "augment", "bench", "checkpoint", "data", "errors", "losses", "metrics", "models", "nn", "plugins", "recipes",
-    "registry", "runs", "train",
+    "registry", "runs", "schedules", "train",
 ]
 
-__version__ = "0.3.0.dev0"
+__version__ = "0.4.0.dev0"
 
 _SUBMODULES = frozenset(__all__) - {"__version__"}
 
