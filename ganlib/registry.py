@@ -89,28 +89,34 @@ class Entry(Generic[T]):
         return self.module == "ganlib" or self.module.startswith("ganlib.")
 
 
-def check_kwargs(what: str, builder: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
+def check_kwargs(what: str, builder: Callable[..., Any], kwargs: Mapping[str, Any], *, complete: bool = False) -> None:
     """Refuse keyword arguments that ``builder`` does not take, naming the valid ones.
 
     Args:
         what: How to name the component in the message, e.g. ``"penalty 'r1'"``.
         builder: A class or function.
         kwargs: The keyword arguments about to be passed.
+        complete: ``kwargs`` are all the arguments of the call: also refuse one that leaves out
+            an argument without a default, naming every one left out.
 
     Raises:
-        ValueError: ``"{what} has no argument 'x'; its arguments are a, b"``.
+        ValueError: ``"{what} has no argument 'x'; its arguments are a, b"``, or (with
+            ``complete``) ``"{what} needs a and b, which have no default; its arguments are ..."``.
     """
     try:
         signature = inspect.signature(builder)
     except (TypeError, ValueError):  # a builtin without a signature: let the call decide
         return
     parameters = signature.parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return
     valid = [k for k, p in parameters.items() if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
-    for key in kwargs:
-        if key not in valid:
-            raise ValueError(f"{what} has no argument {key!r}; its arguments are {', '.join(valid) or '(none)'}")
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        for key in kwargs:
+            if key not in valid:
+                raise ValueError(f"{what} has no argument {key!r}; its arguments are {', '.join(valid) or '(none)'}")
+    missing = [k for k in valid if parameters[k].default is inspect.Parameter.empty and k not in kwargs] if complete else []
+    if missing:
+        names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+        raise ValueError(f"{what} needs {names}, which {'has' if len(missing) == 1 else 'have'} no default; its arguments are {', '.join(valid)}")
 
 
 class Registry(Generic[T]):
@@ -298,14 +304,15 @@ class Registry(Generic[T]):
             What the builder returns.
 
         Raises:
-            ValueError: If ``name`` is unknown or an argument is not one of the builder's.
+            ValueError: If ``name`` is unknown, an argument is not one of the builder's, or
+                one without a default is missing (every one missing is named).
         """
         entry = self.entry(name)
         builder = entry.obj
         if not callable(builder):
             raise TypeError(f"{self.kind} {name!r} is a {type(builder).__name__}, not something to build")
         arguments = {**entry.metadata.get("defaults", {}), **kwargs}
-        check_kwargs(f"{self.kind} {name!r}", builder, arguments)
+        check_kwargs(f"{self.kind} {name!r}", builder, arguments, complete=True)
         return builder(**arguments)
 
     def describe(self, width: int = 0) -> str:

@@ -138,7 +138,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     optimization.add_argument("--batch-size", type=positive_int, default=None, help="per process (default: 32 for the harmonic curve, 256 for other toys, 64 for images)")
     optimization.add_argument("--n-critic", type=positive_int, default=None, help="critic steps per generator step (default: the recipe's)")
     optimization.add_argument("--step-schedule", default=None, metavar="NAME", help=choices_help(STEP_SCHEDULES.names(), "how critic and generator steps alternate (default fixed)"))
-    optimization.add_argument("--step-schedule-arg", type=key_value, action="append", metavar="KEY=VALUE", help="an argument of the step schedule (e.g. critic_threshold=0.3)")
+    optimization.add_argument("--step-schedule-arg", type=key_value, action="append", metavar="KEY=VALUE", help="an argument of the step schedule, repeated for each (adaptive needs two, e.g. critic_threshold=1.2 and generator_threshold=0.8)")
     optimization.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="both networks' optimizer (default: the recipe's)")
     optimization.add_argument("--lr", type=learning_rate, default=None, help="both networks' learning rate")
     optimization.add_argument("--betas", type=unit_interval, nargs=2, default=None, metavar=("BETA1", "BETA2"), help="Adam's betas, both networks")

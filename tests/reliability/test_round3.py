@@ -235,3 +235,46 @@ def test_a_penalty_added_to_a_wgan_preset_is_kept_beside_its_own(tmp_path, caplo
     assert "penalty/gp" in first  # the gradient penalty is trained
     critic = load_checkpoint(out)["critic"]
     assert max(float(w.abs().max()) for w in critic.values()) <= 0.01  # and the weights are clipped
+
+
+# --- 7: a step schedule without its arguments ---------------------------------------------------
+
+
+def test_the_adaptive_schedule_without_its_thresholds_names_them_in_one_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(out, "--iterations", "2", "--step-schedule", "adaptive") == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "step schedule 'adaptive' needs critic_threshold and generator_threshold, which have no default" in line
+    assert not out.exists()
+    assert _train(out, "--iterations", "2", "--step-schedule", "adaptive", "--step-schedule-arg", "critic_threshold=0.3") == 2
+    assert "needs generator_threshold, which has no default" in _one_line(capsys.readouterr().err)
+
+
+def test_the_step_schedule_example_of_the_help_trains(tmp_path):
+    import json
+    import re
+
+    from ganlib.cli.train import build_parser
+
+    help_text = next(a.help for a in build_parser()._actions if "--step-schedule-arg" in a.option_strings)
+    example = re.findall(r"\b\w+=[-+.\d]+", help_text)
+    assert example, help_text
+    out = tmp_path / "run"
+    assert _train(out, "--iterations", "2", "--step-schedule", "adaptive", *(f"--step-schedule-arg={pair}" for pair in example)) == 0
+    assert "schedule/critic_steps" in json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])
+
+
+def test_a_registry_build_names_every_argument_left_out():
+    from ganlib.registry import Registry
+
+    shapes = Registry("shape")
+
+    @shapes.register("box")
+    def box(width: float, height: float, *, depth: float, colour: str = "red") -> tuple:
+        return width, height, depth, colour
+
+    with pytest.raises(ValueError, match="shape 'box' needs width, height and depth, which have no default; its arguments are width, height, depth, colour"):
+        shapes.build("box")
+    with pytest.raises(ValueError, match="shape 'box' needs depth, which has no default"):
+        shapes.build("box", width=1, height=2)
+    assert shapes.build("box", width=1, height=2, depth=3) == (1, 2, 3, "red")
