@@ -142,6 +142,9 @@ class Callback:
         A callback that changes a host value the iteration reads (a Python float in an
         optimizer's settings, say) says so here; the Trainer then trains eagerly and names
         the reason.
+
+        Returns:
+            The reason in words, or ``None`` (the default: nothing stands in the way).
         """
         return None
 
@@ -281,7 +284,11 @@ class CallbackList:
         return extras
 
     def capture_blocker(self) -> str | None:
-        """The first callback's reason not to capture, or ``None``."""
+        """The first callback's reason not to capture.
+
+        Returns:
+            The reason, or ``None`` when no callback has one.
+        """
         return next((reason for reason in (c.capture_blocker() for c in self.callbacks) if reason), None)
 
     @property

@@ -48,7 +48,15 @@ class Beta2Schedule(Callback):
         self.horizon = None if horizon is None else check_int("horizon", horizon, expected="a positive number of generator iterations")
 
     def value(self, iteration: int, run: int) -> float:
-        """β2 after ``iteration`` generator iterations of a run of ``run``."""
+        """β2 after ``iteration`` generator iterations of a run of ``run``.
+
+        Args:
+            iteration: Generator iterations done.
+            run: The run's total (the horizon unless ``horizon`` was given).
+
+        Returns:
+            β2.
+        """
         return float(half_cosine(iteration, self.start, self.end, self.horizon or max(run, 1)))
 
     def on_iteration_start(self, trainer: Trainer) -> None:  # noqa: D102
