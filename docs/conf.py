@@ -77,6 +77,7 @@ from ganlib.nn import *
 from ganlib.train import *
 from ganlib.augment import *
 from ganlib.recipes import *
+from ganlib.schedules import *
 from ganlib.registry import *
 from ganlib.bench import *
 torch.manual_seed(0)
