@@ -6,6 +6,13 @@ convolutions (norm + ReLU) up to a Tanh output; the critic halves the size with 
 convolutions (LeakyReLU 0.2, no norm on the first layer) down to 4x4 and maps that to one
 score with a 4x4 convolution. The critic has **no sigmoid**: it returns raw scores (logits
 for the minimax objectives, potentials for the Wasserstein ones).
+
+Deliberate differences from the reference (pytorch/examples ``dcgan/main.py``, checked in
+``tests/reference/test_dcgan.py``): besides the missing sigmoid and the critic's default layer
+norm (for the gradient penalty), three convolutions carry a bias the reference omits (the
+generator's output layer, the critic's first and its score layer: 3 + 65 parameters at 64x64,
+zero at initialization), kept so that 0.3 checkpoints load; the layer list, the
+initialization draws, the outputs and the gradients are otherwise the reference's.
 """
 
 from __future__ import annotations
