@@ -50,3 +50,18 @@ def assert_gradients_equal(
 def identity(t: Tensor) -> Tensor:
     """No layout change."""
     return t
+
+
+def assert_same_function(
+    model: nn.Module, params: Mapping[str, Tensor], name_of: Callable[[str], tuple[str, Convert]], ours: Tensor, theirs: Tensor,
+    inputs: tuple[Tensor, Tensor] | None = None,
+) -> None:
+    """Equal outputs; then one random weighting of them backpropagated through both, and every
+    parameter's gradient equal (and the inputs', given as ``(ganlib's, the reference's)``)."""
+    torch.testing.assert_close(ours, theirs, atol=1e-12, rtol=1e-10)
+    weights = torch.randn_like(ours)
+    (ours * weights).sum().backward()
+    (theirs * weights).sum().backward()
+    assert_gradients_equal(model, params, name_of)
+    if inputs is not None:
+        torch.testing.assert_close(inputs[0].grad, inputs[1].grad, atol=1e-12, rtol=1e-10)

@@ -28,7 +28,7 @@ from torch import Tensor
 from torch.nn.utils import parametrize
 
 from ganlib.models import get_model
-from tests.reference._tools import assert_gradients_equal, copy_into_reference, identity, parameter_count
+from tests.reference._tools import assert_same_function, copy_into_reference, identity, parameter_count
 
 # --- tflib (WGAN-GP) -----------------------------------------------------------------------
 
@@ -166,12 +166,7 @@ def test_wgangp_resnet_generator_equals_the_reference():
     shapes["Generator.Input.W"] = (128, 16 * dim)
     params = copy_into_reference(generator, shapes, _generator_names)
     z = torch.randn(5, 128, dtype=torch.float64)
-    weights = torch.randn(5, 3, 32, 32, dtype=torch.float64)
-    ours, reference = generator(z), _wgangp_generator(params, z, dim)
-    torch.testing.assert_close(ours, reference, atol=1e-12, rtol=1e-10)
-    (ours * weights).sum().backward()
-    (reference * weights).sum().backward()
-    assert_gradients_equal(generator, params, _generator_names)
+    assert_same_function(generator, params, _generator_names, generator(z), _wgangp_generator(params, z, dim))
 
 
 def test_wgangp_resnet_critic_equals_the_reference():
@@ -182,13 +177,8 @@ def test_wgangp_resnet_critic_equals_the_reference():
     params = copy_into_reference(critic, shapes, _critic_names)
     x = torch.randn(4, 3, 32, 32, dtype=torch.float64, requires_grad=True)
     x_ref = x.detach().clone().requires_grad_(True)
-    ours, reference = critic(x), _wgangp_critic(params, x_ref, dim)
-    torch.testing.assert_close(ours, reference, atol=1e-12, rtol=1e-10)
-    weights = torch.randn(4, dtype=torch.float64)
-    (ours * weights).sum().backward()
-    (reference * weights).sum().backward()
-    assert_gradients_equal(critic, params, _critic_names)
-    torch.testing.assert_close(x.grad, x_ref.grad, atol=1e-12, rtol=1e-10)  # the input gradient a penalty uses
+    # with the input gradient a penalty uses
+    assert_same_function(critic, params, _critic_names, critic(x), _wgangp_critic(params, x_ref, dim), (x, x_ref))
 
 
 # --- Chainer (SNGAN) -----------------------------------------------------------------------
@@ -360,12 +350,7 @@ def test_sngan_generator_equals_the_reference(image_size, ch):
     params = copy_into_reference(generator, _sngan_generator_shapes(widths, 128, 3), _chainer_generator_name(blocks))
     reference = _Chainer(params, {}, bn_eps=1e-5)  # deliberate: PyTorch's BatchNorm epsilon (Chainer's default is 2e-5)
     z = torch.randn(4, 128, dtype=torch.float64)
-    ours, theirs = generator(z), reference.generator(z, blocks)
-    torch.testing.assert_close(ours, theirs, atol=1e-12, rtol=1e-10)
-    weights = torch.randn_like(ours)
-    (ours * weights).sum().backward()
-    (theirs * weights).sum().backward()
-    assert_gradients_equal(generator, params, _chainer_generator_name(blocks))
+    assert_same_function(generator, params, _chainer_generator_name(blocks), generator(z), reference.generator(z, blocks))
 
 
 def _sngan_critic_layout(image_size: int, ch: int) -> tuple[list[tuple[int, int, bool]], bool]:
@@ -395,13 +380,8 @@ def test_sngan_critic_equals_the_reference(image_size, ch):
     reference = _Chainer(params, u, bn_eps=1e-5)
     x = torch.randn(3, 3, image_size, image_size, dtype=torch.float64, requires_grad=True)
     x_ref = x.detach().clone().requires_grad_(True)
-    ours, theirs = critic(x), reference.critic(x_ref, [down for _, _, down in blocks[1:]]).reshape(-1)
-    torch.testing.assert_close(ours, theirs, atol=1e-12, rtol=1e-10)
-    weights = torch.randn(3, dtype=torch.float64)
-    (ours * weights).sum().backward()
-    (theirs * weights).sum().backward()
-    assert_gradients_equal(critic, params, name_of)
-    torch.testing.assert_close(x.grad, x_ref.grad, atol=1e-12, rtol=1e-10)
+    theirs = reference.critic(x_ref, [down for _, _, down in blocks[1:]]).reshape(-1)
+    assert_same_function(critic, params, name_of, critic(x), theirs, (x, x_ref))
 
 
 def test_sngan_critic_sums_its_features_so_scores_are_the_means_times_the_map_area():
