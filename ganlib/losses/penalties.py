@@ -776,11 +776,13 @@ class LeCamPenalty(Penalty):
         self.anchor_real = torch.zeros(())
         self.anchor_fake = torch.zeros(())
         self._average = torch.zeros(2)  # the (biased) moving averages of the real and fake means
+        self._decay = torch.full((), self.decay)
         self.updates = torch.zeros((), dtype=torch.long)
 
     def _to(self, device: torch.device, dtype: torch.dtype) -> None:
-        if self._average.device != device or self._average.dtype != dtype:
+        if self._decay.device != device or self._decay.dtype != dtype or self._average.dtype != dtype:
             self._average = self._average.to(device, dtype)
+            self._decay = torch.full((), self.decay, dtype=dtype, device=device)  # made once, not per step
             self.anchor_real = self.anchor_real.to(device, dtype)
             self.anchor_fake = self.anchor_fake.to(device, dtype)
             self.updates = self.updates.to(device)
@@ -800,8 +802,7 @@ class LeCamPenalty(Penalty):
         warming = torch.as_tensor(iteration, device=self.updates.device) < self.start
         if not self.debias:
             warming = warming | (self.updates == 0)  # the first update copies the means
-        decay = torch.full((), self.decay, dtype=self._average.dtype, device=self._average.device)
-        keep = torch.where(warming, torch.zeros_like(decay), decay)
+        keep = torch.where(warming, 0.0, self._decay)
         self._average.mul_(keep).add_((1 - keep) * means)
         self.updates.add_(1)
         anchors = self._average
