@@ -118,6 +118,27 @@ def plot_small(out: Path, names: list[str]) -> None:
     fig.savefig(out / "small-data.png", dpi=110)
 
 
+def _small_data(eval_every: int) -> list[str]:
+    """The 500-image cells' data and evaluation arguments."""
+    return ["--data-arg", "limit=500", "--eval-every", str(eval_every), "--eval-samples", "1000"]
+
+
+def _catalogue(minutes: float, small_minutes: float, eval_every: int) -> dict[str, tuple[list[str], float, list[str]]]:
+    """Every cell this script can train, by name: (recipe arguments, minutes, further arguments).
+
+    Part 2's names exist for each part-1 recipe (the full run trains those of the best one).
+    """
+    cells: dict[str, tuple[list[str], float, list[str]]] = {}
+    for name, cell in MAIN.items():
+        cells[name] = (cell, minutes, [])
+        cells[f"{name}+diffaugment"] = (cell, minutes, AUGMENTATIONS["+diffaugment"])
+        for suffix, extra in AUGMENTATIONS.items():
+            cells[f"{name}-500{suffix}"] = (cell, small_minutes, _small_data(eval_every) + extra)
+    for suffix in ("", "+ada"):
+        cells[f"dcgan-hinge-500{suffix}"] = (HINGE, small_minutes, _small_data(eval_every) + AUGMENTATIONS[suffix])
+    return cells
+
+
 def main() -> None:  # noqa: D103
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-root", default=os.environ.get("GANLIB_DATA", str(REPO.parent / "shared" / "datasets")))
@@ -126,13 +147,15 @@ def main() -> None:  # noqa: D103
     parser.add_argument("--small-minutes", type=float, default=20.0)
     parser.add_argument("--small-eval-every", type=int, default=250)
     parser.add_argument("--seeds", type=int, nargs="*", default=[], help="further seeds for the best recipe, with and without DiffAugment")
-    parser.add_argument("--cells", nargs="+", choices=sorted(MAIN), help="re-measure only these part-1 cells, and stop (their rows print; the tables are left alone)")
+    parser.add_argument("--cells", nargs="+", choices=sorted(_catalogue(30.0, 20.0, 250)), metavar="CELL", help="re-measure only these cells (any part's name, e.g. r3gan or dcgan-hinge-500+ada), and stop (their rows print; the tables are left alone)")
     parser.add_argument("--iterations", type=int, help="with --cells: train each for this many iterations instead of --minutes (a before/after at equal updates)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.cells:
+        catalogue = _catalogue(args.minutes, args.small_minutes, args.small_eval_every)
         for name in args.cells:
-            print(json.dumps(run_cell(args.out, name, MAIN[name], args.minutes, args.data_root, iterations=args.iterations), indent=2))
+            cell, minutes, extra = catalogue[name]
+            print(json.dumps(run_cell(args.out, name, cell, minutes, args.data_root, extra, iterations=args.iterations), indent=2))
         return
     results = [run_cell(args.out, name, cell, args.minutes, args.data_root) for name, cell in MAIN.items()]
     best = min(results, key=lambda r: float(r["fid"]))["cell"]
@@ -141,7 +164,7 @@ def main() -> None:  # noqa: D103
         for suffix in ("", "+diffaugment"):
             results.append(run_cell(args.out, f"{best}{suffix}-seed{seed}", MAIN[str(best)], args.minutes, args.data_root, [*AUGMENTATIONS[suffix], "--seed", str(seed)]))
     small = []
-    evaluation = ["--data-arg", "limit=500", "--eval-every", str(args.small_eval_every), "--eval-samples", "1000"]
+    evaluation = _small_data(args.small_eval_every)
     for suffix, extra in AUGMENTATIONS.items():
         small.append(run_cell(args.out, f"{best}-500{suffix}", MAIN[str(best)], args.small_minutes, args.data_root, evaluation + extra))
     for suffix in ("", "+ada"):
