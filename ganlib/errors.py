@@ -4,6 +4,8 @@
   the commands print it in one line and exit with status 2. It is a :class:`ValueError`.
 * :class:`RunError` -- a :class:`UserError` about a run directory or a resume.
 * :class:`PluginError` -- a plugin could not be loaded.
+* :class:`ComponentError` -- a registered component's builder failed; the message names the
+  component (and the plugin module that registered it).
 * :class:`NonFiniteError` -- training produced a NaN or an infinity (exit status 1).
 * :class:`TrainingInterrupted` -- training stopped cleanly after Ctrl-C or SIGTERM (exit status
   130 or 143).
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import signal
 
-__all__ = ["NonFiniteError", "PluginError", "RunError", "TrainingInterrupted", "UserError"]
+__all__ = ["ComponentError", "NonFiniteError", "PluginError", "RunError", "TrainingInterrupted", "UserError"]
 
 
 class UserError(ValueError):
@@ -26,6 +28,10 @@ class RunError(UserError):
 
 class PluginError(UserError):
     """A plugin module or entry point could not be imported or failed while registering."""
+
+
+class ComponentError(UserError):
+    """A component's builder failed on the arguments it was given; the original error is its ``__cause__``."""
 
 
 class NonFiniteError(RuntimeError):

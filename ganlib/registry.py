@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
+from ganlib.contract import coerce_arguments
+from ganlib.errors import ComponentError
+
 __all__ = ["Entry", "Registry", "check_kwargs", "summary_of"]
 
 T = TypeVar("T")
@@ -303,17 +306,34 @@ class Registry(Generic[T]):
         Returns:
             What the builder returns.
 
+        Arguments are converted and checked against the builder's annotations first
+        (:func:`ganlib.contract.coerce_arguments`: ``"3"`` is not an ``int``, ``0`` is not a
+        :data:`~ganlib.contract.PositiveInt`).
+
         Raises:
-            ValueError: If ``name`` is unknown, an argument is not one of the builder's, or
-                one without a default is missing (every one missing is named).
+            ValueError: If ``name`` is unknown, an argument is not one of the builder's, one
+                without a default is missing (every one missing is named), or a value does not
+                fit its annotation.
+            ComponentError: If the builder itself fails (a :class:`ValueError`, so a user
+                error): one line naming the component, and the plugin module that registered
+                it; the original exception is its ``__cause__``.
         """
         entry = self.entry(name)
         builder = entry.obj
         if not callable(builder):
             raise TypeError(f"{self.kind} {name!r} is a {type(builder).__name__}, not something to build")
+        what = f"{self.kind} {entry.name!r}" + ("" if entry.builtin else f" (from {entry.module or 'an unknown module'})")
         arguments = {**entry.metadata.get("defaults", {}), **kwargs}
-        check_kwargs(f"{self.kind} {name!r}", builder, arguments, complete=True)
-        return builder(**arguments)
+        check_kwargs(what, builder, arguments, complete=True)
+        arguments = coerce_arguments(what, builder, arguments)
+        try:
+            return builder(**arguments)
+        except ComponentError:
+            raise  # a component built inside this one already named itself
+        except ValueError as error:  # the builder's own check of a value: its message names it
+            raise ComponentError(f"{what}: {error}") from error
+        except Exception as error:  # anything else a builder raises, in one line naming it
+            raise ComponentError(f"{what} could not be built: {type(error).__name__}: {error}") from error
 
     def describe(self, width: int = 0) -> str:
         """``name  summary`` lines for every entry (for ``--help`` and listings).

@@ -56,6 +56,7 @@ from torch import Tensor
 
 from ganlib._validation import check_int
 from ganlib.augment.base import Augment, register_augment
+from ganlib.contract import PositiveFloat, PositiveInt, Probability
 from ganlib.losses.objectives import SIGN_REAL
 
 __all__ = ["SIGN_REAL", "AdaptiveAugment", "reflect_translate"]
@@ -133,8 +134,8 @@ class AdaptiveAugment(Augment):
     _images: Tensor
 
     def __init__(
-        self, target: float = 0.6, interval: int = 4, kimg: float = 500.0, p: float = 0.0, adaptive: bool = True,
-        transforms: str = "xflip,rotate90,translation,brightness,contrast",
+        self, target: Probability = 0.6, interval: PositiveInt = 4, kimg: PositiveFloat = 500.0, p: Probability = 0.0, adaptive: bool = True,
+        transforms: str = "xflip,rotate90,translation: Probability,brightness,contrast",
     ) -> None:
         super().__init__()
         if not (isinstance(target, (int, float)) and -1 <= target <= 1):

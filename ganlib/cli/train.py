@@ -597,7 +597,7 @@ def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Dis
     fused = device.type == "cuda"
     generator_optimizer, critic_optimizer = _optimizers(args, generator, critic, fused)
     augment: Augment | None = AUGMENTATIONS.build(args.augment, **args.augment_arg) if args.augment is not None else None
-    step_schedule = STEP_SCHEDULES.build(args.step_schedule, **({"n_critic": args.n_critic} if args.step_schedule == "fixed" else {}), **args.step_schedule_arg) if args.step_schedule is not None else None
+    step_schedule = STEP_SCHEDULES.build(args.step_schedule, **{**({"n_critic": args.n_critic} if args.step_schedule == "fixed" else {}), **args.step_schedule_arg}) if args.step_schedule is not None else None
     data = dataset.stream(args.batch_size, seed=args.seed, rank=rank, world_size=world, labels=args.conditional)
     if channels_last and dataset.images is not None and dataset.images.ndim == 4:
         data.data = data.data.contiguous(memory_format=torch.channels_last)  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ganlib.contract import NonNegativeInt, PositiveInt
 from ganlib.data.batches import TensorBatches
 from ganlib.data.images import load_cifar10, load_folder
 from ganlib.data.mnist import load_fashion_mnist, load_mnist
@@ -174,7 +175,7 @@ def register_toy(
 def _register_toy_source(toy: Toy, *, replace: bool = False) -> None:
     name = toy.name
 
-    def load(points: int = 0, seed: int = 0, reshuffle: bool = True) -> Dataset:
+    def load(points: NonNegativeInt = 0, seed: int = 0, reshuffle: bool = True) -> Dataset:
         if isinstance(points, bool) or not isinstance(points, int) or points < 0:
             raise ValueError(f"points={points!r} is invalid; expected 0 (fresh points every batch) or the size of a fixed set")
         if not isinstance(reshuffle, bool):
@@ -306,8 +307,8 @@ def _subset(images: Tensor, labels: Tensor, limit: int | None, seed: int) -> tup
 
 
 def _mnist(
-    root: str | os.PathLike[str] | None = None, image_size: int = 64, classes: list[int] | None = None, download: bool = False,
-    device: torch.device | str | None = None, limit: int | None = None, subset_seed: int = 0,
+    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 64, classes: list[int] | None = None, download: bool = False,
+    device: torch.device | str | None = None, limit: PositiveInt | None = None, subset_seed: int = 0,
 ) -> Dataset:
     """MNIST digits, 60,000 training images, resized (LeCun et al.); ``limit=N`` keeps a fixed random N."""
     images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
@@ -316,8 +317,8 @@ def _mnist(
 
 
 def _fashion_mnist(
-    root: str | os.PathLike[str] | None = None, image_size: int = 64, classes: list[int] | None = None, download: bool = False,
-    device: torch.device | str | None = None, limit: int | None = None, subset_seed: int = 0,
+    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 64, classes: list[int] | None = None, download: bool = False,
+    device: torch.device | str | None = None, limit: PositiveInt | None = None, subset_seed: int = 0,
 ) -> Dataset:
     """Fashion-MNIST, 60,000 training images of clothes (Xiao et al.); ``limit=N`` keeps a fixed random N."""
     images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
@@ -325,13 +326,13 @@ def _fashion_mnist(
     return Dataset("fashion-mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
 
 
-def _cifar10(root: str | os.PathLike[str] | None = None, image_size: int = 32, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
+def _cifar10(root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 32, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
     """CIFAR-10, 50,000 training images in 10 classes (Krizhevsky)."""
     images, labels = load_cifar10(root, image_size=image_size, classes=classes, download=download, device=device)
     return Dataset("cifar10", images, labels, 10, classes=None if classes is None else tuple(classes))
 
 
-def _folder(path: str, image_size: int = 64, channels: int = 3, device: torch.device | str | None = None) -> Dataset:
+def _folder(path: str, image_size: PositiveInt = 64, channels: PositiveInt = 3, device: torch.device | str | None = None) -> Dataset:
     """Any directory of images (sub-directories are classes)."""
     images, labels = load_folder(path, image_size=image_size, channels=channels, device=device)
     count = None if labels is None else int(labels.max()) + 1
@@ -339,8 +340,8 @@ def _folder(path: str, image_size: int = 64, channels: int = 3, device: torch.de
 
 
 def _stacked_mnist(
-    root: str | os.PathLike[str] | None = None, image_size: int = 32, download: bool = False, device: torch.device | str | None = None,
-    size: int = 128_000, seed: int = 0,
+    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 32, download: bool = False, device: torch.device | str | None = None,
+    size: PositiveInt = 128_000, seed: int = 0,
 ) -> Dataset:
     """Stacked MNIST: three MNIST digits as the channels of one image, 1,000 modes (PacGAN's 128,000 images)."""
     images, modes = load_stacked_mnist(root, image_size=image_size, size=size, seed=seed, download=download, device=device)

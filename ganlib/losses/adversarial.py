@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor
 
+from ganlib.contract import Probability
 from ganlib.losses.functional import (
     hinge_critic_loss,
     hinge_generator_loss,
@@ -215,7 +216,7 @@ class MinimaxLoss(AdversarialLoss):
 
     name = "minimax"
 
-    def __init__(self, real_label: float = 1.0) -> None:
+    def __init__(self, real_label: Probability = 1.0) -> None:
         self.real_label = _check_real_label(real_label)
 
     def critic(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:  # noqa: D102

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ganlib.contract import NonNegativeFloat, PositiveFloat, Probability
 from ganlib.losses.adversarial import Terms, midpoint_accuracy
 from ganlib.losses.objectives import Objective
 from ganlib.losses.step import Step
@@ -123,7 +124,7 @@ class EBGAN(Objective):
 
     name = "ebgan"
 
-    def __init__(self, margin: float = 1.0, pull_away: float = 0.0) -> None:
+    def __init__(self, margin: NonNegativeFloat = 1.0, pull_away: NonNegativeFloat = 0.0) -> None:
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < margin < math.inf:
             raise ValueError(f"margin={margin!r} is invalid; expected a positive, finite energy margin")
         if isinstance(pull_away, bool) or not isinstance(pull_away, (int, float)) or not 0 <= pull_away < math.inf:
@@ -181,7 +182,7 @@ class BEGAN(Objective):
 
     name = "began"
 
-    def __init__(self, gamma: float = 0.5, lambda_k: float = 0.001, k: float = 0.0) -> None:
+    def __init__(self, gamma: PositiveFloat = 0.5, lambda_k: NonNegativeFloat = 0.001, k: Probability = 0.0) -> None:
         for key, value, low, high in (("gamma", gamma, 0.0, 1.0), ("lambda_k", lambda_k, 0.0, 1.0), ("k", k, 0.0, 1.0)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
                 raise ValueError(f"{key}={value!r} is invalid; expected a value in [{low}, {high}]")

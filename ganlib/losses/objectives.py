@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor, nn
 
+from ganlib.contract import NonNegativeFloat, PositiveFloat, Probability
 from ganlib.losses.adversarial import (
     AdversarialLoss,
     MinimaxLoss,
@@ -335,7 +336,7 @@ class Minimax(ComposedObjective):
 
     name = "minimax"
 
-    def __init__(self, real_label: float = 1.0) -> None:
+    def __init__(self, real_label: Probability = 1.0) -> None:
         super().__init__(MinimaxLoss(real_label))
 
     def __repr__(self) -> str:
@@ -351,7 +352,7 @@ class NonSaturating(Minimax):
 
     name = "non-saturating"
 
-    def __init__(self, real_label: float = 1.0) -> None:
+    def __init__(self, real_label: Probability = 1.0) -> None:
         ComposedObjective.__init__(self, NonSaturatingLoss(real_label))
 
 
@@ -371,7 +372,7 @@ class WGANClip(ComposedObjective):
 
     name = "wgan-clip"
 
-    def __init__(self, clip: float = 0.01) -> None:
+    def __init__(self, clip: PositiveFloat = 0.01) -> None:
         super().__init__(WassersteinLoss(), clip=WeightClip(clip))
 
     def __repr__(self) -> str:
@@ -408,7 +409,7 @@ class WGANGP(ComposedObjective):
 
     name = "wgan-gp"
 
-    def __init__(self, gp_weight: float = 10.0, target: float = 1.0, one_sided: bool = False) -> None:
+    def __init__(self, gp_weight: NonNegativeFloat = 10.0, target: NonNegativeFloat = 1.0, one_sided: bool = False) -> None:
         try:
             penalty = GradientPenalty(gp_weight, target=target, one_sided=one_sided)
         except ValueError as error:

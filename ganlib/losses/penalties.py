@@ -40,6 +40,7 @@ import torch
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
+from ganlib.contract import Fraction, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from ganlib.losses.step import Step, at_least_float32
 from ganlib.registry import Registry
 from ganlib.schedules import half_cosine
@@ -543,7 +544,7 @@ class GradientPenalty(Penalty):
 
     name = "gp"
 
-    def __init__(self, weight: float | None = None, every: int = 1, *, target: float = 1.0, one_sided: bool = False) -> None:
+    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, target: NonNegativeFloat = 1.0, one_sided: bool = False) -> None:
         super().__init__(weight, every)
         self.target = _check_number("target", target, 0.0, math.inf, "a positive, finite gradient norm", open_low=True)
         if self.target == math.inf:
@@ -585,7 +586,7 @@ class LipschitzPenalty(GradientPenalty):
 
     name = "lp"
 
-    def __init__(self, weight: float | None = None, every: int = 1) -> None:
+    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1) -> None:
         super().__init__(weight, every, target=1.0, one_sided=True)
 
 
@@ -607,7 +608,7 @@ class DRAGANPenalty(GradientPenalty):
 
     name = "dragan"
 
-    def __init__(self, weight: float | None = None, every: int = 1, *, scale: float = 0.5) -> None:
+    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, scale: PositiveFloat = 0.5) -> None:
         super().__init__(weight, every, target=1.0)
         self.scale = _check_number("scale", scale, 0.0, math.inf, "a finite, non-negative noise scale")
         if self.scale == math.inf:
@@ -651,7 +652,7 @@ class R1Penalty(Penalty):
     side: ClassVar[str] = "real"
     gradient_at = ("real",)
 
-    def __init__(self, weight: float | None = None, every: int = 1, *, weight_end: float | None = None, horizon: int | None = None) -> None:
+    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, weight_end: NonNegativeFloat | None = None, horizon: PositiveInt | None = None) -> None:
         super().__init__(weight, every)
         self.weight_end = None if weight_end is None else _check_weight(weight_end)
         if self.weight_end is not None and self.weight == 0:
@@ -764,7 +765,7 @@ class LeCamPenalty(Penalty):
     default_weight = 0.3
     gradient_based = False
 
-    def __init__(self, weight: float | None = None, every: int = 1, *, decay: float = 0.9, start: int = 1000, debias: bool = False) -> None:
+    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, decay: Fraction = 0.9, start: NonNegativeInt = 1000, debias: bool = False) -> None:
         super().__init__(weight, every)
         self.decay = _check_number("decay", decay, 0.0, 1.0, "a decay in [0, 1)")
         if self.decay >= 1.0:
@@ -860,7 +861,7 @@ class LeCamStyleGAN2Penalty(LeCamPenalty):
 
     default_weight = 1e-6
 
-    def __init__(self, weight: float | None = None, every: int = 1, *, decay: float = 0.99, start: int = 0, debias: bool = True) -> None:
+    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, decay: Fraction = 0.99, start: NonNegativeInt = 0, debias: bool = True) -> None:
         super().__init__(weight, every, decay=decay, start=start, debias=debias)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.models.dcgan import MAX_WIDTH, dcgan_init_
 from ganlib.models.registry import register_model
 from ganlib.nn import DownBlock, NormLike, UpBlock, norm_name, resolve_norm
@@ -47,7 +48,7 @@ class AutoencoderCritic(nn.Module):
         torch.Size([2, 1, 16, 16])
     """
 
-    def __init__(self, image_size: int = 64, channels: int = 1, width: int = 64, code_dim: int = 64, norm: NormLike = "none") -> None:
+    def __init__(self, image_size: PositiveInt = 64, channels: PositiveInt = 1, width: PositiveInt = 64, code_dim: PositiveInt = 64, norm: NormLike = "none") -> None:
         super().__init__()
         sizes = [2**k for k in range(4, 9)]
         if isinstance(image_size, bool) or image_size not in sizes:

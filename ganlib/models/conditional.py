@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.models.dcgan import DCGANCritic, DCGANGenerator
 from ganlib.models.registry import MODELS, register_model
 from ganlib.nn import NormLike, norm_name, resolve_norm
@@ -58,7 +59,7 @@ class ConditionalDCGANGenerator(nn.Module):
     """
 
     def __init__(
-        self, num_classes: int, latent_dim: int = 100, image_size: int = 64, channels: int = 1, width: int = 64, norm: NormLike = "batch", embed_dim: int = 32,
+        self, num_classes: PositiveInt, latent_dim: PositiveInt = 100, image_size: PositiveInt = 64, channels: PositiveInt = 1, width: PositiveInt = 64, norm: NormLike = "batch", embed_dim: PositiveInt = 32,
     ) -> None:
         super().__init__()
         check_int("num_classes", num_classes, minimum=2, maximum=100000, expected="an integer from 2 to 100000")
@@ -100,7 +101,7 @@ class ProjectionCritic(nn.Module):
         torch.Size([3])
     """
 
-    def __init__(self, num_classes: int, image_size: int = 64, channels: int = 1, width: int = 64, norm: NormLike = "layer") -> None:
+    def __init__(self, num_classes: PositiveInt, image_size: PositiveInt = 64, channels: PositiveInt = 1, width: PositiveInt = 64, norm: NormLike = "layer") -> None:
         super().__init__()
         check_int("num_classes", num_classes, minimum=2, maximum=100000, expected="an integer from 2 to 100000")
         self.num_classes = num_classes

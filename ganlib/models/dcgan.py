@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.models.registry import register_model
 from ganlib.nn import DownBlock, NormLike, UpBlock, norm_name, resolve_norm
 
@@ -111,10 +112,10 @@ class DCGANGenerator(nn.Module):
 
     def __init__(
         self,
-        latent_dim: int = 100,
-        image_size: int = 64,
-        channels: int = 1,
-        width: int = 64,
+        latent_dim: PositiveInt = 100,
+        image_size: PositiveInt = 64,
+        channels: PositiveInt = 1,
+        width: PositiveInt = 64,
         norm: NormLike = "batch",
     ) -> None:
         super().__init__()
@@ -192,9 +193,9 @@ class DCGANCritic(nn.Module):
 
     def __init__(
         self,
-        image_size: int = 64,
-        channels: int = 1,
-        width: int = 64,
+        image_size: PositiveInt = 64,
+        channels: PositiveInt = 1,
+        width: PositiveInt = 64,
         norm: NormLike = "layer",
     ) -> None:
         super().__init__()

@@ -17,6 +17,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.models.dcgan import MAX_LATENT_DIM, MAX_WIDTH, dcgan_init_
 from ganlib.models.registry import register_model
 from ganlib.nn import NormLike, norm_name, resolve_norm
@@ -59,7 +60,7 @@ class DCGAN5Generator(nn.Module):
         torch.Size([2, 1, 32, 32])
     """
 
-    def __init__(self, latent_dim: int = 128, image_size: int = 64, channels: int = 1, width: int = 64, norm: NormLike = "batch", start: int = 4) -> None:
+    def __init__(self, latent_dim: PositiveInt = 128, image_size: PositiveInt = 64, channels: PositiveInt = 1, width: PositiveInt = 64, norm: NormLike = "batch", start: int = 4) -> None:
         super().__init__()
         check_int("latent_dim", latent_dim, maximum=MAX_LATENT_DIM, expected=f"an integer from 1 to {MAX_LATENT_DIM}")
         doublings = _plan(image_size, channels, width, start)
@@ -106,7 +107,7 @@ class DCGAN5Critic(nn.Module):
         torch.Size([3])
     """
 
-    def __init__(self, image_size: int = 64, channels: int = 1, width: int = 64, norm: NormLike = "layer", start: int = 4) -> None:
+    def __init__(self, image_size: PositiveInt = 64, channels: PositiveInt = 1, width: PositiveInt = 64, norm: NormLike = "layer", start: int = 4) -> None:
         super().__init__()
         halvings = _plan(image_size, channels, width, start)
         spec = resolve_norm(norm)

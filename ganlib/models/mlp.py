@@ -20,6 +20,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
+from ganlib.contract import Fraction, NonNegativeFloat, PositiveInt
 from ganlib.models.registry import ModelContext, register_model
 from ganlib.nn import resolve_norm
 
@@ -132,12 +133,12 @@ class MLPGenerator(nn.Module):
 
     def __init__(
         self,
-        latent_dim: int = 100,
+        latent_dim: PositiveInt = 100,
         out_shape: Sequence[int] = (1, 28, 28),
         hidden: Sequence[int] = (256, 512, 1024),
         activation: str = "relu",
         output: str = "tanh",
-        negative_slope: float = 0.2,
+        negative_slope: NonNegativeFloat = 0.2,
         init: str = "default",
     ) -> None:
         super().__init__()
@@ -202,12 +203,12 @@ class MLPCritic(nn.Module):
 
     def __init__(
         self,
-        in_features: int,
+        in_features: PositiveInt,
         hidden: Sequence[int] = (64, 64),
         norm: str = "none",
-        negative_slope: float = 0.2,
+        negative_slope: NonNegativeFloat = 0.2,
         activation: str = "leaky_relu",
-        dropout: float = 0.0,
+        dropout: Fraction = 0.0,
         init: str = "default",
     ) -> None:
         super().__init__()

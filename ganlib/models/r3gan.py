@@ -48,6 +48,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.models.dcgan import MAX_LATENT_DIM, MAX_WIDTH
 from ganlib.models.registry import register_model
 
@@ -220,8 +221,8 @@ class R3GANGenerator(nn.Module):
     """Keep the contiguous memory format on the CPU (see :attr:`R3GANCritic.cpu_channels_last`)."""
 
     def __init__(
-        self, latent_dim: int = 64, image_size: int = 32, channels: int = 1, width: int = 64, blocks: int = 2,
-        expansion: int = 2, group_width: int = 16, output: str = "tanh", widths: Sequence[int] | None = None, resample: str = "lowpass",
+        self, latent_dim: PositiveInt = 64, image_size: PositiveInt = 32, channels: PositiveInt = 1, width: PositiveInt = 64, blocks: PositiveInt = 2,
+        expansion: PositiveInt = 2, group_width: PositiveInt = 16, output: str = "tanh", widths: Sequence[int] | None = None, resample: str = "lowpass",
     ) -> None:
         super().__init__()
         check_int("latent_dim", latent_dim, maximum=MAX_LATENT_DIM, expected=f"an integer from 1 to {MAX_LATENT_DIM}")
@@ -291,7 +292,7 @@ class R3GANCritic(nn.Module):
     per iteration in channels_last (one thread, 32x32, width 32: 2.29 s against 1.86 s)."""
 
     def __init__(
-        self, image_size: int = 32, channels: int = 1, width: int = 64, blocks: int = 2, expansion: int = 2, group_width: int = 16,
+        self, image_size: PositiveInt = 32, channels: PositiveInt = 1, width: PositiveInt = 64, blocks: PositiveInt = 2, expansion: PositiveInt = 2, group_width: PositiveInt = 16,
         widths: Sequence[int] | None = None, resample: str = "lowpass",
     ) -> None:
         super().__init__()

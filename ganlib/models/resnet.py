@@ -61,6 +61,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganlib._validation import check_int
+from ganlib.contract import NonNegativeInt, PositiveInt
 from ganlib.models.dcgan import MAX_LATENT_DIM, MAX_WIDTH
 from ganlib.models.registry import register_model
 from ganlib.nn import Norm, NormLike, norm_name, resolve_norm
@@ -234,10 +235,10 @@ class ResNetGenerator(nn.Module):
 
     def __init__(
         self,
-        latent_dim: int = 128,
-        image_size: int = 32,
-        channels: int = 3,
-        width: int = 128,
+        latent_dim: PositiveInt = 128,
+        image_size: PositiveInt = 32,
+        channels: PositiveInt = 3,
+        width: PositiveInt = 128,
         norm: NormLike = "batch",
         activation: str = "relu",
         doubling: bool = False,
@@ -304,15 +305,15 @@ class ResNetCritic(nn.Module):
 
     def __init__(
         self,
-        image_size: int = 32,
-        channels: int = 3,
-        width: int = 128,
+        image_size: PositiveInt = 32,
+        channels: PositiveInt = 3,
+        width: PositiveInt = 128,
         norm: NormLike = "none",
         activation: str = "relu",
         downsample: str = "avgpool",
         doubling: bool = False,
-        extra_blocks: int = 2,
-        final_size: int = 8,
+        extra_blocks: NonNegativeInt = 2,
+        final_size: PositiveInt = 8,
         multipliers: Sequence[int] | None = None,
         pooling: str = "mean",
         score_bias: bool = True,
@@ -366,7 +367,7 @@ register_model(
 
 @register_model("sngan-resnet-generator")
 def sngan_resnet_generator(
-    latent_dim: int = 128, image_size: int = 32, channels: int = 3, norm: NormLike = "batch", activation: str = "relu", width: int | None = None,
+    latent_dim: PositiveInt = 128, image_size: PositiveInt = 32, channels: PositiveInt = 3, norm: NormLike = "batch", activation: str = "relu", width: PositiveInt | None = None,
 ) -> ResNetGenerator:
     """SNGAN's ResNet generator (Miyato et al., 2018; pfnet-research/sngan_projection).
 
@@ -392,7 +393,7 @@ def sngan_resnet_generator(
 
 @register_model("sngan-resnet-critic")
 def sngan_resnet_critic(
-    image_size: int = 32, channels: int = 3, norm: NormLike = "spectral", activation: str = "relu", width: int | None = None,
+    image_size: PositiveInt = 32, channels: PositiveInt = 3, norm: NormLike = "spectral", activation: str = "relu", width: PositiveInt | None = None,
 ) -> ResNetCritic:
     """SNGAN's ResNet critic (Miyato et al., 2018; pfnet-research/sngan_projection), spectrally
     normalized, summing its last features over space.

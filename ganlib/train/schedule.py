@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.registry import Registry
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class FixedSchedule(StepSchedule):
         n_critic: Critic steps per generator step (5 in WGAN and WGAN-GP, 1 in DCGAN).
     """
 
-    def __init__(self, n_critic: int = 5) -> None:
+    def __init__(self, n_critic: PositiveInt = 5) -> None:
         self.n_critic = check_int("n_critic", n_critic)
 
     def run(self, trainer: Trainer) -> None:  # noqa: D102
@@ -118,10 +119,10 @@ class AdaptiveSchedule(StepSchedule):
         critic_threshold: float,
         generator_threshold: float,
         *,
-        max_critic_steps: int = 5,
-        max_generator_steps: int = 5,
-        min_critic_steps: int = 1,
-        min_generator_steps: int = 1,
+        max_critic_steps: PositiveInt = 5,
+        max_generator_steps: PositiveInt = 5,
+        min_critic_steps: PositiveInt = 1,
+        min_generator_steps: PositiveInt = 1,
     ) -> None:
         for name, value in (("critic_threshold", critic_threshold), ("generator_threshold", generator_threshold)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):

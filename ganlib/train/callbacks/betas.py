@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ganlib._validation import check_int
+from ganlib.contract import Fraction, PositiveInt
 from ganlib.schedules import half_cosine
 from ganlib.train.callback import Callback, register_callback
 
@@ -40,7 +41,7 @@ class Beta2Schedule(Callback):
 
     all_ranks = True  # every process steps its own optimizers
 
-    def __init__(self, start: float = 0.9, end: float = 0.99, horizon: int | None = None) -> None:
+    def __init__(self, start: Fraction = 0.9, end: Fraction = 0.99, horizon: PositiveInt | None = None) -> None:
         for name, value in (("start", start), ("end", end)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
                 raise ValueError(f"{name}={value!r} is invalid; expected Adam's beta2 in [0, 1)")

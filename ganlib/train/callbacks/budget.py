@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ganlib.contract import PositiveFloat
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class TimeBudget(Callback):
         ValueError: If ``seconds`` is not positive.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: PositiveFloat) -> None:
         if not (isinstance(seconds, (int, float)) and seconds > 0):
             raise ValueError(f"seconds={seconds!r} is invalid; expected a positive time budget")
         self.seconds = float(seconds)

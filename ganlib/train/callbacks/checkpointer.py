@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ganlib._files import remove_orphans, write_atomically
 from ganlib._validation import check_int
 from ganlib.checkpoint import BEST, CHECKPOINT_DIR, LATEST
+from ganlib.contract import NonNegativeInt, PositiveInt
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class Checkpointer(Callback):
 
     all_ranks = True
 
-    def __init__(self, run_dir: str | os.PathLike[str], every: int = 100, keep: int = 0, best: str | None = None) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str], every: PositiveInt = 100, keep: NonNegativeInt = 0, best: str | None = None) -> None:
         self.directory = Path(run_dir) / CHECKPOINT_DIR
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.keep = check_int("keep", keep, minimum=0, expected="0 or a positive number of checkpoints")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch.optim import Optimizer
 
+from ganlib.contract import PositiveFloat
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class GradientClip(Callback):
         ValueError: If ``max_norm`` is not positive and finite or ``roles`` is invalid.
     """
 
-    def __init__(self, max_norm: float = 1.0, roles: str = "both") -> None:
+    def __init__(self, max_norm: PositiveFloat = 1.0, roles: str = "both") -> None:
         if not (isinstance(max_norm, (int, float)) and 0 < max_norm < math.inf):
             raise ValueError(f"max_norm={max_norm!r} is invalid; expected a positive, finite norm")
         if roles not in ("critic", "generator", "both"):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ganlib._files import write_atomically
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.registry import Registry
 from ganlib.train.callback import Callback, register_callback
 from ganlib.train.history import History
@@ -129,7 +130,7 @@ class LearningCurves(Callback):
         path: The figure's file (``run_dir/curves.png`` by default).
     """
 
-    def __init__(self, run_dir: str | os.PathLike[str], every: int = 50, smooth: int = 10, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str], every: PositiveInt = 50, smooth: PositiveInt = 10, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else Path(run_dir) / "curves.png"
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.smooth = check_int("smooth", smooth)

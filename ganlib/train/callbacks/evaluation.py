@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import torch
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt, Range
 from ganlib.models.sampling import generate_samples
 from ganlib.train.callback import Callback, register_callback
 from ganlib.train.callbacks.samples import grid_labels
@@ -51,7 +52,7 @@ class EvaluateMNIST(Callback):
 
     best_by = "score/fid"
 
-    def __init__(self, every: int = 500, num: int = 1000, digit: int | None = None, seed: int = 4321, kid_subsets: int = 10) -> None:
+    def __init__(self, every: PositiveInt = 500, num: PositiveInt = 1000, digit: Annotated[int, Range(0, 9)] | None = None, seed: int = 4321, kid_subsets: PositiveInt = 10) -> None:
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.num = check_int("num", num, minimum=2, expected="at least 2 samples")
         if digit is not None:
@@ -107,7 +108,7 @@ class EvaluateToy(Callback):
         seed: Seed of the fixed noise.
     """
 
-    def __init__(self, toy: str, every: int = 250, num: int = 10000, seed: int = 11) -> None:
+    def __init__(self, toy: str, every: PositiveInt = 250, num: PositiveInt = 10000, seed: int = 11) -> None:
         from ganlib.data import TOYS
 
         if toy not in TOYS:

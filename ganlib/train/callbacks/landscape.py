@@ -17,6 +17,7 @@ from torch import Tensor
 
 from ganlib._files import write_atomically
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.models.sampling import generate_samples
 from ganlib.train.callback import Callback, register_callback
 
@@ -129,9 +130,9 @@ class CriticLandscape(Callback):
         run_dir: str | os.PathLike[str],
         real: Tensor,
         bounds: tuple[float, float, float, float],
-        every: int = 100,
-        num_fake: int = 1000,
-        resolution: int = 100,
+        every: PositiveInt = 100,
+        num_fake: PositiveInt = 1000,
+        resolution: PositiveInt = 100,
         gradient: bool = False,
         seed: int = 5,
     ) -> None:

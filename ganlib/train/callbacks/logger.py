@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganlib._files import write_text_atomically
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.train.callback import Callback, register_callback
 from ganlib.train.history import migrate_name
 from ganlib.train.metrics import finite_or_none
@@ -98,7 +99,7 @@ class MetricsLogger(Callback):
             :class:`torch.utils.tensorboard.SummaryWriter`.
     """
 
-    def __init__(self, run_dir: str | os.PathLike[str], every: int = 10, tensorboard: bool = True) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str], every: PositiveInt = 10, tensorboard: bool = True) -> None:
         self.run_dir = Path(run_dir)
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.tensorboard = tensorboard

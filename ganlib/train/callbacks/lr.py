@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch.optim import Optimizer, lr_scheduler
 
+from ganlib.contract import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from ganlib.registry import Registry
 from ganlib.schedules import half_cosine
 from ganlib.train.callback import Callback
@@ -52,19 +53,19 @@ def register_lr_schedule(name: str, builder: Builder | None = None, *, replace: 
 
 
 @register_lr_schedule("constant")
-def _constant(optimizer: Optimizer, *, iterations: int) -> lr_scheduler.LRScheduler:
+def _constant(optimizer: Optimizer, *, iterations: NonNegativeInt) -> lr_scheduler.LRScheduler:
     """The learning rate does not change."""
     return lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
 
 
 @register_lr_schedule("step")
-def _step(optimizer: Optimizer, *, iterations: int, step_size: int = 1000, gamma: float = 0.5) -> lr_scheduler.LRScheduler:
+def _step(optimizer: Optimizer, *, iterations: NonNegativeInt, step_size: PositiveInt = 1000, gamma: PositiveFloat = 0.5) -> lr_scheduler.LRScheduler:
     """Multiply the rate by gamma every step_size iterations (StepLR)."""
     return lr_scheduler.StepLR(optimizer, step_size=step_size, gamma=gamma)
 
 
 @register_lr_schedule("cosine")
-def _cosine(optimizer: Optimizer, *, iterations: int, eta_min: float = 0.0, horizon: int | None = None) -> lr_scheduler.LRScheduler:
+def _cosine(optimizer: Optimizer, *, iterations: NonNegativeInt, eta_min: NonNegativeFloat = 0.0, horizon: PositiveInt | None = None) -> lr_scheduler.LRScheduler:
     """A half cosine to eta_min over horizon iterations (the run's length by default), then eta_min."""
     span = max(1, horizon if horizon is not None else iterations)
     if eta_min < 0:
@@ -78,7 +79,7 @@ def _cosine(optimizer: Optimizer, *, iterations: int, eta_min: float = 0.0, hori
 
 
 @register_lr_schedule("linear")
-def _linear(optimizer: Optimizer, *, iterations: int, end_factor: float = 0.0, start: int = 0) -> lr_scheduler.LRScheduler:
+def _linear(optimizer: Optimizer, *, iterations: NonNegativeInt, end_factor: NonNegativeFloat = 0.0, start: NonNegativeInt = 0) -> lr_scheduler.LRScheduler:
     """Constant for start iterations, then linear decay to end_factor times the rate at the end."""
     span = max(1, iterations - start)
 
@@ -89,7 +90,7 @@ def _linear(optimizer: Optimizer, *, iterations: int, end_factor: float = 0.0, s
 
 
 @register_lr_schedule("exponential")
-def _exponential(optimizer: Optimizer, *, iterations: int, gamma: float = 0.999) -> lr_scheduler.LRScheduler:
+def _exponential(optimizer: Optimizer, *, iterations: NonNegativeInt, gamma: PositiveFloat = 0.999) -> lr_scheduler.LRScheduler:
     """Multiply the rate by gamma every iteration (ExponentialLR)."""
     return lr_scheduler.ExponentialLR(optimizer, gamma=gamma)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from ganlib._validation import check_int
+from ganlib.contract import NonNegativeInt, PositiveInt
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class ProgressBar(Callback):
         keys: Metrics to show; those the run does not report are skipped.
     """
 
-    def __init__(self, every: int = 1, print_every: int = 0, keys: tuple[str, ...] = DEFAULT_KEYS) -> None:
+    def __init__(self, every: PositiveInt = 1, print_every: NonNegativeInt = 0, keys: tuple[str, ...] = DEFAULT_KEYS) -> None:
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.print_every = check_int("print_every", print_every, minimum=0, expected="0 (off) or a positive integer")
         self.keys = tuple(keys)

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt, Probability
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class ReplayBuffer(Callback):
 
     all_ranks = True  # part of the update: every process keeps its own buffer
 
-    def __init__(self, capacity: int = 1024, share: float = 0.5) -> None:
+    def __init__(self, capacity: PositiveInt = 1024, share: Probability = 0.5) -> None:
         self.capacity = check_int("capacity", capacity, expected="a positive number of samples")
         if not (isinstance(share, (int, float)) and 0.0 <= share <= 1.0):
             raise ValueError(f"share={share!r} is invalid; expected a fraction in [0, 1]")

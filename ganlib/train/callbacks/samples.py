@@ -12,6 +12,7 @@ from torchvision.utils import make_grid, save_image
 
 from ganlib._files import write_atomically
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
 from ganlib.models.sampling import generate_samples
 from ganlib.train.callback import Callback, register_callback
 
@@ -57,7 +58,7 @@ class SampleGrid(Callback):
         seed: Seed of the fixed noise.
     """
 
-    def __init__(self, run_dir: str | os.PathLike[str], every: int = 50, num: int = 64, nrow: int = 8, seed: int = 1234) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str], every: PositiveInt = 50, num: PositiveInt = 64, nrow: PositiveInt = 8, seed: int = 1234) -> None:
         self.directory = Path(run_dir) / "samples"
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.num = check_int("num", num)
