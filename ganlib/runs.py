@@ -32,7 +32,7 @@ import os
 import shutil
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,6 +221,7 @@ def plan_run(
     overwrite: bool,
     default_out: Path,
     fixed: Sequence[str],
+    typed: Collection[str] | None = None,
 ) -> RunPlan:
     """Decide the run directory and check a fresh run or a resume, writing nothing.
 
@@ -231,6 +232,8 @@ def plan_run(
         overwrite: Replace an existing run in ``out`` (fresh runs only).
         default_out: The run directory when neither ``out`` nor ``resume`` names one.
         fixed: Settings that must not change on resume (architecture, data, seed).
+        typed: The settings given on this command line, when known: a fixed setting that
+            differs although it was not typed is blamed on the saved file, not the command.
 
     Returns:
         The plan.
@@ -281,6 +284,12 @@ def plan_run(
         _check_not_nested(run_dir)
     config["out"] = str(run_dir)
     differences = [f"{key}: saved {previous[key]!r}, now {config.get(key)!r}" for key in fixed if key in previous and previous[key] != config.get(key)]
+    untyped = [d for d in differences if typed is not None and d.partition(":")[0] not in typed]
+    if untyped:
+        raise RunError(
+            f"--resume {resume}: {saved_dir / CONFIG} holds settings that do not resolve to themselves ({'; '.join(untyped)}), "
+            "although none of them was typed: the file was edited by hand or written by another version; restore it, or start a new run"
+        )
     if differences:
         raise RunError(
             f"--resume {resume}: these settings define the saved run and cannot change ({'; '.join(differences)}); "

@@ -120,9 +120,27 @@ def load_samples(path: Path) -> torch.Tensor:
     return images
 
 
+_SAMPLING_FLAGS = {"num": "--num", "seed": "--seed", "no_ema": "--no-ema", "class_": "--class", "per_class": "--per-class", "truncation": "--truncation", "psi": "--psi", "spherical": "--spherical"}
+"""The flags that say how to draw from ``--checkpoint``: beside ``--samples`` they would do nothing."""
+
+
+def _refuse_sampling_flags(args: argparse.Namespace) -> None:
+    unset = {"psi": 1.0}  # --psi's own default is "off"
+    given = [flag for key, flag in _SAMPLING_FLAGS.items() if getattr(args, key, None) not in (None, False, unset.get(key))]
+    if given:
+        raise ValueError(
+            f"{', '.join(given)} {'draws' if len(given) == 1 else 'draw'} from --checkpoint and would do nothing beside --samples "
+            f"{args.samples}; drop {'it' if len(given) == 1 else 'them'}, or evaluate --checkpoint instead"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate; returns the exit status."""
     apply_threads(args.threads)
+    if args.samples is not None:
+        _refuse_sampling_flags(args)
+    args.num = 10000 if args.num is None else args.num
+    args.seed = 0 if args.seed is None else args.seed
     device = resolve_device(args.device)
     if args.per_class:
         if args.checkpoint is None:
@@ -157,7 +175,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     source = evaluate.add_mutually_exclusive_group(required=True)
     source.add_argument("--samples", type=Path, help=".pt tensor of shape (N, 1, H, W), or (N, 3, H, W) for Stacked MNIST, in [-1, 1] (make one with `ganlib sample --out x.pt`)")
     source.add_argument("--checkpoint", type=Path, help="checkpoint file or run directory to sample from")
-    evaluate.add_argument("--num", type=positive_int, default=10000, help="samples to draw from --checkpoint")
+    evaluate.add_argument("--num", type=positive_int, default=None, help="samples to draw from --checkpoint (default 10000)")
     evaluate.add_argument("--digit", type=int, choices=range(10), default=None, help="compare with this digit's test images")
     evaluate.add_argument(
         "--metrics", type=_metrics, default=DEFAULT_METRICS, metavar="LIST",
@@ -165,7 +183,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--kid-subsets", type=positive_int, default=100, help="random subsets for KID")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    evaluate.add_argument("--seed", type=seed, default=0, help="seed of the noise for --checkpoint")
+    evaluate.add_argument("--seed", type=seed, default=None, help="seed of the noise for --checkpoint (default 0)")
     evaluate.add_argument("--device", default="cpu", help="cpu, cuda, auto, ...")
     evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")
     evaluate.add_argument("--class", dest="class_", type=int, default=None, metavar="K", help="sample class K of a conditional generator (compare with --digit K)")

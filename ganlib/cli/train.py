@@ -43,7 +43,8 @@ from ganlib.losses import LOSSES, OBJECTIVES, PENALTIES, Objective, get_objectiv
 from ganlib.models import MODELS, ModelContext, build_model, list_models
 from ganlib.nn import list_norms
 from ganlib.recipes import RECIPES, Recipe, recipe_for
-from ganlib.runs import RunPlan, plan_run, prepare_directory, run_lock, saved_config, write_config
+from ganlib.plugins import PLUGINS_ENV_VAR, loaded_plugins
+from ganlib.runs import CONFIG, RunPlan, plan_run, prepare_directory, run_lock, saved_config, write_config
 from ganlib.train import (
     CALLBACKS,
     CAPTURE_MODES,
@@ -221,6 +222,21 @@ def _apply_recipe_settings(args: argparse.Namespace, recipe: Recipe) -> None:
             setattr(args, key, value)
 
 
+_OWNERS = {"lr_schedule_arg": ("lr_schedule", LR_SCHEDULES), "step_schedule_arg": ("step_schedule", STEP_SCHEDULES), "augment_arg": ("augment", AUGMENTATIONS)}
+"""The ``--*-arg`` flags that belong to one component flag: without it they would do nothing."""
+
+
+def _refuse_orphan_arguments(args: argparse.Namespace) -> None:
+    for flag, (owner, registry) in _OWNERS.items():
+        given = getattr(args, flag)
+        if given and getattr(args, owner) is None:
+            keys = ", ".join(f"{k}=..." for k in given)
+            raise ValueError(
+                f"--{flag.replace('_', '-')} {keys} would do nothing without --{owner.replace('_', '-')}; "
+                f"add --{owner.replace('_', '-')} NAME ({', '.join(registry.names())}), or drop it"
+            )
+
+
 def _resolve(args: argparse.Namespace) -> Recipe:
     """Fill every setting not given (``None``) from the data, the model and the objective's recipe."""
     for flag in _KEY_VALUE_FLAGS:  # KEY=VALUE lists become dicts (a resumed config holds dicts already)
@@ -247,6 +263,7 @@ def _resolve(args: argparse.Namespace) -> Recipe:
     if preset is not None:  # the preset's paper settings (optimizer, n_critic, norm), with every penalty asked for
         recipe = replace(recipe_for(args.objective, preset), penalty=recipe.penalty, penalty_weight=recipe.penalty_weight)
     _apply_recipe_settings(args, recipe)
+    _refuse_orphan_arguments(args)
     if args.model is None:
         args.model = recipe.model or ("mlp" if toy else "dcgan")
     course = args.data == "harmonic" and args.width is None and args.model == "mlp" and args.generator is None and args.critic is None
@@ -510,14 +527,75 @@ def _threads(args: argparse.Namespace) -> int:
     return torch.get_num_threads()
 
 
+def _check_saved_values(saved: dict[str, Any], path: Path) -> None:
+    """Check a run's saved settings as the parser checks typed ones: a hand-edited or foreign
+    ``config.json`` is named, key and value, before anything is built from it.
+
+    Raises:
+        RunError: ``"{path}: optimizer='adagrad' is invalid (...)"``.
+    """
+    for action in build_parser()._actions:
+        value = saved.get(action.dest)
+        if value is None or isinstance(value, bool) or action.dest in ("resume", "out"):
+            continue
+        items = value if isinstance(value, list) and action.nargs not in (None, "?") else [value]
+        for item in items:
+            problem = ""
+            if isinstance(item, (dict, list)) or not isinstance(item, (str, int, float)):
+                continue  # KEY=VALUE flags hold dicts; their builders check the values
+            if action.choices is not None and item not in action.choices:
+                problem = f"expected one of {', '.join(map(str, action.choices))}"
+            elif callable(action.type):
+                try:
+                    converted = action.type(str(item))
+                    if isinstance(item, str) and isinstance(converted, (int, float)):
+                        problem = f"expected the number {converted!r}, not text"
+                except (argparse.ArgumentTypeError, ValueError, TypeError) as error:
+                    problem = str(error)
+            if problem:
+                raise RunError(f"{path}: {action.dest}={item!r} is invalid ({problem}); fix the file, or start a new run")
+    _check_saved_components(saved, path)
+
+
+def _saved_names(saved: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """``(key, name, registered names)`` for each component a saved config names."""
+    registries = {
+        "objective": _objective_names(), "penalty": PENALTIES.names(), "augment": AUGMENTATIONS.names(),
+        "lr_schedule": LR_SCHEDULES.names(), "step_schedule": STEP_SCHEDULES.names(), "callback": CALLBACKS.names(),
+        "generator": MODELS.names(aliases=True), "critic": MODELS.names(aliases=True), "model": model_families(),
+        "data": [n.partition(":")[0] for n in dataset_names()],
+    }
+    named = []
+    for key, valid in registries.items():
+        values = saved.get(key)
+        for value in values if isinstance(values, list) else [values]:
+            if isinstance(value, str):
+                named.append((key, value.partition(":")[0] if key == "data" else value, valid))
+    return named
+
+
+def _check_saved_components(saved: dict[str, Any], path: Path) -> None:
+    # A run trained with a plugin's component, resumed without the plugin: say so, and which
+    # plugins the run had, instead of a complaint about a setting nobody typed.
+    for key, name, valid in _saved_names(saved):
+        if name not in valid:
+            plugins = saved.get("plugins") or []
+            had = f"the run was trained with plugins {', '.join(plugins)}" if plugins else "a plugin may have registered it"
+            raise RunError(
+                f"{path}: {key}={name!r} is not registered in this process ({had}); load the plugin that registers it "
+                f"({PLUGINS_ENV_VAR}=module or its installed package) and resume again"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     """Train; returns the exit status."""
     typed = {key for key, value in vars(args).items() if value is not None and value is not False}
     args._typed = typed
     saved: dict[str, Any] = {}
     if args.resume is not None:  # the saved run's settings fill what is not typed again
-        _, _, saved = saved_config(args.resume)
+        _, run_dir, saved = saved_config(args.resume)
         saved = _migrate_config(saved)
+        _check_saved_values(saved, run_dir / CONFIG)
         for key, value in saved.items():
             if key in vars(args) and key not in typed and key not in ("resume", "out", "overwrite", "run", "_typed"):
                 setattr(args, key, value)
@@ -531,7 +609,7 @@ def run(args: argparse.Namespace) -> int:
     device = distributed.device if distributed is not None else resolve_device(args.device)
     rank, world = (0, 1) if distributed is None else (distributed.rank, distributed.world_size)
     settings = {k: v for k, v in vars(args).items() if k not in ("run", "_typed")}
-    settings.update(world_size=world, global_batch_size=args.batch_size * world, threads=threads)
+    settings.update(world_size=world, global_batch_size=args.batch_size * world, threads=threads, plugins=[p.name for p in loaded_plugins()])
     default_out = Path("runs") / f"{args.data.replace('folder:', 'folder-').replace('/', '-').replace(os.sep, '-')}-{args.objective}"
     with contextlib.ExitStack() as held:
         # Only the process that writes plans, locks and checks the run directory; the others take
@@ -540,10 +618,10 @@ def run(args: argparse.Namespace) -> int:
         outcome: RunPlan | str = ""
         if main_process:
             try:
-                plan = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=default_out, fixed=ARCHITECTURE)
+                plan = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=default_out, fixed=ARCHITECTURE, typed=typed)
                 held.enter_context(run_lock(plan.run_dir))
                 # Checked again under the lock: another process may have finished a run there meanwhile.
-                outcome = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=default_out, fixed=ARCHITECTURE)
+                outcome = plan_run(settings, out=args.out, resume=args.resume, overwrite=args.overwrite, default_out=default_out, fixed=ARCHITECTURE, typed=typed)
             except RunError as error:
                 outcome = str(error)
         if distributed is not None:

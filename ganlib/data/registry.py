@@ -273,6 +273,11 @@ def load_dataset(
     if argument_name is not None:
         if not argument:
             raise ValueError(f"data {source!r} needs its {argument_name}: --data {source}:{argument_name.upper()}")
+        if argument_name in options:
+            raise ValueError(
+                f"data {source!r}: --data-arg {argument_name}={options[argument_name]} would be ignored beside --data {name}; "
+                f"give the {argument_name} once, after the colon"
+            )
         options[argument_name] = argument
     accepted = _parameters(entry.obj)
     given: dict[str, Any] = {"image_size": image_size, "classes": classes, "channels": channels, **options}
