@@ -79,6 +79,7 @@ from ganlib.augment import *
 from ganlib.recipes import *
 from ganlib.schedules import *
 from ganlib.registry import *
+from ganlib.contract import *
 from ganlib.bench import *
 torch.manual_seed(0)
 """
@@ -94,6 +95,7 @@ API_MODULES = {
     "ganlib.recipes": "The papers' training settings, by objective.",
     "ganlib.schedules": "The half-cosine shape of R3GAN's hyperparameter schedules.",
     "ganlib.registry": "The one registry type every kind of component uses.",
+    "ganlib.contract": "A builder's signature as its contract: values converted and range-checked from annotations.",
     "ganlib.plugins": "Loading plugins: entry points and GANLIB_PLUGINS.",
     "ganlib.bench": "Benchmark suites with published figures.",
     "ganlib.checkpoint": "Atomic checkpoint files, loaded without executing code.",

@@ -18,6 +18,16 @@ Two ways in, as pytest and other tools with plugins do:
 Every command of ``python -m ganlib`` calls :func:`load_plugins` before it builds its parser,
 so a plugin's names are valid choices and appear in ``--help``. Nothing in ganlib changes when
 a plugin is installed. Each plugin is loaded once per process.
+
+**Turning plugins off**: ``GANLIB_NO_PLUGINS=1`` (or ``python -m ganlib --no-plugins
+COMMAND``) loads none, for a clean baseline or to get past a broken installation.
+
+**A broken plugin** does not stop the commands: they print one line naming it (its entry
+point or module, where it came from, the error and the line that raised it) and go on without
+it. A command that needs one of its components then fails on that name, right below the
+plugin's line. This is the choice of pytest and of most tools with plugins: one package's bad
+release must not take ``sample`` and ``evaluate`` down with it. The Python function
+:func:`load_plugins` raises by default (``strict=True``): code that asks for plugins expects them.
 """
 
 from __future__ import annotations
@@ -31,13 +41,19 @@ from importlib import metadata
 
 from ganlib.errors import PluginError
 
-__all__ = ["ENTRY_POINT_GROUP", "PLUGINS_ENV_VAR", "LoadedPlugin", "load_plugins", "loaded_plugins"]
+__all__ = [
+    "DISABLE_ENV_VAR", "ENTRY_POINT_GROUP", "PLUGINS_ENV_VAR", "LoadedPlugin", "failed_plugins", "load_plugins", "loaded_plugins",
+    "plugins_disabled",
+]
 
 ENTRY_POINT_GROUP = "ganlib.plugins"
 """The entry-point group ganlib loads plugins from."""
 
 PLUGINS_ENV_VAR = "GANLIB_PLUGINS"
 """The environment variable listing plugin modules to import (comma-separated)."""
+
+DISABLE_ENV_VAR = "GANLIB_NO_PLUGINS"
+"""Set to anything but ``0`` or empty, no plugin is loaded."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +72,20 @@ class LoadedPlugin:
 
 
 _LOADED: dict[str, LoadedPlugin] = {}
+_FAILED: dict[str, PluginError] = {}
+
+
+def plugins_disabled() -> bool:
+    """Whether :data:`DISABLE_ENV_VAR` turns plugins off."""
+    return os.environ.get(DISABLE_ENV_VAR, "").strip() not in ("", "0")
 
 
 def _load(name: str, target: str, source: str, load: Callable[[], object]) -> None:
     key = f"{source}:{target}"
     if key in _LOADED:
         return
+    if key in _FAILED:
+        raise _FAILED[key]
     try:
         loaded = load()
         if callable(loaded) and not isinstance(loaded, type):
@@ -71,9 +95,9 @@ def _load(name: str, target: str, source: str, load: Callable[[], object]) -> No
     except Exception as error:  # a plugin's own failure, reported in one line with its origin
         where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
         at = f" at {where.filename}:{where.lineno}" if where is not None else ""
-        raise PluginError(
-            f"plugin {name!r} ({target}, from {source}) failed to load: {type(error).__name__}: {error}{at}"
-        ) from error
+        failure = PluginError(f"plugin {name!r} ({target}, from {source}) failed to load: {type(error).__name__}: {error}{at}")
+        _FAILED[key] = failure
+        raise failure from error
     _LOADED[key] = LoadedPlugin(name, target, source)
 
 
@@ -86,7 +110,7 @@ def _import_target(target: str) -> Callable[[], object]:
     return load
 
 
-def load_plugins(*, entry_points: bool = True, environment: bool = True) -> list[LoadedPlugin]:
+def load_plugins(*, entry_points: bool = True, environment: bool = True, strict: bool = True) -> list[LoadedPlugin]:
     """Import every plugin: the ``ganlib.plugins`` entry points, then ``$GANLIB_PLUGINS``.
 
     Loading is idempotent: a plugin already loaded in this process is not loaded again.
@@ -94,22 +118,39 @@ def load_plugins(*, entry_points: bool = True, environment: bool = True) -> list
     Args:
         entry_points: Load installed packages' entry points.
         environment: Load the modules listed in :data:`PLUGINS_ENV_VAR`.
+        strict: Raise on the first plugin that fails; otherwise record it
+            (:func:`failed_plugins`) and load the others.
 
     Returns:
-        Every plugin loaded so far in this process, in load order.
+        Every plugin loaded so far in this process, in load order (none when
+        :data:`DISABLE_ENV_VAR` is set).
 
     Raises:
-        PluginError: If a plugin cannot be imported or fails while registering; the message
-            names the plugin, where it came from, and the error.
+        PluginError: With ``strict``, if a plugin cannot be imported or fails while
+            registering; the message names the plugin, where it came from, and the error.
     """
+    if plugins_disabled():
+        return loaded_plugins()
+    work: list[tuple[str, str, str, Callable[[], object]]] = []
     if entry_points:
         for point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
-            _load(point.name, point.value, "entry point", point.load)
+            work.append((point.name, point.value, "entry point", point.load))
     if environment:
         for target in (t.strip() for t in os.environ.get(PLUGINS_ENV_VAR, "").split(",")):
             if target:
-                _load(target, target, PLUGINS_ENV_VAR, _import_target(target))
+                work.append((target, target, PLUGINS_ENV_VAR, _import_target(target)))
+    for name, target, source, load in work:
+        try:
+            _load(name, target, source, load)
+        except PluginError:
+            if strict:
+                raise
     return loaded_plugins()
+
+
+def failed_plugins() -> list[PluginError]:
+    """The plugins that failed to load in this process, each as its one-line error."""
+    return list(_FAILED.values())
 
 
 def loaded_plugins() -> list[LoadedPlugin]:

@@ -26,15 +26,16 @@ from __future__ import annotations
 
 import fnmatch
 import inspect
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from ganlib.contract import coerce_arguments
-from ganlib.errors import ComponentError
+from ganlib.errors import ComponentError, UserError
 
-__all__ = ["Entry", "Registry", "check_kwargs", "summary_of"]
+__all__ = ["Entry", "Registry", "check_kwargs", "replaced_builtins", "summary_of"]
 
 T = TypeVar("T")
 
@@ -90,6 +91,19 @@ class Entry(Generic[T]):
     def builtin(self) -> bool:
         """Whether ganlib itself registered the component."""
         return self.module == "ganlib" or self.module.startswith("ganlib.")
+
+
+_TYPABLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+"""A name the command line can take as one value: not an option (``-x``), a ``KEY=VALUE``, a
+list (``a,b``) or a source with its argument (``folder:P``)."""
+
+_REPLACED: list[tuple[str, str, str]] = []
+
+
+def replaced_builtins() -> list[tuple[str, str, str]]:
+    """``(kind, name, module)`` for each built-in component a plugin replaced in this process
+    (``replace=True``), in order; the commands announce them."""
+    return list(_REPLACED)
 
 
 def check_kwargs(what: str, builder: Callable[..., Any], kwargs: Mapping[str, Any], *, complete: bool = False) -> None:
@@ -177,6 +191,11 @@ class Registry(Generic[T]):
         """
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"name={name!r} is invalid; expected a non-empty {self.kind} name")
+        if not _TYPABLE.fullmatch(name):
+            raise ValueError(
+                f"{self.kind} name {name!r} cannot be typed on the command line; use letters, digits and - _ . + "
+                "(not first: - . +), with no spaces, '=', ',' or ':'"
+            )
         if obj is None:
             return lambda target: self.register(name, target, replace=replace, summary=summary, **metadata)
         previous = self._entries.get(name)
@@ -189,9 +208,10 @@ class Registry(Generic[T]):
         if name in self._aliases and not replace:
             raise ValueError(f"{self.kind} name {name!r} is already an alias of {self._aliases[name]!r}; choose another name")
         self._aliases.pop(name, None)
-        self._entries[name] = Entry(
-            name, obj, summary if summary is not None else summary_of(obj), _origin(obj)[0], MappingProxyType(dict(metadata))
-        )
+        entry = Entry(name, obj, summary if summary is not None else summary_of(obj), _origin(obj)[0], MappingProxyType(dict(metadata)))
+        if previous is not None and previous.obj is not obj and previous.builtin and not entry.builtin:
+            _REPLACED.append((self.kind, name, entry.module))
+        self._entries[name] = entry
         return obj
 
     def alias(self, alias: str, name: str) -> None:
@@ -205,6 +225,8 @@ class Registry(Generic[T]):
             ValueError: If ``name`` is unknown or ``alias`` is a registered name.
         """
         self.entry(name)
+        if not _TYPABLE.fullmatch(alias):
+            raise ValueError(f"{self.kind} alias {alias!r} cannot be typed on the command line; use letters, digits and - _ . +")
         if alias in self._entries:
             raise ValueError(f"{self.kind} name {alias!r} is already registered; an alias cannot hide it")
         self._aliases[alias] = self.canonical(name)
@@ -328,8 +350,8 @@ class Registry(Generic[T]):
         arguments = coerce_arguments(what, builder, arguments)
         try:
             return builder(**arguments)
-        except ComponentError:
-            raise  # a component built inside this one already named itself
+        except UserError:
+            raise  # already one line for the user (a component built inside this one, data not found)
         except ValueError as error:  # the builder's own check of a value: its message names it
             raise ComponentError(f"{what}: {error}") from error
         except Exception as error:  # anything else a builder raises, in one line naming it

@@ -48,6 +48,7 @@ __all__ = [
     "MANIFEST",
     "RunError",
     "RunPlan",
+    "check_output_directory",
     "cli_errors",
     "plan_run",
     "prepare_directory",
@@ -182,6 +183,34 @@ def _run_dir_of(checkpoint: Path) -> Path:
 def _check_out(out: Path | None) -> None:
     if out is not None and str(out).strip() in ("", "."):
         raise RunError(f"--out {str(out)!r} names the current directory; give the run a directory of its own (e.g. --out runs/my-run)")
+    if out is not None:
+        check_output_directory(Path(out))
+
+
+def check_output_directory(path: Path, flag: str = "--out", *, holding: str | None = None) -> None:
+    """Refuse, writing nothing, an output directory that cannot be one.
+
+    Args:
+        path: The directory a command is about to write into.
+        flag: The option that named it, for the message.
+        holding: What the command writes there (``"study"``): also refuse a directory that holds
+            a training run, whose files it would mix with its own.
+
+    Raises:
+        RunError: If ``path`` is a file, a symbolic link to nothing, lies below a file, or (with
+            ``holding``) holds a run.
+    """
+    if path.is_symlink() and not path.exists():
+        raise RunError(f"{flag} {path} is a symbolic link to {os.readlink(path)}, which does not exist; remove the link, or choose another {flag}")
+    if path.exists() and not path.is_dir():
+        raise RunError(f"{flag} {path} is a file, not a directory; choose another {flag}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RunError(f"{flag} {path}: {parent} is a file, so nothing can be written below it; choose another {flag}")
+            break
+    if holding is not None and _holds_a_run(path):
+        raise RunError(f"{flag} {path} holds a training run; a {holding} writes its own files and runs beside it: give the {holding} a directory of its own")
 
 
 def saved_config(resume: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, Any]]:

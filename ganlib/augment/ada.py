@@ -135,7 +135,7 @@ class AdaptiveAugment(Augment):
 
     def __init__(
         self, target: Probability = 0.6, interval: PositiveInt = 4, kimg: PositiveFloat = 500.0, p: Probability = 0.0, adaptive: bool = True,
-        transforms: str = "xflip,rotate90,translation: Probability,brightness,contrast",
+        transforms: str = "xflip,rotate90,translation,brightness,contrast",
     ) -> None:
         super().__init__()
         if not (isinstance(target, (int, float)) and -1 <= target <= 1):

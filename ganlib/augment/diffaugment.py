@@ -128,7 +128,7 @@ class DiffAugment(Augment):
         torch.Size([4, 3, 16, 16])
     """
 
-    def __init__(self, policy: str = "color,translation: Probability,cutout", translation: Probability = 0.125, cutout: Probability = 0.5) -> None:
+    def __init__(self, policy: str = "color,translation,cutout", translation: Probability = 0.125, cutout: Probability = 0.5) -> None:
         super().__init__()
         names = [name.strip() for name in policy.split(",") if name.strip()]
         unknown = [name for name in names if name not in _POLICY]

@@ -11,9 +11,11 @@ its arguments. Errors a user can fix end with one line on stderr and exit status
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
-from ganlib.plugins import load_plugins
+from ganlib.plugins import DISABLE_ENV_VAR, failed_plugins, load_plugins
+from ganlib.registry import replaced_builtins
 from ganlib.runs import cli_errors
 
 __all__ = ["build_parser", "main"]
@@ -24,15 +26,28 @@ def build_parser() -> argparse.ArgumentParser:
     from ganlib.cli import bench, evaluate, interpolate, sample, study, train
 
     parser = argparse.ArgumentParser(prog="python -m ganlib", description="ganlib command-line tools")
+    parser.add_argument("--no-plugins", action="store_true", help=f"load no plugin (as {DISABLE_ENV_VAR}=1)")
     commands = parser.add_subparsers(dest="command", required=True)
     for command in (train, study, bench, sample, interpolate, evaluate):
         command.add_parser(commands)
     return parser
 
 
+def _announce_plugins() -> None:
+    """One line per plugin that failed to load, and per built-in a plugin replaced."""
+    for failure in failed_plugins():
+        print(f"warning: {failure}; going on without it ({DISABLE_ENV_VAR}=1 or --no-plugins loads no plugin)", file=sys.stderr)
+    for kind, name, module in replaced_builtins():
+        print(f"note: {module} replaces the built-in {kind} {name!r}", file=sys.stderr)
+
+
 @cli_errors
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: load the plugins, parse, run; returns the exit code."""
-    load_plugins()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = argv[: next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]  # before the command
+    if "--no-plugins" not in options:
+        load_plugins(strict=False)
+    _announce_plugins()
     args = build_parser().parse_args(argv)
     return int(args.run(args))

@@ -26,13 +26,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ganlib._files import write_atomically, write_text_atomically
 import ganlib.cli.train as train
-from ganlib.cli.cells import DONE, run_cell
+from ganlib._files import write_atomically, write_text_atomically
 from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, sample_count, unit_interval
+from ganlib.cli.cells import DONE, run_cell
 from ganlib.data import parse_digits
 from ganlib.nn import list_norms
 from ganlib.recipes import recipe_for
+from ganlib.runs import check_output_directory
 from ganlib.train import read_log
 
 __all__ = ["add_parser", "run_cells", "summarize"]
@@ -258,6 +259,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--critic-norms {cell['norm']!r} is unknown; valid names are {', '.join(list_norms())}")
         if cell["model"] is not None and cell["model"] not in train.model_families():
             raise ValueError(f"--models {cell['model']!r} is unknown; valid families are {', '.join(train.model_families())}")
+    check_output_directory(args.out, holding="study")
     args.out.mkdir(parents=True, exist_ok=True)
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "run"}
     write_text_atomically(args.out / "study.json", json.dumps(settings, indent=2) + "\n")

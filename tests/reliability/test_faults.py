@@ -53,6 +53,21 @@ def test_sigterm_saves_and_exits_143(tmp_path):
     assert state["iteration"] >= 1 and all(torch.isfinite(t).all() for t in _parameters(state))
 
 
+def test_a_stopped_run_leaves_the_pictures_a_finished_one_does(tmp_path):
+    # Curves every 50 and frames every 100000 iterations: only the stop can have drawn them.
+    command = [sys.executable, "-m", "ganlib", "train", "--data", "ring", "--width", "8", "--device", "cpu", "--iterations", "100000",
+               "--log-every", "1", "--sample-every", "100000", "--checkpoint-every", "1", "--out", str(tmp_path)]
+    process = subprocess.Popen(command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_checkpoint(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 143
+    iteration = load_checkpoint(tmp_path)["iteration"]
+    assert 0 < iteration < 50
+    assert (tmp_path / "curves.png").stat().st_size > 0
+    frames = sorted(p.name for p in (tmp_path / "landscape").glob("iter_*.png"))
+    assert frames and frames[-1].endswith(f"{iteration:06d}.png"), frames
+
+
 def test_a_second_ctrl_c_stops_at_once_and_claims_nothing(flagship_module, mnist_root, tmp_path):
     command = [sys.executable, str(REPO_ROOT / "examples" / "mnist_wgan_gp.py"), "--data-root", str(mnist_root), "--digits", "3",
                "--image-size", "16", "--width", "4", "--latent-dim", "8", "--batch-size", "16", "--n-critic", "1",

@@ -114,3 +114,44 @@ def test_a_config_setting_nobody_typed_that_no_longer_resolves_blames_the_file(t
 
 def test_a_new_run_records_its_plugins(trained):
     assert json.loads((trained / "config.json").read_text())["plugins"] == []
+
+
+# --- paths that exist ---------------------------------------------------------------------------
+
+
+def _paths(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    return {"a file": (a_file, "is a file, not a directory"), "a dangling link": (dangling, "is a symbolic link to"),
+            "below a file": (a_file / "run", "is a file, so nothing can be written below it")}
+
+
+@pytest.mark.parametrize("case", ["a file", "a dangling link", "below a file"])
+def test_train_out_that_cannot_be_a_directory_is_one_line_and_nothing_is_written(tmp_path, capsys, case):
+    path, expected = _paths(tmp_path)[case]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert _train(path, "--iterations", "1") == 2
+    assert expected in _error(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and (tmp_path / "a-file").read_text() == "mine"
+    assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("command", ["study", "bench"])
+def test_study_and_bench_refuse_a_train_runs_directory(trained, tmp_path, capsys, command):
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    before = sorted(p.name for p in run.iterdir())
+    argv = ["study", "--data", "ring", "--objectives", "hinge", "--iterations", "1"] if command == "study" else ["bench", "--suite", "tiny"]
+    assert main([*argv, "--out", str(run)]) == 2
+    assert "holds a training run" in _error(capsys)
+    assert sorted(p.name for p in run.iterdir()) == before
+
+
+@pytest.mark.parametrize("command", ["study", "bench"])
+def test_study_and_bench_refuse_a_file_as_out(tmp_path, capsys, command):
+    path, expected = _paths(tmp_path)["a file"]
+    argv = ["study", "--data", "ring", "--objectives", "hinge", "--iterations", "1"] if command == "study" else ["bench", "--suite", "tiny"]
+    assert main([*argv, "--out", str(path)]) == 2
+    assert expected in _error(capsys)

@@ -146,6 +146,10 @@ class LearningCurves(Callback):
     def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
         self.draw()
 
+    def on_interrupt(self, trainer: Trainer) -> None:
+        """A run stopped by Ctrl-C or SIGTERM leaves the figure a finished one does."""
+        self.draw()
+
     def history(self) -> dict[str, list[float]]:
         """The recorded metrics as columns, ``{"iteration": [...], name: [...]}`` (NaN where absent)."""
         if self._history is None:

@@ -176,6 +176,10 @@ class CriticLandscape(Callback):
             self.draw(trainer)
         self.write_gif()
 
+    def on_interrupt(self, trainer: Trainer) -> None:
+        """A run stopped by Ctrl-C or SIGTERM leaves its last frame and the animation, as a finished one does."""
+        self.on_fit_end(trainer)
+
     def write_gif(self) -> Path | None:
         """Join the frames into ``landscape.gif`` (PIL); ``None`` when there are none.
 

@@ -99,6 +99,10 @@ class SampleGrid(Callback):
         if trainer.iteration % self.every != 0:
             self.save(trainer)
 
+    def on_interrupt(self, trainer: Trainer) -> None:
+        """A run stopped by Ctrl-C or SIGTERM leaves its last grid, as a finished one does."""
+        self.on_fit_end(trainer)
+
     def state_dict(self) -> dict[str, Any]:  # noqa: D102
         return {"noise": self._noise}
 
