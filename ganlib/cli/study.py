@@ -31,6 +31,7 @@ from ganlib._files import write_atomically, write_text_atomically
 from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, sample_count, unit_interval
 from ganlib.cli.cells import DONE, run_cell
 from ganlib.data import parse_digits
+from ganlib.metrics.registry import score_of
 from ganlib.nn import list_norms
 from ganlib.recipes import recipe_for
 from ganlib.runs import check_output_directory
@@ -113,14 +114,8 @@ def _pm(value: tuple[float, float], digits: int = 3) -> str:
     return f"{value[0]:.{digits}f} ± {value[1]:.{digits}f}"
 
 
-HIGHER_IS_BETTER = ("score/inception_score", "score/classes_covered", "score/modes_covered", "score/modes_share_5pct", "score/curve_coverage")
-"""Scores where a larger value is better (for the others, smaller is)."""
-
-_LABELS = {"score/fid": "FID", "score/sliced_wasserstein": "sliced W1", "score/inception_score": "Inception Score", "score/classes_covered": "classes covered"}
-
-
 def _label(name: str) -> str:
-    return _LABELS.get(name, name.removeprefix("score/").replace("_", " "))
+    return score_of(name).label
 
 
 def summarize(out: Path, cells: list[dict[str, Any]], score: str = "score/fid") -> list[dict[str, Any]]:
@@ -129,7 +124,8 @@ def summarize(out: Path, cells: list[dict[str, Any]], score: str = "score/fid") 
     Args:
         out: The study directory.
         cells: The cells (from the grid).
-        score: The score that ranks the configurations (best first; see :data:`HIGHER_IS_BETTER`).
+        score: The score that ranks the configurations (best first, by its declared direction:
+            :func:`ganlib.metrics.register_score`).
 
     Returns:
         The table's rows, one per configuration.
@@ -139,7 +135,9 @@ def summarize(out: Path, cells: list[dict[str, Any]], score: str = "score/fid") 
         run_dir = out / "runs" / cell["name"]
         if (run_dir / DONE).exists():
             by_config.setdefault(cell["config"], []).append(read_log(run_dir))
-    higher = score in HIGHER_IS_BETTER
+    higher = score_of(score).higher_is_better
+    if not score_of(score).declared:
+        log.warning("%s has no declared direction: ranked lower-is-better (declare it with ganlib.metrics.register_score)", score)
     rows: list[dict[str, Any]] = []
     others: list[str] = []
     for config, runs in by_config.items():

@@ -9,19 +9,6 @@ names here still work, with a deprecation warning.
 import warnings as _warnings
 from typing import Any as _Any
 
-from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered, sliced_wasserstein
-from ganlib.metrics.inception import INCEPTION_HELP, inception_fid
-from ganlib.metrics.mnist import (
-    CLASSIFIER_INPUT_SIZE,
-    MNISTClassifier,
-    MNISTEvaluation,
-    MNISTEvaluator,
-    load_mnist_classifier,
-    load_mnist_reference,
-)
-from ganlib.metrics.manifold import ManifoldScores, density_coverage, knn_radii, precision_recall
-from ganlib.metrics.modes import CONFIDENT, ModeStatistics, StackedMNISTEvaluator, confident_modes, mode_statistics
-from ganlib.metrics.scores import DEFAULT_METRICS, SAMPLE_METRICS, parse_metrics, score_samples, stacked_reference
 from ganlib.metrics.functional import (
     FeatureStatistics,
     MeanStd,
@@ -30,8 +17,27 @@ from ganlib.metrics.functional import (
     kernel_distance,
     polynomial_mmd2_unbiased,
 )
+from ganlib.metrics.inception import INCEPTION_HELP, inception_fid
+from ganlib.metrics.manifold import ManifoldScores, density_coverage, knn_radii, precision_recall
+from ganlib.metrics.mnist import (
+    CLASSIFIER_INPUT_SIZE,
+    MNISTClassifier,
+    MNISTEvaluation,
+    MNISTEvaluator,
+    load_mnist_classifier,
+    load_mnist_reference,
+)
+from ganlib.metrics.modes import CONFIDENT, ModeStatistics, StackedMNISTEvaluator, confident_modes, mode_statistics
+from ganlib.metrics.registry import SCORES, Score, best_of, register_score, score_of
+from ganlib.metrics.scores import DEFAULT_METRICS, SAMPLE_METRICS, parse_metrics, score_samples, stacked_reference
+from ganlib.metrics.toy import curve_coverage, distance_to_sine, modes_covered, sliced_wasserstein
 
 __all__ = [
+    "SCORES",
+    "Score",
+    "best_of",
+    "register_score",
+    "score_of",
     "CONFIDENT",
     "CLASSIFIER_INPUT_SIZE",
     "DEFAULT_METRICS",

@@ -13,6 +13,7 @@ from ganlib._files import remove_orphans, write_atomically
 from ganlib._validation import check_int
 from ganlib.checkpoint import BEST, CHECKPOINT_DIR, LATEST
 from ganlib.contract import NonNegativeInt, PositiveInt
+from ganlib.metrics.registry import score_of
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
@@ -42,11 +43,12 @@ class Checkpointer(Callback):
     models partly updated, and nothing is saved; nor is anything saved once a NaN or infinity
     has been seen (the Trainer refuses to save then).
 
-    With ``best="score/fid"`` (any score an evaluation callback reports, lower being better)
-    the state with the best score so far is kept as ``checkpoints/best.pt``, saved at the
-    iteration that scored it; the best score is part of the callback's state, so a resumed run
-    goes on comparing against it. Under multi-process training the score exists on rank 0
-    only, so the best state is considered at iterations that are both scored and checkpointed.
+    With ``best="score/fid"`` (any score an evaluation callback reports, better in its declared
+    direction: :func:`ganlib.metrics.register_score`) the state with the best score so far is
+    kept as ``checkpoints/best.pt``, saved at the iteration that scored it; the best score is
+    part of the callback's state, so a resumed run goes on comparing against it. Under
+    multi-process training the score exists on rank 0 only, so the best state is considered at
+    iterations that are both scored and checkpointed.
 
     Under multi-process training it runs on every rank (saving is collective) and rank 0
     writes; a failure on one rank saves nothing (the other ranks may be stuck in a collective).
@@ -55,7 +57,7 @@ class Checkpointer(Callback):
         run_dir: The run directory.
         every: Save every this many iterations.
         keep: Keep this many numbered periodic checkpoints besides ``latest.pt`` (0: none).
-        best: The name of a score to keep the best state by (lower is better), or ``None``.
+        best: The name of a score to keep the best state by, or ``None``.
 
     Raises:
         ValueError: If ``every`` is not positive or ``keep`` is negative.
@@ -68,7 +70,8 @@ class Checkpointer(Callback):
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.keep = check_int("keep", keep, minimum=0, expected="0 or a positive number of checkpoints")
         self.best = best
-        self.best_score = math.inf
+        self._higher = best is not None and score_of(best).higher_is_better
+        self.best_score = -math.inf if self._higher else math.inf
         self.written: list[str] = []
 
     def save(self, trainer: Trainer, numbered: bool = False) -> Path:
@@ -103,7 +106,8 @@ class Checkpointer(Callback):
     def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
         periodic = metrics.iteration % self.every == 0
         score = metrics.extras.get(self.best, math.nan) if self.best is not None else math.nan
-        improved = math.isfinite(score) and score < self.best_score and (trainer.distributed is None or periodic)
+        better = score > self.best_score if self._higher else score < self.best_score
+        improved = math.isfinite(score) and better and (trainer.distributed is None or periodic)
         if improved:
             self.best_score = score  # before saving, so that the saved state knows it
         if periodic:
@@ -124,7 +128,7 @@ class Checkpointer(Callback):
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
-        self.best_score = float(state.get("best_score", math.inf))
+        self.best_score = float(state.get("best_score", -math.inf if self._higher else math.inf))
         self.written = [str(name) for name in state.get("written", [])]
 
     def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
