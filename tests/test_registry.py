@@ -31,7 +31,7 @@ def test_register_get_list_build_and_describe():
     assert things.describe().splitlines() == ["double  Twice x.", "triple  Three times x."]
     with pytest.raises(ValueError, match="thing 'quadruple' is not registered; registered things are 'double', 'triple'"):
         things.get("quadruple")
-    with pytest.raises(ValueError, match="thing 'double' has no argument 'y'; its arguments are x"):
+    with pytest.raises(ValueError, match=r"thing 'double' \(from tests.test_registry\) has no argument 'y'; its arguments are x"):
         things.build("double", y=1)
 
 

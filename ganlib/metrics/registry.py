@@ -67,8 +67,14 @@ def register_score(name: str, label: str | None = None, *, higher_is_better: boo
 
 
 def score_of(metric: str) -> Score:
-    """The :class:`Score` of ``metric`` (``"score/fid"`` or ``"fid"``); an undeclared one is
-    lower-is-better with ``declared=False``."""
+    """How to read a score.
+
+    Args:
+        metric: ``"score/fid"`` or ``"fid"``.
+
+    Returns:
+        Its :class:`Score`; for an undeclared one, lower-is-better with ``declared=False``.
+    """
     name = metric.removeprefix("score/")
     if name in SCORES:
         return SCORES.get(name)
@@ -76,7 +82,15 @@ def score_of(metric: str) -> Score:
 
 
 def best_of(metric: str, values: Iterable[float]) -> float:
-    """The best of ``values`` by ``metric``'s direction."""
+    """The best of ``values`` by ``metric``'s direction.
+
+    Args:
+        metric: The score's name.
+        values: Its values.
+
+    Returns:
+        The largest for a higher-is-better score, else the smallest.
+    """
     return (max if score_of(metric).higher_is_better else min)(values)
 
 
