@@ -257,8 +257,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "lecam-tf-decay-with-biggan-weight",
         "LeCam's default decay 0.99 (the TF StyleGAN2 version's) beside the BigGAN code's weight 0.3",
         _PENALTIES,
-        "    def __init__(self, weight: float | None = None, every: int = 1, *, decay: float = 0.9, start: int = 1000, debias: bool = False) -> None:\n",
-        "    def __init__(self, weight: float | None = None, every: int = 1, *, decay: float = 0.99, start: int = 1000, debias: bool = False) -> None:\n",
+        "    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, decay: Fraction = 0.9, start: NonNegativeInt = 1000, debias: bool = False) -> None:\n",
+        "    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, decay: Fraction = 0.99, start: NonNegativeInt = 1000, debias: bool = False) -> None:\n",
     ),
     Mutant(
         "lecam-no-warm-up",
