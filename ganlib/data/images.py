@@ -16,7 +16,7 @@ from torchvision import datasets
 from torchvision.transforms.v2.functional import pil_to_tensor
 
 from ganlib._validation import check_int
-from ganlib.data.mnist import DataNotFoundError, download_or_explain, preprocess, resolve_data_root
+from ganlib.data.mnist import DATA_ENV_VAR, DataNotFoundError, download_or_explain, preprocess, resolve_data_root
 
 __all__ = ["IMAGE_SUFFIXES", "load_cifar10", "load_folder"]
 
@@ -55,7 +55,8 @@ def load_cifar10(
     if not download and not (root_path / "cifar-10-batches-py").is_dir():
         raise DataNotFoundError(
             f"CIFAR-10 was not found: no cifar-10-batches-py in {root_path}; unpack the Python version of the "
-            "data set there, or pass download=True (--download) to fetch it"
+            f"data set in a folder ROOT and give --data-root ROOT (or set {DATA_ENV_VAR}=ROOT; in Python, root=ROOT), "
+            "or add --download to fetch it (in Python, download=True)"
         )
     if download:
         dataset = download_or_explain(

@@ -221,9 +221,9 @@ def _load_idx(
     missing = _prepare_raw_files(raw) if raw.is_dir() else list(_RAW_SIZES)
     if missing and not download:
         raise DataNotFoundError(
-            f"{folder} was not found: {', '.join(missing)} (or .gz) missing from {raw}. Either put the "
-            f"four original IDX files in <root>/{folder}/raw and pass root=<root> (or set "
-            f"{DATA_ENV_VAR}=<root>), or pass download=True (examples: --download) to fetch them."
+            f"{folder} was not found: {', '.join(missing)} (or .gz) missing from {raw}. Put the four "
+            f"original IDX files in ROOT/{folder}/raw and give --data-root ROOT (or set {DATA_ENV_VAR}=ROOT; "
+            f"in Python, root=ROOT), or add --download to fetch them (in Python, download=True)."
         )
     dataset = _download(dataset_class, folder, root_path, train) if missing else dataset_class(str(root_path), train=train, download=False)
     images, labels = dataset.data, dataset.targets

@@ -30,6 +30,7 @@ def test_missing_dataset_says_where_it_looked_and_how_to_fix_it(tmp_path):
         load_mnist(tmp_path)
     message = str(error.value)
     assert str(tmp_path / "MNIST" / "raw") in message and "download=True" in message and DATA_ENV_VAR in message
+    assert "--data-root ROOT" in message and "--download" in message  # the command line's words first
     assert error.value.__cause__ is None and error.value.__context__ is None
 
 

@@ -89,7 +89,7 @@ def test_a_truncated_file_is_named_with_its_size(mnist_copy):
 
 
 def test_no_mnist_at_all_says_where_it_looked_and_how_to_fix_it(tmp_path):
-    with pytest.raises(MNISTNotFoundError, match=r"missing from .*MNIST/raw.*pass download=True"):
+    with pytest.raises(MNISTNotFoundError, match=r"missing from .*MNIST/raw.*--data-root ROOT.*--download"):
         load_mnist(tmp_path)
 
 
