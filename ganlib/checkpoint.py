@@ -17,7 +17,11 @@ from typing import Any
 
 import torch
 
-__all__ = ["BEST", "CHECKPOINT_DIR", "LATEST", "find_checkpoint", "load_checkpoint", "save_checkpoint"]
+__all__ = ["BEST", "CHECKPOINT_DIR", "LATEST", "check_format", "find_checkpoint", "load_checkpoint", "save_checkpoint"]
+
+CHECKPOINT_FORMAT = 3
+"""The format of the training state this version writes (``state["format"]``); it reads every
+format up to this one."""
 
 CHECKPOINT_DIR = "checkpoints"
 """Sub-directory of a run directory that holds its checkpoints."""
@@ -67,6 +71,39 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
             raise OSError(errno.ENOSPC, f"no space left on the device while writing {path}", str(path)) from error
         raise
     return path
+
+
+def check_format(state: Any, where: str | os.PathLike[str]) -> int:
+    """The format of a loaded training state, checked the same way by every command that reads one.
+
+    Args:
+        state: What :func:`load_checkpoint` returned.
+        where: The file, for the message.
+
+    Returns:
+        The format (1 for ganlib 0.1's files, which recorded none).
+
+    Raises:
+        ValueError: Naming the file: not a dict, a format that is not a positive integer, or one
+            newer than :data:`CHECKPOINT_FORMAT` (written by a newer ganlib).
+    """
+    if not isinstance(state, dict):
+        raise ValueError(f"{where} holds a {type(state).__name__}, not a ganlib training state (a dict)")
+    version = state.get("format", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"{where}: the checkpoint's format {version!r} is invalid (a positive integer); the file is damaged or not ganlib's")
+    if version > CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"{where}: the checkpoint has format {version}, written by a newer ganlib (this one, {_version()}, reads up to "
+            f"{CHECKPOINT_FORMAT}); upgrade ganlib to read it"
+        )
+    return version
+
+
+def _version() -> str:
+    from ganlib import __version__
+
+    return __version__
 
 
 def load_checkpoint(path: str | os.PathLike[str], map_location: torch.device | str | None = "cpu") -> dict[str, Any]:

@@ -45,6 +45,7 @@ from ganlib.nn import list_norms
 from ganlib.recipes import RECIPES, Recipe, recipe_for
 from ganlib.plugins import PLUGINS_ENV_VAR, loaded_plugins
 from ganlib.runs import CONFIG, RunPlan, plan_run, prepare_directory, run_lock, saved_config, write_config
+from ganlib.checkpoint import check_format
 from ganlib.train import (
     CALLBACKS,
     CAPTURE_MODES,
@@ -693,7 +694,9 @@ def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Dis
         step_schedule=step_schedule,
     )
     if plan.checkpoint is not None:
-        trainer.load_state_dict(load_checkpoint(plan.checkpoint, map_location=device))
+        state = load_checkpoint(plan.checkpoint, map_location=device)
+        check_format(state, plan.checkpoint)  # named with its file, as sample and evaluate do
+        trainer.load_state_dict(state)
         if args.iterations < trainer.iteration:
             raise RunError(f"--iterations {args.iterations} is below the {trainer.iteration} iterations the run has done; it counts the total")
         _apply_changed_hyperparameters(args, plan.changed, trainer)

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
-from ganlib.checkpoint import load_checkpoint
+from ganlib.checkpoint import check_format, load_checkpoint
 from ganlib.registry import Registry
 
 __all__ = [
@@ -360,8 +360,7 @@ def load_generator(
             weights do not fit the architecture it records.
     """
     state = load_checkpoint(path, map_location=map_location)
-    if not isinstance(state, Mapping):
-        raise ValueError(f"{path} holds a {type(state).__name__}, not a ganlib checkpoint (a dict of the training state)")
+    check_format(state, path)
     name = state.get("generator_model") or _legacy_name(state.get("generator_class"))
     config = state.get("generator_config")
     if name is None or not isinstance(config, Mapping):

@@ -28,6 +28,7 @@ import torch
 from torch import Tensor, nn
 from torch.optim import Optimizer
 
+from ganlib.checkpoint import CHECKPOINT_FORMAT, check_format
 from ganlib.models import model_spec
 from ganlib.train.history import migrate_name
 from ganlib.train.rng import get_rng_state, set_rng_state
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CHECKPOINT_FORMAT", "MIGRATIONS", "REQUIRED_KEYS", "gather_state", "restore_state", "upgrade_state"]
 
-CHECKPOINT_FORMAT = 3
-"""The format this version writes."""
 
 REQUIRED_KEYS = ("iteration", "critic_steps", "generator", "critic", "generator_optimizer", "critic_optimizer", "noise_rng", "rng")
 """Keys every Trainer checkpoint holds, in every format."""
@@ -99,11 +98,7 @@ def upgrade_state(state: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"the checkpoint lacks {', '.join(missing)}; it is incomplete or not a ganlib training checkpoint")
     upgraded = dict(state)
-    version = upgraded.get("format", 1)
-    if not isinstance(version, int) or version < 1:
-        raise ValueError(f"the checkpoint's format {version!r} is invalid")
-    if version > CHECKPOINT_FORMAT:
-        raise ValueError(f"the checkpoint has format {version}, written by a newer ganlib (this one reads up to {CHECKPOINT_FORMAT}); upgrade ganlib to resume it")
+    version = check_format(upgraded, "the checkpoint")
     while version < CHECKPOINT_FORMAT:
         upgraded = MIGRATIONS[version](upgraded)
         version += 1

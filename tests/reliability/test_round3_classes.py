@@ -155,3 +155,28 @@ def test_study_and_bench_refuse_a_file_as_out(tmp_path, capsys, command):
     argv = ["study", "--data", "ring", "--objectives", "hinge", "--iterations", "1"] if command == "study" else ["bench", "--suite", "tiny"]
     assert main([*argv, "--out", str(path)]) == 2
     assert expected in _error(capsys)
+
+
+# --- checkpoints are checked the same way by every command that reads one ---------------------
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [(99, "has format 99, written by a newer ganlib"), ("3", "format '3' is invalid")])
+@pytest.mark.parametrize("command", ["sample", "evaluate", "interpolate", "resume"])
+def test_every_command_checks_a_checkpoints_format_and_names_the_file(trained, tmp_path, capsys, fmt, expected, command):
+    import torch
+
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    latest = run / "checkpoints" / "latest.pt"
+    state = torch.load(latest, weights_only=True)
+    state["format"] = fmt
+    torch.save(state, latest)
+    argv = {
+        "sample": ["sample", "--checkpoint", str(run), "--out", str(tmp_path / "s.png")],
+        "evaluate": ["evaluate", "--checkpoint", str(run), "--num", "16"],
+        "interpolate": ["interpolate", "--checkpoint", str(run), "--out", str(tmp_path / "i.png")],
+        "resume": ["train", "--resume", str(run), "--iterations", "3"],
+    }[command]
+    assert main(argv) == 2
+    message = _error(capsys)
+    assert expected in message and str(run) in message
