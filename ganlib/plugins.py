@@ -73,6 +73,7 @@ class LoadedPlugin:
 
 _LOADED: dict[str, LoadedPlugin] = {}
 _FAILED: dict[str, PluginError] = {}
+_LATEST_FAILED: list[PluginError] = []
 
 
 def plugins_disabled() -> bool:
@@ -130,6 +131,7 @@ def load_plugins(*, entry_points: bool = True, environment: bool = True, strict:
             registering; the message names the plugin, where it came from, and the error.
     """
     if plugins_disabled():
+        _LATEST_FAILED.clear()
         return loaded_plugins()
     work: list[tuple[str, str, str, Callable[[], object]]] = []
     if entry_points:
@@ -139,18 +141,21 @@ def load_plugins(*, entry_points: bool = True, environment: bool = True, strict:
         for target in (t.strip() for t in os.environ.get(PLUGINS_ENV_VAR, "").split(",")):
             if target:
                 work.append((target, target, PLUGINS_ENV_VAR, _import_target(target)))
+    _LATEST_FAILED.clear()
     for name, target, source, load in work:
         try:
             _load(name, target, source, load)
-        except PluginError:
+        except PluginError as failure:
             if strict:
                 raise
+            _LATEST_FAILED.append(failure)
     return loaded_plugins()
 
 
 def failed_plugins() -> list[PluginError]:
-    """The plugins that failed to load in this process, each as its one-line error."""
-    return list(_FAILED.values())
+    """The plugins that failed in the latest :func:`load_plugins` call, each as its one-line
+    error (a plugin that failed once is not imported again in this process)."""
+    return list(_LATEST_FAILED)
 
 
 def loaded_plugins() -> list[LoadedPlugin]:

@@ -97,13 +97,18 @@ _TYPABLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 """A name the command line can take as one value: not an option (``-x``), a ``KEY=VALUE``, a
 list (``a,b``) or a source with its argument (``folder:P``)."""
 
-_REPLACED: list[tuple[str, str, str]] = []
+_REPLACED: list[tuple[Registry[Any], str, str]] = []
 
 
 def replaced_builtins() -> list[tuple[str, str, str]]:
-    """``(kind, name, module)`` for each built-in component a plugin replaced in this process
-    (``replace=True``), in order; the commands announce them."""
-    return list(_REPLACED)
+    """``(kind, name, module)`` for each built-in component a plugin has replaced
+    (``replace=True``) and that is still replaced, in order; the commands announce them."""
+    current = []
+    for registry, name, module in _REPLACED:
+        entry = registry._entries.get(name)
+        if entry is not None and entry.module == module and (registry.kind, name, module) not in current:
+            current.append((registry.kind, name, module))
+    return current
 
 
 def check_kwargs(what: str, builder: Callable[..., Any], kwargs: Mapping[str, Any], *, complete: bool = False) -> None:
@@ -210,7 +215,7 @@ class Registry(Generic[T]):
         self._aliases.pop(name, None)
         entry = Entry(name, obj, summary if summary is not None else summary_of(obj), _origin(obj)[0], MappingProxyType(dict(metadata)))
         if previous is not None and previous.obj is not obj and previous.builtin and not entry.builtin:
-            _REPLACED.append((self.kind, name, entry.module))
+            _REPLACED.append((self, name, entry.module))
         self._entries[name] = entry
         return obj
 

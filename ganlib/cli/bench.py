@@ -25,7 +25,7 @@ from ganlib._files import write_text_atomically
 from ganlib.bench import BENCH_SUITES, BenchCell, Suite, anchors_for, budget_note, format_value
 from ganlib.cli.arguments import HelpFormatter, add_threads_argument, apply_threads, choices_help, seed
 from ganlib.cli.cells import run_cell
-from ganlib.runs import check_output_directory
+from ganlib.runs import check_output_directory, run_lock
 from ganlib.train import read_log
 
 __all__ = ["add_parser", "judge_cell", "reference_result", "write_table"]
@@ -218,6 +218,11 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--cells {', '.join(unknown)}: not in suite {suite.name!r}, whose cells are {', '.join(c.name for c in cells)}")
         cells = [c for c in cells if c.name in args.cells]
     check_output_directory(args.out, holding="bench")
+    with run_lock(args.out):  # one bench per directory: a second one is refused in one line
+        return _bench(args, suite, cells)
+
+
+def _bench(args: argparse.Namespace, suite: Suite, cells: list[BenchCell]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}

@@ -34,7 +34,7 @@ from ganlib.data import parse_digits
 from ganlib.metrics.registry import score_of
 from ganlib.nn import list_norms
 from ganlib.recipes import recipe_for
-from ganlib.runs import check_output_directory
+from ganlib.runs import check_output_directory, run_lock
 from ganlib.train import read_log
 
 __all__ = ["add_parser", "run_cells", "summarize"]
@@ -258,6 +258,11 @@ def run(args: argparse.Namespace) -> int:
         if cell["model"] is not None and cell["model"] not in train.model_families():
             raise ValueError(f"--models {cell['model']!r} is unknown; valid families are {', '.join(train.model_families())}")
     check_output_directory(args.out, holding="study")
+    with run_lock(args.out):  # one study per directory: a second one is refused in one line
+        return _study(args, cells)
+
+
+def _study(args: argparse.Namespace, cells: list[dict[str, Any]]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "run"}
     write_text_atomically(args.out / "study.json", json.dumps(settings, indent=2) + "\n")

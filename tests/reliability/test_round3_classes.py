@@ -180,3 +180,15 @@ def test_every_command_checks_a_checkpoints_format_and_names_the_file(trained, t
     assert main(argv) == 2
     message = _error(capsys)
     assert expected in message and str(run) in message
+
+
+@pytest.mark.parametrize("command", ["study", "bench"])
+def test_a_second_study_or_bench_into_the_same_directory_is_refused(tmp_path, capsys, command):
+    from ganlib.runs import run_lock
+
+    out = tmp_path / "study"
+    argv = ["study", "--data", "ring", "--objectives", "hinge", "--iterations", "1"] if command == "study" else ["bench", "--suite", "tiny"]
+    with run_lock(out):  # as a first study or bench holds it while it runs
+        assert main([*argv, "--out", str(out)]) == 2
+    assert "is in use" in _error(capsys)
+    assert not out.exists() or not any(out.iterdir())  # nothing written beside the holder's lock
