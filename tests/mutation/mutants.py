@@ -400,4 +400,11 @@ MUTANTS: tuple[Mutant, ...] = (
         "    rows = _shifted_index(h, torch.randint(-sh, sh + 1, (n,), device=x.device))\n",
         "    rows = _shifted_index(h, torch.randint(-sh, sh, (n,), device=x.device))\n",
     ),
+    Mutant(
+        "range-open-low-bound-admitted",
+        "a range's open lower bound admitted (PositiveFloat taking 0: gamma=0, seconds=0)",
+        "ganlib/contract.py",
+        "        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):\n",
+        "        if self.low is not None and value < self.low:\n",
+    ),
 )
