@@ -111,3 +111,11 @@ def test_the_old_home_of_the_evaluation_callbacks_still_works_with_a_warning():
 
     with pytest.warns(DeprecationWarning, match="ganlib.metrics.EvaluateMNIST moved to ganlib.train.EvaluateMNIST"):
         assert ganlib.metrics.EvaluateMNIST is ganlib.train.EvaluateMNIST
+
+
+def test_the_trainer_and_the_commands_start_without_torchvision():
+    # torchvision's import pulls in torch._dynamo (2.4 s of a 7 s start on the 2-core machine):
+    # it is imported where a data set is read or a picture written, never at a command's start.
+    modules = _modules_after("import ganlib.train, ganlib.__main__, ganlib.cli.train, ganlib.cli.bench, ganlib.cli.evaluate, ganlib.cli.sample, ganlib.cli.study, ganlib.data")
+    assert {"ganlib.train.trainer", "ganlib.cli.train"} <= modules
+    assert not {m for m in modules if m.startswith("torchvision")}

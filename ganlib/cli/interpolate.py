@@ -11,7 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from torchvision.utils import save_image
 
 from ganlib.cli.arguments import add_threads_argument, apply_threads, positive_int, seed
 from ganlib._files import write_atomically
@@ -39,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     images = generate_samples(generator, path, labels=labels).cpu()
     if images.ndim != 4:
         raise ValueError("this generator draws points, not images: there is nothing to show as a grid")
+    from torchvision.utils import save_image
+
     write_atomically(args.out, lambda tmp: save_image(images, tmp, nrow=args.steps, normalize=True, value_range=(-1, 1), format="png"))
     print(f"wrote {args.rows} {args.method} walks of {args.steps} images ({'EMA' if used_ema else 'raw'} weights) to {args.out}", file=sys.stderr)
     return 0

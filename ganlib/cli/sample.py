@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import cast
 
 import torch
-from torchvision.utils import save_image
 
 from ganlib._files import write_atomically
 from ganlib.cli.arguments import add_threads_argument, apply_threads, positive_float, positive_int, seed
@@ -140,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
     elif images.ndim != 4:
         raise ValueError(f"--out {args.out}: this generator draws points of shape {tuple(images.shape[1:])}, not images; use a .pt file")
     else:
+        from torchvision.utils import save_image
+
         write_atomically(args.out, lambda tmp: save_image(images, tmp, nrow=args.nrow, normalize=True, value_range=(-1, 1), format="png"))
     print(f"wrote {tuple(images.shape)} to {args.out}", file=sys.stderr)
     return 0

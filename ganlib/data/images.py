@@ -12,8 +12,6 @@ import numpy as np
 import torch
 from torch import Tensor
 from PIL import Image, UnidentifiedImageError
-from torchvision import datasets
-from torchvision.transforms.v2.functional import pil_to_tensor
 
 from ganlib._validation import check_int
 from ganlib.data.mnist import DATA_ENV_VAR, DataNotFoundError, download_or_explain, preprocess, resolve_data_root
@@ -58,6 +56,8 @@ def load_cifar10(
             f"data set in a folder ROOT and give --data-root ROOT (or set {DATA_ENV_VAR}=ROOT; in Python, root=ROOT), "
             "or add --download to fetch it (in Python, download=True)"
         )
+    from torchvision import datasets  # seconds to import: only where a data set is read
+
     if download:
         dataset = download_or_explain(
             lambda: datasets.CIFAR10(str(root_path), train=train, download=True), "CIFAR-10", (root_path,),
@@ -109,6 +109,8 @@ def _images_in(folder: Path) -> tuple[list[Path], list[Path]]:
 
 def _read(file: Path, mode: str) -> Tensor:
     """One image as a uint8 tensor ``(C, H, W)``, 16-bit and 32-bit integer greys scaled to 8 bits."""
+    from torchvision.transforms.v2.functional import pil_to_tensor  # seconds at first import: only here
+
     try:
         with Image.open(file) as opened:
             if opened.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):

@@ -6,14 +6,15 @@ import argparse
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import torch
 from torch import Tensor
-from torchvision import datasets
-from torchvision.transforms import v2
 
 from ganlib._validation import check_int
+
+if TYPE_CHECKING:
+    from torchvision import datasets
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -165,6 +166,8 @@ def load_mnist(
         ValueError: If a file is truncated (the message names it; ``.gz``-only files are
             extracted in place first), or ``digits`` or ``image_size`` is invalid.
     """
+    from torchvision import datasets
+
     return _load_idx(datasets.MNIST, "MNIST", root, image_size, digits, train, download, device, return_labels)
 
 
@@ -200,6 +203,8 @@ def load_fashion_mnist(
         DataNotFoundError: If the files are missing and ``download`` is false.
         ValueError: If a file is truncated, or an argument is invalid.
     """
+    from torchvision import datasets
+
     return _load_idx(datasets.FashionMNIST, "FashionMNIST", root, image_size, classes, train, download, device, return_labels)
 
 
@@ -287,6 +292,8 @@ def preprocess(images: Tensor, image_size: int) -> Tensor:
     Returns:
         Float images ``(N, C, image_size, image_size)`` in [-1, 1].
     """
+    from torchvision.transforms import v2
+
     transform = v2.Compose(
         [
             v2.Resize(image_size, antialias=True),

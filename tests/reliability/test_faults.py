@@ -40,47 +40,53 @@ def _parameters(state):
 def straight(tmp_path_factory):
     """The uninterrupted run every fault is compared with."""
     out = tmp_path_factory.mktemp("straight")
-    assert tiny_run.main(out, 40) == 0
+    assert tiny_run.main(out, 60) == 0
     return load_checkpoint(out)
 
 
-def test_sigterm_saves_and_exits_143(tmp_path):
-    process = _start(tmp_path, 100000)
+def test_sigterm_saves_and_exits_143(forked, tmp_path):
+    process = forked.Process(target=tiny_run.run, args=(tmp_path, 100000))
+    process.start()
     _wait_for_checkpoint(tmp_path)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 143
+    process.terminate()  # SIGTERM
+    process.join(timeout=60)
+    assert process.exitcode == 143
     state = load_checkpoint(tmp_path)
     assert state["iteration"] >= 1 and all(torch.isfinite(t).all() for t in _parameters(state))
 
 
-def test_a_stopped_run_leaves_the_pictures_a_finished_one_does(tmp_path):
+def test_a_stopped_run_leaves_the_pictures_a_finished_one_does(forked, tmp_path):
     # Curves every 50 and frames every 100000 iterations: only the stop can have drawn them.
-    command = [sys.executable, "-m", "ganlib", "train", "--data", "ring", "--width", "8", "--device", "cpu", "--iterations", "100000",
-               "--log-every", "1", "--sample-every", "100000", "--checkpoint-every", "1", "--out", str(tmp_path)]
-    process = subprocess.Popen(command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for_checkpoint(tmp_path)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 143
-    iteration = load_checkpoint(tmp_path)["iteration"]
+    argv = ["train", "--data", "ring", "--width", "8", "--device", "cpu", "--iterations", "100000", "--threads", "1",
+            "--log-every", "1", "--sample-every", "100000", "--checkpoint-every", "1", "--out", str(tmp_path / "run")]
+    process = forked.Process(target=tiny_run.command, args=(argv, tmp_path / "err"))
+    process.start()
+    _wait_for_checkpoint(tmp_path / "run")
+    process.terminate()  # SIGTERM
+    process.join(timeout=60)
+    assert process.exitcode == 143, (tmp_path / "err").read_text()
+    run = tmp_path / "run"
+    iteration = load_checkpoint(run)["iteration"]
     assert 0 < iteration < 50
-    assert (tmp_path / "curves.png").stat().st_size > 0
-    frames = sorted(p.name for p in (tmp_path / "landscape").glob("iter_*.png"))
+    assert (run / "curves.png").stat().st_size > 0
+    frames = sorted(p.name for p in (run / "landscape").glob("iter_*.png"))
     assert frames and frames[-1].endswith(f"{iteration:06d}.png"), frames
 
 
-def test_a_second_ctrl_c_stops_at_once_and_claims_nothing(flagship_module, mnist_root, tmp_path):
-    command = [sys.executable, str(REPO_ROOT / "examples" / "mnist_wgan_gp.py"), "--data-root", str(mnist_root), "--digits", "3",
-               "--image-size", "16", "--width", "4", "--latent-dim", "8", "--batch-size", "16", "--n-critic", "1",
-               "--device", "cpu", "--iterations", "100000", "--checkpoint-every", "1", "--sample-every", "1000", "--out", str(tmp_path)]
-    process = subprocess.Popen(command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for_checkpoint(tmp_path)
-    process.send_signal(signal.SIGINT)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+def test_a_second_ctrl_c_stops_at_once_and_claims_nothing(mnist_root, forked, tmp_path):
+    argv = ["--data-root", str(mnist_root), "--digits", "3", "--image-size", "16", "--width", "4", "--latent-dim", "8", "--batch-size", "16",
+            "--n-critic", "1", "--device", "cpu", "--iterations", "100000", "--checkpoint-every", "1", "--sample-every", "1000", "--out", str(tmp_path / "run")]
+    process = forked.Process(target=tiny_run.example, args=("mnist_wgan_gp", argv, tmp_path / "err"))
+    process.start()
+    _wait_for_checkpoint(tmp_path / "run")
+    os.kill(process.pid, signal.SIGINT)
+    os.kill(process.pid, signal.SIGINT)
+    process.join(timeout=60)
+    err = (tmp_path / "err").read_text()
+    assert process.exitcode == 130, err
     assert "interrupted again: stopped at once" in err or "SIGINT: stopped after iteration" in err  # the two may straddle an iteration
     assert "Traceback" not in err
-    iteration = load_checkpoint(tmp_path)["iteration"]
+    iteration = load_checkpoint(tmp_path / "run")["iteration"]
     assert f"the checkpoint of iteration {iteration} is in" in err  # exactly what is on disk, no more
 
 
@@ -91,27 +97,32 @@ def flagship_module():
     return load_example("mnist_wgan_gp")
 
 
-def test_kill_minus_9_at_ten_random_moments_then_resume_equals_the_uninterrupted_run(straight, tmp_path):
+def test_kill_minus_9_at_ten_random_moments_then_resume_equals_the_uninterrupted_run(straight, forked, tmp_path):
     # Checkpoints after every iteration, so many kills land in the middle of a save. After
     # each kill the newest checkpoint must load; the run resumed to the end must equal the
     # uninterrupted one bit for bit, and its metrics log must have every iteration once.
     rng = random.Random(2026)
+    killed_while_training, reached = 0, []
     for _ in range(10):
-        process = _start(tmp_path, 40)
-        time.sleep(rng.uniform(1.5, 3.5))
-        process.kill()
-        process.wait(timeout=30)
+        process = forked.Process(target=tiny_run.main, args=(tmp_path, 60))
+        process.start()
+        time.sleep(rng.uniform(0.1, 0.45))  # a few iterations of 45 ms each, saves included
+        killed_while_training += process.is_alive()
+        process.kill()  # SIGKILL: no handler runs, no file is closed
+        process.join(timeout=30)
         latest = tmp_path / "checkpoints" / "latest.pt"
         if latest.exists():
-            assert load_checkpoint(tmp_path)["iteration"] >= 1
-    assert tiny_run.main(tmp_path, 40) == 0
+            reached.append(load_checkpoint(tmp_path)["iteration"])
+    assert reached and min(reached) >= 1
+    assert killed_while_training >= 8  # the kills landed in runs, not after their end
+    assert tiny_run.main(tmp_path, 60) == 0
     final = load_checkpoint(tmp_path)
-    assert final["iteration"] == 40
+    assert final["iteration"] == 60
     assert all(torch.equal(a, b) for a, b in zip(_parameters(final), _parameters(straight), strict=True))
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     import json
 
-    assert [json.loads(line)["iteration"] for line in lines] == list(range(1, 41))
+    assert [json.loads(line)["iteration"] for line in lines] == list(range(1, 61))
     assert not list((tmp_path / "checkpoints").glob(".*.tmp"))
 
 

@@ -8,8 +8,10 @@ import errno
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -24,16 +26,33 @@ def _train(out, *extra):
     return main(["train", *TOY, "--out", str(out), *extra])
 
 
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("toy") / "run"
+    assert _train(out, "--iterations", "2") == 0
+    return out
+
+
+@pytest.fixture
+def copied_run(toy_run, tmp_path):
+    """A copy of the module's two-iteration toy run, for a test to spoil."""
+    return Path(shutil.copytree(toy_run, tmp_path / "run", symlinks=True))
+
+
 # --- run directories ---------------------------------------------------------------------------
 
 
-def test_two_trains_started_together_one_runs_one_is_refused_and_the_survivor_resumes_exactly(tmp_path):
+def test_two_trains_started_together_one_runs_one_is_refused_and_the_survivor_resumes_exactly(forked, tmp_path):
+    from tests.reliability.tiny_run import command
+
     out, straight = tmp_path / "shared", tmp_path / "straight"
-    command = [sys.executable, "-m", "ganlib", "train", *TOY, "--iterations", "40", "--threads", "1", "--out", str(out)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    results = [(p.wait(timeout=300), p.stderr.read()) for p in (first, second)]
+    argv = ["train", *TOY, "--iterations", "40", "--threads", "1", "--out", str(out)]
+    processes = [forked.Process(target=command, args=(argv, tmp_path / f"err{i}")) for i in (1, 2)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=300)
+    results = [(p.exitcode, (tmp_path / f"err{i}").read_text()) for i, p in zip((1, 2), processes, strict=True)]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 2], results
     refused = next(err for code, err in results if code == 2)
@@ -90,18 +109,16 @@ def test_overwrite_never_touches_folders_no_run_wrote(tmp_path, capsys):
     assert (out / "samples" / "holiday.png").read_bytes() == b"mine"
 
 
-def test_overwrite_removes_a_runs_files_and_keeps_the_users(tmp_path):
-    out = tmp_path / "run"
-    assert _train(out, "--iterations", "2") == 0
+def test_overwrite_removes_a_runs_files_and_keeps_the_users(copied_run):
+    out = copied_run
     (out / "notes.txt").write_text("my notes")
     assert _train(out, "--iterations", "3", "--overwrite") == 0
     assert (out / "notes.txt").read_text() == "my notes"
     assert [json.loads(line)["iteration"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3]
 
 
-def test_a_run_that_died_before_its_first_checkpoint_says_how_to_start_again(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert _train(out, "--iterations", "2") == 0
+def test_a_run_that_died_before_its_first_checkpoint_says_how_to_start_again(copied_run, capsys):
+    out = copied_run
     for checkpoint in (out / "checkpoints").iterdir():
         checkpoint.unlink()
     assert _train(out, "--iterations", "2") == 2
@@ -124,13 +141,6 @@ def test_a_shared_checkpoint_folder_keeps_other_peoples_files(tmp_path):
 
 
 # --- outputs -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("toy") / "run"
-    assert _train(out, "--iterations", "2") == 0
-    return out
 
 
 def test_sample_onto_a_full_disk_keeps_the_previous_file(toy_run, tmp_path, monkeypatch, capsys):
@@ -296,17 +306,15 @@ def test_flags_that_cannot_apply_are_refused(mnist_root, tmp_path, capsys, argv,
     assert message in err and "Traceback" not in err
 
 
-def test_a_config_that_is_a_list_is_named(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert _train(out, "--iterations", "2") == 0
+def test_a_config_that_is_a_list_is_named(copied_run, capsys):
+    out = copied_run
     (out / "config.json").write_text("[1, 2, 3]")
     assert main(["train", "--resume", str(out), "--iterations", "4"]) == 2
     assert "config.json" in capsys.readouterr().err
 
 
-def test_a_checkpoint_missing_keys_is_named(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert _train(out, "--iterations", "2") == 0
+def test_a_checkpoint_missing_keys_is_named(copied_run, capsys):
+    out = copied_run
     path = out / "checkpoints" / "latest.pt"
     state = torch.load(path, weights_only=False)
     del state["critic_optimizer"], state["history"]

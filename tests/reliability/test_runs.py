@@ -2,6 +2,8 @@
 
 import json
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -24,11 +26,17 @@ def tiny(root, out, *extra):
     ]
 
 
-@pytest.fixture
-def run(flagship, mnist_root, tmp_path):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def trained(flagship, mnist_root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("trained") / "run"
     assert flagship.main(tiny(mnist_root, out, "--iterations", "2")) == 0
     return out
+
+
+@pytest.fixture
+def run(trained, tmp_path):
+    """A copy of one two-iteration run, trained once for the module: each test may spoil its own."""
+    return Path(shutil.copytree(trained, tmp_path / "run", symlinks=True))
 
 
 def test_running_the_same_command_twice_keeps_the_first_run(flagship, mnist_root, run, capsys):

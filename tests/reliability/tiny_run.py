@@ -6,6 +6,7 @@ holds a checkpoint it resumes from it. Exits 0 when done, 130/143 after a signal
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -38,6 +39,32 @@ def main(run_dir: Path, iterations: int) -> int:
     except TrainingInterrupted as stop:
         return stop.exit_code
     return 0
+
+
+def run(run_dir: Path, iterations: int) -> None:
+    """:func:`main` in this (forked) process, exiting with its status."""
+    sys.exit(main(run_dir, iterations))
+
+
+def command(argv: list[str], stderr: Path) -> None:
+    """Run one ``ganlib`` command in this (forked) process, its stderr into a file; exits with
+    the command's status, as ``python -m ganlib ARGV`` would."""
+    from ganlib.cli import main as ganlib_main
+
+    with open(stderr, "w") as err, contextlib.redirect_stderr(err):
+        code = ganlib_main(argv)
+    sys.exit(code)
+
+
+def example(name: str, argv: list[str], stderr: Path) -> None:
+    """Run ``examples/NAME.py ARGV`` in this (forked) process, its stderr into a file; exits with
+    the script's status."""
+    from tests.examples.helpers import load_example
+
+    script = load_example(name)
+    with open(stderr, "w") as err, contextlib.redirect_stderr(err):
+        code = script.main(argv)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
-from torchvision.utils import make_grid, save_image
 
 from ganlib._files import write_atomically
 from ganlib._validation import check_int
@@ -85,6 +84,8 @@ class SampleGrid(Callback):
         labels = grid_labels(trainer, self.num)
         images = generate_samples(trainer.sampling_generator, self._noise.to(trainer.device), labels=labels)
         nrow = self.nrow if labels is None else int(labels.max()) + 1
+        from torchvision.utils import make_grid, save_image
+
         grid = make_grid(images, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2)
         path = self.directory / f"iter_{trainer.iteration:06d}.png"
         write_atomically(path, lambda tmp: save_image(grid, tmp, format="png"))
