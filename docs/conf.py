@@ -107,7 +107,7 @@ API_MODULES = {
 API_FIRST = {
     "ganlib.train": ["ganlib.train.trainer", "ganlib.train.callback", "ganlib.train.callbacks.standard"],
     "ganlib.models": ["ganlib.models.registry", "ganlib.models.dcgan"],
-    "ganlib.losses": ["ganlib.losses.functional", "ganlib.losses.adversarial", "ganlib.losses.penalties", "ganlib.losses.step", "ganlib.losses.objectives"],
+    "ganlib.losses": ["ganlib.losses.functional", "ganlib.losses.adversarial", "ganlib.losses.gradients", "ganlib.losses.penalties", "ganlib.losses.lecam", "ganlib.losses.constraints", "ganlib.losses.step", "ganlib.losses.objectives"],
     "ganlib.data": ["ganlib.data.registry", "ganlib.data.mnist"],
     "ganlib.metrics": ["ganlib.metrics.functional", "ganlib.metrics.mnist", "ganlib.metrics.scores"],
 }

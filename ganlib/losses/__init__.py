@@ -2,7 +2,10 @@
 
 * :mod:`ganlib.losses.functional` -- the losses as pure functions of scores;
 * :mod:`ganlib.losses.adversarial` -- each critic loss paired with its generator loss;
-* :mod:`ganlib.losses.penalties` -- gradient penalties (GP, LP, DRAGAN, R1, R2) and weight clipping;
+* :mod:`ganlib.losses.gradients` -- the functional layer: interpolates, input gradients, their penalties;
+* :mod:`ganlib.losses.penalties` -- penalty objects (GP, LP, DRAGAN, R1, R2) and their registry;
+* :mod:`ganlib.losses.lecam` -- LeCam's regularizer, in its two references' settings;
+* :mod:`ganlib.losses.constraints` -- weight clipping, applied after the critic's steps;
 * :mod:`ganlib.losses.step` -- :class:`Step`, what an objective sees in one update;
 * :mod:`ganlib.losses.objectives` -- objectives: a loss plus penalties;
 * :mod:`ganlib.losses.energy` -- the energy-based objectives EBGAN and BEGAN;
@@ -47,18 +50,8 @@ from ganlib.losses.functional import (
 from ganlib.losses.energy import BEGAN, EBGAN, pulling_away, reconstruction_energy
 from ganlib.losses.objectives import SIGN_REAL, WGANGP, ComposedObjective, Minimax, NonSaturating, Objective, WGANClip
 from ganlib.losses.registry import OBJECTIVES, get_objective, objective_names, register_objective
-from ganlib.losses.penalties import (
-    PENALTIES,
-    BatchNormPenaltyWarning,
-    DRAGANPenalty,
-    GradientPenalty,
-    LeCamPenalty,
-    LeCamStyleGAN2Penalty,
-    LipschitzPenalty,
-    Penalty,
-    R1Penalty,
-    R2Penalty,
-    WeightClip,
+from ganlib.losses.constraints import WeightClip
+from ganlib.losses.gradients import (
     critic_gradient_norm,
     critic_input_gradient,
     gradient_penalty,
@@ -66,9 +59,20 @@ from ganlib.losses.penalties import (
     interpolate,
     penalty_from_norms,
     perturb,
-    register_penalty,
     squared_gradient_norm,
     zero_centered_penalty,
+)
+from ganlib.losses.lecam import LeCamPenalty, LeCamStyleGAN2Penalty
+from ganlib.losses.penalties import (
+    PENALTIES,
+    BatchNormPenaltyWarning,
+    DRAGANPenalty,
+    GradientPenalty,
+    LipschitzPenalty,
+    Penalty,
+    R1Penalty,
+    R2Penalty,
+    register_penalty,
 )
 from ganlib.losses.step import Critic, Phase, Scores, Step
 

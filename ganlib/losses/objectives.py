@@ -33,7 +33,8 @@ from ganlib.losses.adversarial import (
     Terms,
     WassersteinLoss,
 )
-from ganlib.losses.penalties import GradientPenalty, Penalty, WeightClip
+from ganlib.losses.constraints import WeightClip
+from ganlib.losses.penalties import GradientPenalty, Penalty
 from ganlib.losses.step import Scores, Step
 
 __all__ = ["SIGN_REAL", "WGANGP", "ComposedObjective", "Minimax", "NonSaturating", "Objective", "WGANClip"]

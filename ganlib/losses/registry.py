@@ -14,7 +14,8 @@ from typing import Any
 from ganlib.losses.adversarial import LOSSES
 from ganlib.losses.energy import BEGAN, EBGAN
 from ganlib.losses.objectives import WGANGP, ComposedObjective, Minimax, NonSaturating, Objective, WGANClip
-from ganlib.losses.penalties import PENALTIES, Penalty, WeightClip
+from ganlib.losses.constraints import WeightClip
+from ganlib.losses.penalties import PENALTIES, Penalty
 from ganlib.registry import Registry, check_kwargs
 
 __all__ = ["OBJECTIVES", "get_objective", "objective_names", "register_objective"]

@@ -6,7 +6,6 @@ it trains (``EvaluateMNIST``, ``EvaluateToy``) live in :mod:`ganlib.train.callba
 names here still work, with a deprecation warning.
 """
 
-import warnings as _warnings
 from typing import Any as _Any
 
 from ganlib.metrics.functional import (
@@ -75,9 +74,6 @@ __all__ = [
 
 def __getattr__(name: str) -> _Any:
     # ganlib 0.2 exported the evaluation callbacks from here; they moved to ganlib.train.
-    if name in ("EvaluateMNIST", "EvaluateToy"):
-        _warnings.warn(f"ganlib.metrics.{name} moved to ganlib.train.{name}", DeprecationWarning, stacklevel=2)
-        import ganlib.train
+    from ganlib import _compat
 
-        return getattr(ganlib.train, name)
-    raise AttributeError(f"module 'ganlib.metrics' has no attribute {name!r}")
+    return _compat.moved_attribute(__name__, name)

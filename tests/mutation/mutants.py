@@ -23,6 +23,8 @@ class Mutant:
 
 
 _PENALTIES = "ganlib/losses/penalties.py"
+_GRADIENTS = "ganlib/losses/gradients.py"
+_LECAM = "ganlib/losses/lecam.py"
 _RESNET = "ganlib/models/resnet.py"
 _ADA = "ganlib/augment/ada.py"
 _R3GAN = "ganlib/models/r3gan.py"
@@ -32,35 +34,35 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "batch-wide-eps",
         "one interpolation weight for the whole batch",
-        _PENALTIES,
+        _GRADIENTS,
         "        eps = torch.rand(weight_shape, device=real.device, dtype=dtype)\n",
         "        eps = torch.rand((), device=real.device, dtype=dtype).expand(weight_shape)\n",
     ),
     Mutant(
         "norm-over-batch",
         "gradient norm taken over the whole batch",
-        _PENALTIES,
+        _GRADIENTS,
         _NORM,
         "    return grad.norm(2).expand(grad.shape[0])\n",
     ),
     Mutant(
         "norm-over-channels",
         "gradient norm taken over dim=1 only (the channel axis of an image gradient)",
-        _PENALTIES,
+        _GRADIENTS,
         _NORM,
         "    return grad.norm(2, dim=1)\n",
     ),
     Mutant(
         "squared-norm",
         "squared gradient norm where the norm was meant",
-        _PENALTIES,
+        _GRADIENTS,
         _NORM,
         "    return grad.flatten(1).square().sum(dim=1)\n",
     ),
     Mutant(
         "no-create-graph",
         "input gradient built without create_graph, so the penalty never reaches the weights",
-        _PENALTIES,
+        _GRADIENTS,
         "create_graph=True)",
         "create_graph=False)",
     ),
@@ -95,7 +97,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "fp16-penalty-not-unscaled",
         "under loss scaling, the penalty's norm is taken of the scaled input gradients",
-        _PENALTIES,
+        _GRADIENTS,
         "    grad = grad * (scores.numel() / grad_scale)\n",
         "    grad = grad * scores.numel()\n",
     ),
@@ -130,7 +132,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "lecam-anchors-swapped",
         "LeCam pulls the real scores toward the real anchor (and the fakes toward the fake one) instead of the other's",
-        _PENALTIES,
+        _LECAM,
         "        value = torch.relu(real_scores - self.anchor_fake).square().mean() + torch.relu(self.anchor_real - fake_scores).square().mean()\n",
         "        value = torch.relu(real_scores - self.anchor_real).square().mean() + torch.relu(self.anchor_fake - fake_scores).square().mean()\n",
     ),
@@ -256,21 +258,21 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "lecam-tf-decay-with-biggan-weight",
         "LeCam's default decay 0.99 (the TF StyleGAN2 version's) beside the BigGAN code's weight 0.3",
-        _PENALTIES,
+        _LECAM,
         "    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, decay: Fraction = 0.9, start: NonNegativeInt = 1000, debias: bool = False) -> None:\n",
         "    def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, decay: Fraction = 0.99, start: NonNegativeInt = 1000, debias: bool = False) -> None:\n",
     ),
     Mutant(
         "lecam-no-warm-up",
         "LeCam's term applied from the first iteration, through the reference's warm-up",
-        _PENALTIES,
+        _LECAM,
         "            value = value * (torch.as_tensor(iteration, device=value.device) > self.start).to(value.dtype)\n",
         "            value = value * (torch.as_tensor(iteration, device=value.device) >= 0).to(value.dtype)\n",
     ),
     Mutant(
         "lecam-not-debiased",
         "the TF version's moving average left biased toward its zero start",
-        _PENALTIES,
+        _LECAM,
         "            anchors = anchors / (1 - torch.pow(keep, self.updates.to(anchors.dtype)))\n",
         "            anchors = anchors / 1.0\n",
     ),
@@ -361,7 +363,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "gp-eps-squared",
         "the interpolation weight drawn as u^2, not U[0, 1]: the interpolates crowd toward the fakes",
-        _PENALTIES,
+        _GRADIENTS,
         "        eps = torch.rand(weight_shape, device=real.device, dtype=dtype)\n",
         "        eps = torch.rand(weight_shape, device=real.device, dtype=dtype).square()\n",
     ),
