@@ -111,6 +111,14 @@ def replaced_builtins() -> list[tuple[str, str, str]]:
     return current
 
 
+def _named_parameters(builder: Callable[..., Any]) -> set[str]:
+    try:
+        parameters = inspect.signature(builder).parameters
+    except (TypeError, ValueError):
+        return set()
+    return {k for k, p in parameters.items() if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+
+
 def check_kwargs(what: str, builder: Callable[..., Any], kwargs: Mapping[str, Any], *, complete: bool = False) -> None:
     """Refuse keyword arguments that ``builder`` does not take, naming the valid ones.
 
@@ -361,6 +369,30 @@ class Registry(Generic[T]):
             raise ComponentError(f"{what}: {error}") from error
         except Exception as error:  # anything else a builder raises, in one line naming it
             raise ComponentError(f"{what} could not be built: {type(error).__name__}: {error}") from error
+
+    def build_offering(self, name: str, offer: Mapping[str, Any], /, **kwargs: Any) -> Any:
+        """:meth:`build`, passing also each value of ``offer`` that the builder takes by name
+        and ``kwargs`` does not give: what a command knows (the run directory, ``n_critic``)
+        reaches the components that ask for it, with no rule per component.
+
+        Args:
+            name: A registered name.
+            offer: Values a builder may take, by argument name.
+            **kwargs: The component's own arguments; they win over ``offer``.
+
+        Returns:
+            What the builder returns.
+
+        Example:
+            >>> shapes = Registry("shape")
+            >>> _ = shapes.register("square", lambda side=1: side * side)
+            >>> shapes.build_offering("square", {"side": 3, "colour": "red"})
+            9
+        """
+        builder = self.entry(name).obj
+        parameters = _named_parameters(builder)
+        taken = {k: v for k, v in offer.items() if k in parameters and k not in kwargs}
+        return self.build(name, **taken, **kwargs)
 
     def describe(self, width: int = 0) -> str:
         """``name  summary`` lines for every entry (for ``--help`` and listings).

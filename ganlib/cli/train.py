@@ -46,6 +46,7 @@ from ganlib.recipes import RECIPES, Recipe, recipe_for
 from ganlib.plugins import PLUGINS_ENV_VAR, loaded_plugins
 from ganlib.runs import CONFIG, RunPlan, plan_run, prepare_directory, run_lock, saved_config, write_config
 from ganlib.checkpoint import check_format
+from ganlib.train.optimizers import OPTIMIZERS, build_optimizer, takes_betas
 from ganlib.train import (
     CALLBACKS,
     CAPTURE_MODES,
@@ -74,8 +75,6 @@ __all__ = ["ARCHITECTURE", "OPTIMIZERS", "add_parser", "build_parser", "model_fa
 
 log = logging.getLogger("ganlib.train")
 
-OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
-"""Optimizers the command builds (``--optimizer``, ``--critic-optimizer``, ``--generator-optimizer``)."""
 
 ARCHITECTURE = (
     "data", "data_arg", "model", "generator", "critic", "generator_arg", "critic_arg", "conditional", "image_size", "channels",
@@ -141,11 +140,11 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     optimization.add_argument("--n-critic", type=positive_int, default=None, help="critic steps per generator step (default: the recipe's)")
     optimization.add_argument("--step-schedule", default=None, metavar="NAME", help=choices_help(STEP_SCHEDULES.names(), "how critic and generator steps alternate (default fixed)"))
     optimization.add_argument("--step-schedule-arg", type=key_value, action="append", metavar="KEY=VALUE", help="an argument of the step schedule, repeated for each (adaptive needs two, e.g. critic_threshold=1.2 and generator_threshold=0.8)")
-    optimization.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="both networks' optimizer (default: the recipe's)")
+    optimization.add_argument("--optimizer", choices=OPTIMIZERS.names(), default=None, help="both networks' optimizer (default: the recipe's)")
     optimization.add_argument("--lr", type=learning_rate, default=None, help="both networks' learning rate")
     optimization.add_argument("--betas", type=unit_interval, nargs=2, default=None, metavar=("BETA1", "BETA2"), help="Adam's betas, both networks")
     for role in ("generator", "critic"):
-        optimization.add_argument(f"--{role}-optimizer", choices=OPTIMIZERS, default=None, help=f"the {role}'s own optimizer")
+        optimization.add_argument(f"--{role}-optimizer", choices=OPTIMIZERS.names(), default=None, help=f"the {role}'s own optimizer")
         optimization.add_argument(f"--{role}-lr", type=learning_rate, default=None, help=f"the {role}'s own learning rate")
         optimization.add_argument(f"--{role}-betas", type=unit_interval, nargs=2, default=None, metavar=("BETA1", "BETA2"), help=f"the {role}'s own Adam betas")
     optimization.add_argument("--lr-schedule", default=None, metavar="NAME", help=choices_help(LR_SCHEDULES.names(), "a learning-rate schedule for both networks"))
@@ -376,14 +375,11 @@ def _objective(args: argparse.Namespace, recipe: Recipe) -> Objective:
 
 
 def _optimizer(kind: str, module: nn.Module, lr: float, betas: list[float] | None, fused: bool, role: str) -> torch.optim.Optimizer:
-    if kind in ("rmsprop", "sgd") and betas is not None:
-        raise ValueError(f"--{role}-betas / --betas apply to adam and adamw, not to --{role}-optimizer {kind}")
-    if kind == "rmsprop":
-        return torch.optim.RMSprop(module.parameters(), lr=lr)
-    if kind == "sgd":
-        return torch.optim.SGD(module.parameters(), lr=lr)
-    adam = torch.optim.AdamW if kind == "adamw" else torch.optim.Adam
-    return adam(module.parameters(), lr=lr, betas=tuple(betas or (0.9, 0.999)), fused=fused or None)  # type: ignore[arg-type]
+    if betas is not None and not takes_betas(kind):
+        names = [n for n in OPTIMIZERS.names() if takes_betas(n)]
+        with_betas = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        raise ValueError(f"--{role}-betas / --betas apply to {with_betas}, not to --{role}-optimizer {kind}")
+    return build_optimizer(kind, module.parameters(), lr, betas=None if betas is None else (betas[0], betas[1]), fused=fused)
 
 
 def _optimizers(args: argparse.Namespace, generator: nn.Module, critic: nn.Module, fused: bool) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
@@ -393,7 +389,7 @@ def _optimizers(args: argparse.Namespace, generator: nn.Module, critic: nn.Modul
         kind = getattr(args, f"{role}_optimizer") or args.optimizer
         lr = getattr(args, f"{role}_lr") or args.lr
         own = getattr(args, f"{role}_betas")
-        if kind in ("rmsprop", "sgd"):
+        if not takes_betas(kind):
             # The recipe's betas do not apply to this optimizer; betas the user typed are refused.
             betas = own if own is not None else (args.betas if "betas" in typed else None)
         else:
@@ -403,25 +399,12 @@ def _optimizers(args: argparse.Namespace, generator: nn.Module, critic: nn.Modul
 
 
 def _build_callback(name: str, arguments: dict[str, Any], args: argparse.Namespace, run_dir: Path) -> Callback:
-    context = {
+    # What the command knows, offered to the callback's builder: each value it takes by name.
+    offer = {
         "run_dir": run_dir, "seed": args.seed, "log_every": args.log_every, "sample_every": args.sample_every,
         "checkpoint_every": args.checkpoint_every, "iterations": args.iterations,
     }
-    from ganlib.registry import check_kwargs
-
-    builder = CALLBACKS.get(name)
-    accepted = {k: v for k, v in context.items() if _takes(builder, k) and k not in arguments}
-    check_kwargs(f"callback {name!r}", builder, arguments)
-    return CALLBACKS.build(name, **accepted, **arguments)
-
-
-def _takes(builder: Any, key: str) -> bool:
-    import inspect
-
-    try:
-        return key in inspect.signature(builder).parameters
-    except (TypeError, ValueError):
-        return False
+    return CALLBACKS.build_offering(name, offer, **arguments)
 
 
 def _user_callbacks(args: argparse.Namespace, run_dir: Path) -> list[Callback]:
@@ -676,7 +659,7 @@ def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Dis
     fused = device.type == "cuda"
     generator_optimizer, critic_optimizer = _optimizers(args, generator, critic, fused)
     augment: Augment | None = AUGMENTATIONS.build(args.augment, **args.augment_arg) if args.augment is not None else None
-    step_schedule = STEP_SCHEDULES.build(args.step_schedule, **{**({"n_critic": args.n_critic} if args.step_schedule == "fixed" else {}), **args.step_schedule_arg}) if args.step_schedule is not None else None
+    step_schedule = STEP_SCHEDULES.build_offering(args.step_schedule, {"n_critic": args.n_critic}, **args.step_schedule_arg) if args.step_schedule is not None else None
     data = dataset.stream(args.batch_size, seed=args.seed, rank=rank, world_size=world, labels=args.conditional)
     if channels_last and dataset.images is not None and dataset.images.ndim == 4:
         data.data = data.data.contiguous(memory_format=torch.channels_last)  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@
   checkpoints, evaluation, learning-rate schedules);
 * :mod:`ganlib.train.state` -- what a checkpoint holds, its format number and migrations;
 * :mod:`ganlib.train.schedule` -- how critic and generator steps alternate;
+* :mod:`ganlib.train.optimizers` -- optimizers by name, with what each takes;
 * :mod:`ganlib.train.history` -- the host-side table of every iteration's metrics;
 * :mod:`ganlib.train.precision`, :mod:`~ganlib.train.distributed`,
   :mod:`~ganlib.train.capture`, :mod:`~ganlib.train.feed` -- the seams of the step;
@@ -51,6 +52,7 @@ from ganlib.train.history import History, migrate_name
 from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics, metric_name
 from ganlib.train.precision import PRECISIONS, Precision
 from ganlib.train.rng import get_rng_state, set_rng_state
+from ganlib.train.optimizers import OPTIMIZERS, build_optimizer, register_optimizer
 from ganlib.train.schedule import STEP_SCHEDULES, AdaptiveSchedule, FixedSchedule, StepSchedule, register_step_schedule
 from ganlib.train.state import CHECKPOINT_FORMAT, upgrade_state
 from ganlib.train.trainer import CAPTURE_MODES, Trainer
@@ -63,10 +65,12 @@ __all__ = [
     "EMA",
     "LATEST",
     "LR_SCHEDULES",
+    "OPTIMIZERS",
     "PANELS",
     "PRECISIONS",
     "STEP_SCHEDULES",
     "AdaptiveSchedule",
+    "Beta2Schedule",
     "Callback",
     "CallbackList",
     "CapturePlan",
@@ -77,7 +81,6 @@ __all__ = [
     "EvaluateToy",
     "FiniteGuard",
     "FixedSchedule",
-    "Beta2Schedule",
     "GradientClip",
     "GraphCapture",
     "History",
@@ -97,6 +100,7 @@ __all__ = [
     "Trainer",
     "TrainingInterrupted",
     "build_lr_schedule",
+    "build_optimizer",
     "capture_blocker",
     "draw_landscape",
     "find_checkpoint",
@@ -111,6 +115,7 @@ __all__ = [
     "read_log",
     "register_callback",
     "register_lr_schedule",
+    "register_optimizer",
     "register_panel",
     "register_step_schedule",
     "resolve_device",
