@@ -389,7 +389,7 @@ class Registry(Generic[T]):
             >>> shapes.build_offering("square", {"side": 3, "colour": "red"})
             9
         """
-        builder = self.entry(name).obj
+        builder: Any = self.entry(name).obj
         parameters = _named_parameters(builder)
         taken = {k: v for k, v in offer.items() if k in parameters and k not in kwargs}
         return self.build(name, **taken, **kwargs)

@@ -111,8 +111,8 @@ def reference_result(cell: BenchCell, data_root: Path | None = None, device: str
         scores = {f"score/{name}": value for name, value in toy.evaluate(points).items()}
         return {m: scores[m] for m in cell.measures if m in scores}
     size = int(_flag(cell, "--image-size") or 32)
-    options: dict[str, Any] = {"size": cell.samples, "seed": 1} if cell.data == "stacked-mnist" else {}
-    dataset = load_dataset(cell.data, data_root, image_size=size, **options)
+    # Only as many images as are scored, for a source that builds its set (Stacked MNIST).
+    dataset = load_dataset(cell.data, data_root, image_size=size, offer={"size": cell.samples, "seed": 1})
     assert dataset.images is not None
     images = dataset.images[torch.randperm(len(dataset.images), generator=torch.Generator().manual_seed(1))[: cell.samples]]
     return score_samples(images, cell.measures, device=resolve_device(device))

@@ -30,7 +30,10 @@ def format_table(result: MNISTEvaluation) -> str:
 
 def format_scores(scores: dict[str, object]) -> str:
     """Scores from :func:`~ganlib.metrics.score_samples` as an aligned table of text."""
-    stacked = scores.get("data") == "stacked-mnist"
+    from ganlib.data import DATASETS
+
+    data = str(scores.get("data", "mnist"))
+    judge: dict[str, Any] = dict(DATASETS.entry(data).metadata.get("judge", {})) if data in DATASETS else {}
     s: dict[str, Any] = dict(scores)
     rows: list[tuple[str, str]] = []
     if "fid" in s:
@@ -38,7 +41,7 @@ def format_scores(scores: dict[str, object]) -> str:
     if "kid_mean" in s:
         rows.append(("KID", f"{s['kid_mean']:.5f} ± {s['kid_std']:.5f}"))
     if "is_mean" in s:
-        rows.append(("Inception Score", f"{s['is_mean']:.3f} ± {s['is_std']:.3f}  (max {1000 if stacked else 10})"))
+        rows.append(("Inception Score", f"{s['is_mean']:.3f} ± {s['is_std']:.3f}  (max {judge.get('classes', 10)})"))
     if "classes_covered" in s:
         rows.append(("classes covered", f"{s['classes_covered']} / 10  (at least 1% of the samples each)"))
         rows.append(("KL(hist || uniform)", f"{s['kl_to_uniform']:.4f}  (0 balanced, 2.30 one class)"))
@@ -51,15 +54,15 @@ def format_scores(scores: dict[str, object]) -> str:
         rows.append(("KL(modes || uniform)", f"{s['modes_kl']:.4f} nats  (0 even, {math.log(s['num_modes']):.2f} one mode)"))
     if "class_histogram" in s:
         rows.append(("class histogram", "  ".join(f"{d}:{100 * v:.1f}%" for d, v in enumerate(s["class_histogram"]))))
-    if stacked:
-        against = "real Stacked MNIST (three test digits' features side by side)"
+    if "against" in judge:
+        against = str(judge["against"])
     else:
         digit = s.get("digit")
         against = "the MNIST test set" if digit is None else f"the test images of digit {digit}"
         if "reference_size" in s:
             against += f" (reference at {s['reference_size']}x{s['reference_size']})"
     width = max(len(name) for name, _ in rows)
-    lines = [f"{'Stacked-MNIST' if stacked else 'MNIST'} evaluation of {s['num_samples']} samples against {against}"]
+    lines = [f"{judge.get('title', data)} evaluation of {s['num_samples']} samples against {against}"]
     lines += [f"  {name:<{width}}  {value}" for name, value in rows]
     return "\n".join(lines)
 

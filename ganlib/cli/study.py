@@ -30,7 +30,7 @@ import ganlib.cli.train as train
 from ganlib._files import write_atomically, write_text_atomically
 from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, sample_count, unit_interval
 from ganlib.cli.cells import DONE, run_cell
-from ganlib.data import parse_digits
+from ganlib.data import parse_digits, source_metadata
 from ganlib.metrics.registry import score_of
 from ganlib.nn import list_norms
 from ganlib.recipes import recipe_for
@@ -81,7 +81,7 @@ def _train_argv(args: argparse.Namespace, cell: dict[str, Any], run_dir: Path) -
         "--iterations", str(args.iterations), "--device", args.device, "--out", str(run_dir),
         "--log-every", every, "--sample-every", every, "--checkpoint-every", every,
     ]
-    if args.data == "mnist":  # the MNIST judge; other data report their own scores every --sample-every
+    if source_metadata(args.data).get("judge", {}).get("during_training"):  # the MNIST judge; toys report their own scores every --sample-every
         argv += ["--eval-every", every, "--eval-samples", str(args.eval_samples)]
     if cell.get("model"):
         argv += ["--model", cell["model"]]
@@ -246,9 +246,11 @@ def run_cells(args: argparse.Namespace, cells: list[dict[str, Any]], out: Path) 
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) the study; returns the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if args.data == "mnist":
-        args.classes = [3] if args.classes is None else args.classes
-        args.image_size = 32 if args.image_size is None else args.image_size
+    for key, value in source_metadata(args.data).get("study", {}).items():  # e.g. MNIST: one digit at 32x32
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.score is None and "score" not in source_metadata(args.data):
+        raise ValueError(f"--data {args.data} declares no score to rank by; name one with --score (e.g. score/fid)")
     cells = _cells(args)
     for cell in cells:  # every name is checked before the first cell trains
         if cell["objective"] not in train._objective_names():
@@ -269,7 +271,7 @@ def _study(args: argparse.Namespace, cells: list[dict[str, Any]]) -> int:
     status = run_cells(args, cells, args.out)
     if status:
         return status
-    score = args.score or ("score/fid" if args.data == "mnist" else "score/sliced_wasserstein")
+    score = args.score or str(source_metadata(args.data)["score"])
     rows = summarize(args.out, cells, score)
     log.info("study of %d configurations x %d seeds: %s", len(rows), args.seeds, args.out / "table.md")
     return 0

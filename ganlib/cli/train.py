@@ -37,7 +37,7 @@ from ganlib.cli.arguments import (
     seed,
     unit_interval,
 )
-from ganlib.data import DATASETS, TOYS, Dataset, dataset_names, load_dataset, parse_digits
+from ganlib.data import DATASETS, TOYS, Dataset, dataset_names, load_dataset, parse_digits, source_metadata
 from ganlib.errors import RunError, TrainingInterrupted
 from ganlib.losses import LOSSES, OBJECTIVES, PENALTIES, Objective, get_objective
 from ganlib.models import MODELS, ModelContext, build_model, list_models
@@ -427,7 +427,7 @@ def _user_callbacks(args: argparse.Namespace, run_dir: Path) -> list[Callback]:
 
 
 def _callbacks(args: argparse.Namespace, run_dir: Path, dataset: Dataset, objective: Objective, trainer_parts: dict[str, Any]) -> list[Callback]:
-    if args.eval_every and args.data != "mnist":
+    if args.eval_every and not source_metadata(args.data).get("judge", {}).get("during_training"):
         raise ValueError(f"--eval-every scores with the MNIST judge; it does not apply to {args.data!r} (toys report their own measures)")
     callbacks: list[Callback] = []
     if args.lr_schedule is not None:
@@ -441,14 +441,14 @@ def _callbacks(args: argparse.Namespace, run_dir: Path, dataset: Dataset, object
         from ganlib.data import toy_bounds, toy_samples
 
         real = toy_samples(dataset.toy, 1000, torch.Generator().manual_seed(args.seed + 7))
-        # The gradient-norm panel is what a Lipschitz constraint shapes: draw it when there is one.
-        constrained = any(getattr(objective, "clip", None) is not None or p.name in ("gp", "lp", "dragan") for p in getattr(objective, "penalties", ())) or objective.name.startswith("wgan")
+        # The gradient-norm panel is what a Lipschitz constraint shapes: drawn when a part of the
+        # objective declares one (its ``lipschitz``), a plugin's as a built-in's.
         return [
             EvaluateToy(dataset.toy, every=args.sample_every, num=2000),
             *callbacks,
             MetricsLogger(run_dir, every=args.log_every),
             ProgressBar(every=args.log_every, print_every=args.log_every * 4),
-            CriticLandscape(run_dir, real, toy_bounds(dataset.toy), every=args.sample_every, gradient=constrained or "wasserstein" in objective.name, seed=args.seed + 1),
+            CriticLandscape(run_dir, real, toy_bounds(dataset.toy), every=args.sample_every, gradient=objective.lipschitz, seed=args.seed + 1),
             LearningCurves(run_dir, every=args.sample_every),
             Checkpointer(run_dir, every=args.checkpoint_every, keep=args.keep_checkpoints),
         ]

@@ -17,7 +17,7 @@ from ganlib.data.mnist import (
     preprocess,
     resolve_data_root,
 )
-from ganlib.data.registry import DATASETS, Dataset, dataset_names, load_dataset, register_dataset, register_toy
+from ganlib.data.registry import DATASETS, Dataset, dataset_names, load_dataset, register_dataset, register_toy, source_metadata
 from ganlib.data.toys import TOYS, Toy, ToyStream, toy_bounds, toy_centers, toy_samples
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "preprocess",
     "register_dataset",
     "register_toy",
+    "source_metadata",
     "resolve_data_root",
     "toy_bounds",
     "toy_centers",

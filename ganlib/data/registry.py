@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ from ganlib.data.stacked import STACKED_MODES, load_stacked_mnist
 from ganlib.data.toys import BUILTIN_TOYS, TOYS, Sampler, Toy, ToyStream
 from ganlib.registry import Registry
 
-__all__ = ["DATASETS", "Dataset", "dataset_names", "load_dataset", "register_dataset", "register_toy"]
+__all__ = ["DATASETS", "Dataset", "dataset_names", "load_dataset", "register_dataset", "register_toy", "source_metadata"]
 
 DATASETS: Registry[Callable[..., "Dataset"]] = Registry("data source")
 """Data sources by name: ``mnist``, ``fashion-mnist``, ``cifar10``, ``folder`` (``folder:PATH``),
@@ -90,7 +90,7 @@ class Dataset:
         return TensorBatches(self.images, batch_size, labels=self.labels if labels else None, seed=seed, rank=rank, world_size=world_size, reshuffle=self.reshuffle)
 
 
-def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *, argument: str | None = None, replace: bool = False) -> Any:
+def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *, argument: str | None = None, replace: bool = False, **metadata: Any) -> Any:
     """Register a data source under ``name`` (a decorator when ``loader`` is omitted).
 
     Args:
@@ -102,6 +102,9 @@ def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *,
         argument: The keyword that receives the text after a colon (``folder:PATH`` gives
             ``path=PATH``), or ``None`` when the source takes none.
         replace: Replace another source registered under ``name``.
+        **metadata: What the commands read of the source: ``toy=True`` (a 2-D toy's
+            defaults), ``score="score/NAME"`` (what ``study`` ranks by), ``study={...}``
+            (settings a study fills in), ``judge={...}`` (how the MNIST judge scores it).
 
     Returns:
         The loader unchanged, or the decorator.
@@ -120,10 +123,28 @@ def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *,
         (1, 8, 8)
     """
     if loader is None:
-        return lambda target: register_dataset(name, target, argument=argument, replace=replace)
+        return lambda target: register_dataset(name, target, argument=argument, replace=replace, **metadata)
     if ":" in name:
         raise ValueError(f"data source name {name!r} holds a colon; the colon separates a source's argument (folder:PATH)")
-    return DATASETS.register(name, loader, replace=replace, argument=argument)
+    return DATASETS.register(name, loader, replace=replace, argument=argument, **metadata)
+
+
+def source_metadata(data: str) -> dict[str, Any]:
+    """What a data source declares where it is registered (``toy``, ``judge``, ``score``,
+    ``study``; see :func:`register_dataset`).
+
+    Args:
+        data: A ``--data`` value (``mnist``, ``folder:PATH``).
+
+    Returns:
+        A copy of the source's metadata; empty for a name nothing registered.
+
+    Example:
+        >>> source_metadata("mnist")["score"], source_metadata("ring")["toy"], source_metadata("nowhere")
+        ('score/fid', True, {})
+    """
+    source = data.partition(":")[0]
+    return dict(DATASETS.entry(source).metadata) if source in DATASETS else {}
 
 
 def register_toy(
@@ -189,7 +210,7 @@ def _register_toy_source(toy: Toy, *, replace: bool = False) -> None:
         return Dataset(name, fixed, None, None, toy=name, reshuffle=reshuffle)
 
     load.__doc__ = f"2-D toy: {_toy_summary(toy)}"
-    DATASETS.register(name, load, replace=replace, toy=True)
+    DATASETS.register(name, load, replace=replace, toy=True, score="score/sliced_wasserstein")
 
 
 def _stratified(toy: Toy, points: int, generator: torch.Generator) -> Tensor:
@@ -239,6 +260,7 @@ def load_dataset(
     channels: int | None = None,
     download: bool = False,
     device: torch.device | str | None = None,
+    offer: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Dataset:
     """Load a data set by name.
@@ -252,6 +274,8 @@ def load_dataset(
         channels: Channels of ``folder:`` images (3 or 1).
         download: Download missing files through torchvision (where the source can).
         device: Where to put the tensors.
+        offer: Options passed only to a source that takes them (a command's wishes that do
+            not apply to every source: ``{"size": 1000}`` builds a smaller Stacked MNIST).
         **options: The source's own options (``points`` for the toys).
 
     Returns:
@@ -280,6 +304,8 @@ def load_dataset(
             )
         options[argument_name] = argument
     accepted = _parameters(entry.obj)
+    offered = {k: v for k, v in (offer or {}).items() if k not in options and (accepted is None or k in accepted)}
+    options = {**offered, **options}
     given: dict[str, Any] = {"image_size": image_size, "classes": classes, "channels": channels, **options}
     arguments: dict[str, Any] = {}
     for key, value in given.items():
@@ -353,8 +379,14 @@ def _stacked_mnist(
     return Dataset("stacked-mnist", images, modes, STACKED_MODES)
 
 
-register_dataset("mnist", _mnist)
-register_dataset("stacked-mnist", _stacked_mnist)
+# What the commands read of a source, declared here rather than by name in each command:
+# ``judge`` says how the MNIST judge scores it (``during_training``: --eval-every applies),
+# ``score`` is the score a study ranks by, ``study`` the settings a study fills in.
+register_dataset("mnist", _mnist, judge={"title": "MNIST", "classes": 10, "during_training": True}, score="score/fid", study={"classes": [3], "image_size": 32})
+register_dataset(
+    "stacked-mnist", _stacked_mnist,
+    judge={"title": "Stacked-MNIST", "classes": STACKED_MODES, "against": "real Stacked MNIST (three test digits' features side by side)"},
+)
 register_dataset("fashion-mnist", _fashion_mnist)
 register_dataset("cifar10", _cifar10)
 register_dataset("folder", _folder, argument="path")

@@ -134,10 +134,13 @@ class AdversarialLoss:
     Attributes:
         name: The registry name, e.g. ``"hinge"``.
         needs_real_in_generator_step: Whether :meth:`generator` needs the real scores.
+        lipschitz: It needs a Lipschitz critic (the Wasserstein loss does): the 2-D landscape
+            then draws the gradient-norm panel.
     """
 
     name: ClassVar[str] = ""
     needs_real_in_generator_step: ClassVar[bool] = False
+    lipschitz: ClassVar[bool] = False
 
     def critic(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         """The critic's loss.
@@ -252,6 +255,7 @@ class WassersteinLoss(AdversarialLoss):
     """
 
     name = "wasserstein"
+    lipschitz = True
 
     def critic(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:  # noqa: D102
         return wasserstein_critic_loss(real_scores, fake_scores)

@@ -36,6 +36,7 @@ class WeightClip:
     """
 
     name: ClassVar[str] = "clip"
+    lipschitz: ClassVar[bool] = True  # clipping bounds the critic's Lipschitz constant
 
     def __init__(self, clip: float = 0.01) -> None:
         if isinstance(clip, bool) or not isinstance(clip, (int, float)) or not 0 < clip < math.inf:

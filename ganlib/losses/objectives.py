@@ -50,10 +50,13 @@ class Objective:
         needs_real_in_generator_step: Whether :meth:`generator_loss` reads ``step.real``
             (the relativistic losses do). The Trainer then draws a real batch for the
             generator step too.
+        lipschitz: Whether a part of it asks for, or enforces, a Lipschitz critic (read from
+            its parts' ``lipschitz``: the 2-D landscape then draws the gradient-norm panel).
     """
 
     name: ClassVar[str] = ""
     needs_real_in_generator_step: bool = False
+    lipschitz: bool = False
 
     def critic_loss(self, step: Step) -> Terms:
         """Critic terms for one critic step.
@@ -231,6 +234,7 @@ class ComposedObjective(Objective):
         self.penalties: tuple[Penalty, ...] = tuple(p for p in given if p.phase == "critic")
         self.generator_regularizers: tuple[Penalty, ...] = tuple(p for p in given if p.phase == "generator")
         self.clip = clip
+        self.lipschitz = loss.lipschitz or any(p.lipschitz for p in given) or (clip is not None and clip.lipschitz)
 
     @property
     def name(self) -> str:  # type: ignore[override]

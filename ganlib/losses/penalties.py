@@ -92,10 +92,13 @@ class Penalty:
             regularizer, added to the generator's loss).
         gradient_at: The batches (``"real"``, ``"fake"``) whose scores this penalty
             differentiates with respect to the batch.
+        lipschitz: It holds the critic's gradient norm near 1 (a Lipschitz constraint):
+            the 2-D landscape then draws the gradient-norm panel.
     """
 
     name: ClassVar[str] = ""
     default_weight: ClassVar[float] = 10.0
+    lipschitz: ClassVar[bool] = False
     phase: ClassVar[str] = "critic"
     gradient_at: ClassVar[tuple[str, ...]] = ()
 
@@ -207,6 +210,7 @@ class GradientPenalty(Penalty):
     """
 
     name = "gp"
+    lipschitz = True  # so are LP and DRAGAN, its subclasses
 
     def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, target: NonNegativeFloat = 1.0, one_sided: bool = False) -> None:
         super().__init__(weight, every)
