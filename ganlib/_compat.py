@@ -12,7 +12,7 @@ import importlib
 import warnings
 from typing import Any
 
-__all__ = ["MOVED", "SHIMS", "moved_attribute"]
+__all__ = ["MOVED", "SHIMS", "migrate_flagship_config", "moved_attribute"]
 
 _GRADIENTS = (
     "critic_gradient_norm", "critic_input_gradient", "gradient_penalty", "input_gradient", "interpolate",
@@ -39,7 +39,7 @@ MOVED: dict[str, dict[str, tuple[str, str]]] = {
 
 SHIMS: dict[str, tuple[str, str]] = {
     # what is read -> (where the shim is, the version that removes it)
-    "0.2 flagship config.json keys (digits, gp_weight, preset, no_ema)": ("ganlib.cli.resolve.migrate_config", "0.6"),
+    "0.2 flagship config.json keys (digits, gp_weight, preset, no_ema)": ("ganlib._compat.migrate_flagship_config", "0.6"),
     "checkpoint formats 1 and 2": ("ganlib.train.state.MIGRATIONS", "1.0"),
     "0.2 metric names in metrics.jsonl (critic_loss, wasserstein, acc_real, ...)": ("ganlib.train.history", "1.0"),
 }
@@ -65,3 +65,23 @@ def moved_attribute(module: str, name: str) -> Any:
     new, removed_in = target
     warnings.warn(f"{module}.{name} moved to {new}.{name}; the old name goes in ganlib {removed_in}", DeprecationWarning, stacklevel=3)
     return getattr(importlib.import_module(new), name)
+
+
+# ganlib 0.2's flagship example recorded its own keys; they map onto this command's.
+_FLAGSHIP_KEYS = {"digits": "classes", "gp_weight": "penalty_weight"}
+
+
+def migrate_flagship_config(saved: dict[str, Any]) -> dict[str, Any]:
+    """A ganlib 0.2 flagship run's ``config.json`` in the ``train`` command's keys (0.2 runs
+    stay resumable); any other config is returned as it is."""
+    if "digits" not in saved or "data" in saved:
+        return saved
+    migrated = {_FLAGSHIP_KEYS.get(k, k): v for k, v in saved.items() if k not in ("preset", "no_ema")}
+    migrated.update(data="mnist", model="dcgan", objective="wgan-gp" if migrated.get("penalty_weight", 10.0) == 10.0 else "wasserstein")
+    if migrated["objective"] == "wasserstein":
+        migrated["penalty"] = ["gp"]
+    else:
+        migrated.pop("penalty_weight", None)
+    if saved.get("no_ema"):
+        migrated["ema"] = None
+    return migrated

@@ -119,3 +119,15 @@ def test_the_trainer_and_the_commands_start_without_torchvision():
     modules = _modules_after("import ganlib.train, ganlib.__main__, ganlib.cli.train, ganlib.cli.bench, ganlib.cli.evaluate, ganlib.cli.sample, ganlib.cli.study, ganlib.data")
     assert {"ganlib.train.trainer", "ganlib.cli.train"} <= modules
     assert not {m for m in modules if m.startswith("torchvision")}
+
+
+# Rooms of one job: no module over 450 lines. The two still over it are listed with their size
+# today, so that they can only shrink until they are split.
+OVER_450 = {"ganlib/train/trainer.py": 655, "ganlib/runs.py": 521}
+
+
+def test_no_module_is_over_450_lines():
+    sizes = {str(p.relative_to(REPO_ROOT)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
+    too_long = {path: lines for path, lines in sizes.items() if lines > 450 and lines > OVER_450.get(path, 450)}
+    assert not too_long, f"split these into rooms of one job: {too_long}"
+    assert all(sizes[path] > 450 for path in OVER_450), "one of OVER_450 is under 450 lines now: drop it from the list"

@@ -172,6 +172,10 @@ def unit_interval(text: str) -> float:
     return value
 
 
+_NULL_WORDS = frozenset({"none", "null"})
+"""The words a ``--*-arg`` value reads as ``None`` (JSON's and Python's)."""
+
+
 def parse_value(text: str) -> object:
     """A ``--*-arg`` value: ``true``/``false``, ``none``, an integer, a number, a JSON list or
     object, or else the text itself.
@@ -183,7 +187,7 @@ def parse_value(text: str) -> object:
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    if lowered in ("none", "null"):
+    if lowered in _NULL_WORDS:
         return None
     for kind in (int, float):
         try:

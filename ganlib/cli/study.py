@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import ganlib.cli.train as train
+from ganlib.cli.train_options import model_families, objective_names
 from ganlib._files import write_atomically, write_text_atomically
 from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, sample_count, unit_interval
 from ganlib.cli.cells import DONE, run_cell
@@ -253,12 +253,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--data {args.data} declares no score to rank by; name one with --score (e.g. score/fid)")
     cells = _cells(args)
     for cell in cells:  # every name is checked before the first cell trains
-        if cell["objective"] not in train._objective_names():
-            raise ValueError(f"--objectives {cell['objective']!r} is unknown; valid names are {', '.join(train._objective_names())}")
+        if cell["objective"] not in objective_names():
+            raise ValueError(f"--objectives {cell['objective']!r} is unknown; valid names are {', '.join(objective_names())}")
         if cell["norm"] not in list_norms():
             raise ValueError(f"--critic-norms {cell['norm']!r} is unknown; valid names are {', '.join(list_norms())}")
-        if cell["model"] is not None and cell["model"] not in train.model_families():
-            raise ValueError(f"--models {cell['model']!r} is unknown; valid families are {', '.join(train.model_families())}")
+        if cell["model"] is not None and cell["model"] not in model_families():
+            raise ValueError(f"--models {cell['model']!r} is unknown; valid families are {', '.join(model_families())}")
     check_output_directory(args.out, holding="study")
     with run_lock(args.out):  # one study per directory: a second one is refused in one line
         return _study(args, cells)
@@ -280,8 +280,8 @@ def _study(args: argparse.Namespace, cells: list[dict[str, Any]]) -> int:
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``study`` command."""
     study = commands.add_parser("study", help="train a grid of objectives x models x critic norms x EMA x seeds and compare them", description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
-    study.add_argument("--objectives", nargs="+", default=["non-saturating", "wgan-clip", "wgan-gp", "hinge"], metavar="NAME", help=choices_help(train._objective_names(), "objectives or recipes"))
-    study.add_argument("--models", nargs="+", default=None, metavar="FAMILY", help=choices_help(train.model_families(), "model families (default: each objective's recipe, or dcgan)"))
+    study.add_argument("--objectives", nargs="+", default=["non-saturating", "wgan-clip", "wgan-gp", "hinge"], metavar="NAME", help=choices_help(objective_names(), "objectives or recipes"))
+    study.add_argument("--models", nargs="+", default=None, metavar="FAMILY", help=choices_help(model_families(), "model families (default: each objective's recipe, or dcgan)"))
     study.add_argument("--critic-norms", nargs="+", default=["batch", "layer", "spectral"], metavar="NORM", help=choices_help(list_norms(), "critic normalizations"))
     study.add_argument("--ema", choices=("off", "on", "both"), default="off", help="train each configuration without, with, or both")
     study.add_argument("--ema-decay", type=unit_interval, default=0.999)

@@ -159,6 +159,7 @@ def test_the_help_reads_like_a_table_of_contents(capsys):
 def test_the_wgan_gp_toy_recipe_is_gan_toy_py(tmp_path):
     # gan_toy.py: 3 x 512 ReLU MLPs, He/Glorot uniform, lambda 0.1, n_critic 5, batch 256, Adam 1e-4 (0.5, 0.9),
     # its 25 Gaussians a fixed set of 100,000 points shuffled once and cycled through.
+    import ganlib.cli.resolve as resolve
     import ganlib.cli.train as train
 
     run = tmp_path / "run"
@@ -168,9 +169,9 @@ def test_the_wgan_gp_toy_recipe_is_gan_toy_py(tmp_path):
     assert (config["width"], config["batch_size"], config["latent_dim"], config["n_critic"], config["lr"], config["betas"]) == (512, 256, 2, 5, 1e-4, [0.5, 0.9])
     assert config["generator_arg"] == config["critic_arg"] == {"init": "wgan-gp"}
     args = train.build_parser().parse_args(["--objective", "wgan-gp-toy", "--data", "8gaussians"])
-    objective = train._objective(args, train._resolve(args))
+    objective = resolve.objective(args, resolve.resolve(args))
     assert [(p.name, p.weight) for p in objective.penalties] == [("gp", 0.1)]
     # the command line wins over the recipe's settings, and dicts merge
     args = train.build_parser().parse_args(["--objective", "wgan-gp-toy", "--data", "8gaussians", "--width", "64", "--critic-arg", "dropout=0.1"])
-    train._resolve(args)
+    resolve.resolve(args)
     assert args.width == 64 and args.critic_arg == {"init": "wgan-gp", "dropout": 0.1} and args.iterations == 100_000

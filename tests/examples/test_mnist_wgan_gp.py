@@ -35,10 +35,10 @@ def test_tiny_run_writes_every_artifact(example, mnist_root, tmp_path):
 
 def _settings(example, argv):
     """What ``ganlib train`` makes of the example's arguments: the run's resolved settings."""
-    from ganlib.cli import train
+    from ganlib.cli import resolve, train
 
     args = train.build_parser().parse_args(example.train_argv(example.parse_args(argv)))
-    train._resolve(args)
+    resolve.resolve(args)
     return args
 
 
@@ -56,10 +56,10 @@ def test_defaults_are_the_papers(example):
 
 
 def train_objective(args):
-    from ganlib.cli import train
+    from ganlib.cli import resolve
     from ganlib.recipes import recipe_for
 
-    return train._objective(args, recipe_for(args.objective, tuple(args.penalty) if args.penalty else None))
+    return resolve.objective(args, recipe_for(args.objective, tuple(args.penalty) if args.penalty else None))
 
 
 def test_interrupted_and_resumed_run_matches_the_straight_run(example, mnist_root, tmp_path):
