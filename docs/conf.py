@@ -100,7 +100,8 @@ API_MODULES = {
     "ganlib.bench": "Benchmark suites with published figures.",
     "ganlib.checkpoint": "Atomic checkpoint files, loaded without executing code.",
     "ganlib.runs": "Run directories for training commands: nothing overwritten, resumes validated.",
-    "ganlib.errors": "The exceptions a ganlib user meets.",
+    "ganlib.locks": "One process per run directory: the lock.",
+    "ganlib.errors": "The exceptions a ganlib user meets, and how a command ends with them.",
 }
 """The API pages, in the order of the reference's table of contents."""
 

@@ -31,6 +31,10 @@ MOVED: dict[str, dict[str, tuple[str, str]]] = {
         "EvaluateMNIST": ("ganlib.train", "0.5"),
         "EvaluateToy": ("ganlib.train", "0.5"),
     },
+    "ganlib.runs": {
+        "cli_errors": ("ganlib.errors", "0.6"),
+        "DEBUG_ENV_VAR": ("ganlib.errors", "0.6"),
+    },
     "ganlib.models.registry": {
         "load_generator": ("ganlib.checkpoint", "0.6"),
     },

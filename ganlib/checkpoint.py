@@ -12,12 +12,14 @@ import pickle
 import shutil
 import uuid
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
-__all__ = ["BEST", "CHECKPOINT_DIR", "LATEST", "check_format", "find_checkpoint", "load_checkpoint", "save_checkpoint"]
+__all__ = ["BEST", "CHECKPOINT_DIR", "LATEST", "check_format", "find_checkpoint", "load_checkpoint", "load_generator", "save_checkpoint"]
 
 CHECKPOINT_FORMAT = 3
 """The format of the training state this version writes (``state["format"]``); it reads every
@@ -159,3 +161,64 @@ def find_checkpoint(path: str | os.PathLike[str]) -> Path:
         f"no checkpoint at {path}: expected a checkpoint file or a run directory containing "
         f"{CHECKPOINT_DIR}/{LATEST}"
     )
+
+
+def load_generator(
+    path: str | os.PathLike[str],
+    *,
+    use_ema: bool = True,
+    map_location: torch.device | str | None = "cpu",
+) -> tuple[nn.Module, bool]:
+    """Rebuild a generator from a checkpoint, with no architecture flags to repeat.
+
+    A checkpoint written by :class:`~ganlib.train.Trainer` records the generator's registry
+    name and its ``config``; the generator is rebuilt from them through :func:`~ganlib.models.get_model`
+    and loaded with the EMA weights when the run kept an EMA and ``use_ema`` is true. A
+    conditional generator trained on some classes only gets their list as ``classes`` (label
+    ``k`` draws data class ``classes[k]``).
+
+    Args:
+        path: A checkpoint file or a run directory.
+        use_ema: Prefer the EMA weights when present.
+        map_location: Device of the returned generator.
+
+    Returns:
+        ``(generator, used_ema)``, the generator in eval mode.
+
+    Raises:
+        FileNotFoundError: If there is no checkpoint at ``path``.
+        ValueError: If the checkpoint does not describe a registered generator, or its
+            weights do not fit the architecture it records.
+    """
+    from ganlib.models.registry import _legacy_name, get_model  # the model registry, only when a generator is rebuilt
+
+    state = load_checkpoint(path, map_location=map_location)
+    check_format(state, path)
+    name = state.get("generator_model") or _legacy_name(state.get("generator_class"))
+    config = state.get("generator_config")
+    if name is None or not isinstance(config, Mapping):
+        recorded = state.get("generator_model", state.get("generator_class"))
+        raise ValueError(
+            f"checkpoint {path} does not describe a registered generator (model {recorded!r}, "
+            f"config {config!r}); register the class with ganlib.models.register_model (from a plugin, "
+            "for the command line), or rebuild the generator yourself and load state['generator']"
+        )
+    generator = get_model(str(name), **dict(config))
+    used_ema = use_ema and state.get("ema") is not None
+    weights: Any
+    if used_ema:
+        prefix = "module."
+        weights = {k[len(prefix) :]: v for k, v in state["ema"].items() if k.startswith(prefix)}
+    else:
+        weights = state.get("generator")
+    if not isinstance(weights, Mapping):
+        raise ValueError(f"checkpoint {path} holds no generator weights (key 'generator' is {type(weights).__name__}); it is incomplete")
+    try:
+        generator.load_state_dict(weights)
+    except RuntimeError as error:
+        first = next((line.strip() for line in str(error).splitlines()[1:] if line.strip()), str(error).splitlines()[0])
+        raise ValueError(f"checkpoint {path}: the generator's weights do not fit the {name!r} it records ({first}); the file is inconsistent") from None
+    classes = state.get("generator_classes")
+    if classes is not None:
+        generator.classes = [int(c) for c in classes]  # type: ignore[assignment]  # the data classes its labels stand for
+    return generator.to(map_location).eval(), used_ema

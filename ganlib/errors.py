@@ -9,13 +9,20 @@
 * :class:`NonFiniteError` -- training produced a NaN or an infinity (exit status 1).
 * :class:`TrainingInterrupted` -- training stopped cleanly after Ctrl-C or SIGTERM (exit status
   130 or 143).
+
+:func:`cli_errors` turns them into what a command ends with: one line and an exit status.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import signal
+import sys
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["ComponentError", "NonFiniteError", "PluginError", "RunError", "TrainingInterrupted", "UserError"]
+__all__ = ["DEBUG_ENV_VAR", "ComponentError", "NonFiniteError", "PluginError", "RunError", "TrainingInterrupted", "UserError", "cli_errors"]
 
 
 class UserError(ValueError):
@@ -78,3 +85,43 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.signum = signum
         self.iteration = iteration
         self.exit_code = 128 + int(signum)
+
+
+DEBUG_ENV_VAR = "GANLIB_DEBUG"
+"""Set to 1 to see the traceback of a user's error."""
+
+
+def cli_errors(main: Callable[..., int]) -> Callable[..., int]:
+    """Decorate a command's ``main``: user errors become one line on stderr and an exit status.
+
+    :class:`ValueError` (bad values, :class:`RunError`, plugin errors) and :class:`OSError` (a
+    missing file, a read-only or full disk) end with status 2; a run that diverged
+    (:class:`~ganlib.errors.NonFiniteError`) ends with status 1; Ctrl-C and SIGTERM outside a
+    training loop end with 130 and 143. With ``GANLIB_DEBUG=1`` the traceback is shown instead.
+
+    Args:
+        main: A function returning the exit status.
+
+    Returns:
+        The wrapped function.
+    """
+
+    def wrapped(*args: Any, **kwargs: Any) -> int:
+        try:
+            return main(*args, **kwargs)
+        except TrainingInterrupted as stop:
+            return stop.exit_code
+        except KeyboardInterrupt:
+            return 130
+        except (NonFiniteError, ValueError, OSError, OverflowError) as error:
+            if os.environ.get(DEBUG_ENV_VAR) == "1":
+                raise
+            message = str(error)
+            if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+                message = f"no space left on the device while writing {error.filename or 'the run'}; free some space and resume"
+            print(f"error: {message}", file=sys.stderr)
+            return 1 if isinstance(error, NonFiniteError) else 2
+
+    wrapped.__name__ = getattr(main, "__name__", "main")
+    wrapped.__doc__ = main.__doc__
+    return wrapped

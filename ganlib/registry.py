@@ -152,8 +152,14 @@ def check_kwargs(what: str, builder: Callable[..., Any], kwargs: Mapping[str, An
 class Registry(Generic[T]):
     """Named components of one kind.
 
+    Every ``register_*`` function of ganlib is this registry's :meth:`register` (which is
+    also a decorator), with the registry's own check of what it is given (``accepts``).
+
     Args:
         kind: What the components are, singular, for messages (``"penalty"``).
+        accepts: What a component must be (``issubclass(obj, Penalty)``, say); anything else
+            is refused at registration with a :class:`TypeError`.
+        expects: ``accepts`` in words, for that message.
 
     Example:
         >>> colours = Registry("colour")
@@ -169,8 +175,9 @@ class Registry(Generic[T]):
         ValueError: colour 'green' is not registered; registered colours are 'red'
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, accepts: Callable[[Any], bool] | None = None, expects: str = "") -> None:
         self.kind = kind
+        self._accepts, self._expects = accepts, expects
         self._entries: dict[str, Entry[T]] = {}
         self._aliases: dict[str, str] = {}
 
@@ -201,6 +208,7 @@ class Registry(Generic[T]):
         Raises:
             ValueError: If ``name`` is empty, or taken by another component and ``replace``
                 is false.
+            TypeError: If ``obj`` is not what the registry accepts.
         """
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"name={name!r} is invalid; expected a non-empty {self.kind} name")
@@ -211,6 +219,8 @@ class Registry(Generic[T]):
             )
         if obj is None:
             return lambda target: self.register(name, target, replace=replace, summary=summary, **metadata)
+        if self._accepts is not None and not self._accepts(obj):
+            raise TypeError(f"{self.kind} {name!r} must be {self._expects or 'what this registry accepts'}; got {obj!r}")
         previous = self._entries.get(name)
         if previous is not None and not replace and previous.obj is not obj and not _redefinition(previous.obj, obj):
             where = previous.module or "unknown module"

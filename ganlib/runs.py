@@ -4,7 +4,7 @@ not write, resumes validated first, and one process per directory.
 A training command (``python -m ganlib train``, and the flagship example through it) keeps
 everything of a run in one directory. This module holds the rules every such command follows:
 
-* **one process per run directory**: :func:`run_lock` takes a lock before anything is written
+* **one process per run directory**: :func:`~ganlib.locks.run_lock` takes a lock before anything is written
   and holds it for the run's life; a second process is refused in one line naming the first,
   and a lock left by a process that is gone is detected, named and taken over;
 * a fresh run into a directory that already holds a run is refused (the message offers
@@ -20,36 +20,33 @@ everything of a run in one directory. This module holds the rules every such com
   difference is listed; other settings (learning rate, logging...) may change and are
   reported; ``config.json`` is rewritten only once the checkpoint has loaded;
 * errors a user can fix end the command with one line on stderr and exit status 2, never a
-  traceback (set ``GANLIB_DEBUG=1`` to see one); Ctrl-C and SIGTERM end it with 130 and 143.
+  traceback (:func:`~ganlib.errors.cli_errors`; set ``GANLIB_DEBUG=1`` to see one); Ctrl-C and
+  SIGTERM end it with 130 and 143.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
 import shutil
-import stat
-import sys
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ganlib import _compat
 from ganlib._files import write_text_atomically
 from ganlib.checkpoint import CHECKPOINT_DIR, find_checkpoint
-from ganlib.errors import NonFiniteError, RunError, TrainingInterrupted
+from ganlib.errors import RunError
+from ganlib.locks import LOCK, in_use, run_lock
 
 __all__ = [
     "CONFIG",
-    "DEBUG_ENV_VAR",
     "LOCK",
     "MANIFEST",
     "RunError",
     "RunPlan",
     "check_output_directory",
-    "cli_errors",
     "plan_run",
     "prepare_directory",
     "run_lock",
@@ -60,16 +57,9 @@ __all__ = [
 CONFIG = "config.json"
 """The file in a run directory that holds the command's settings."""
 
-LOCK = ".ganlib-lock"
-"""The lock file of a run directory, held while a process trains into it."""
-
 MANIFEST = ".ganlib-run.json"
 """The run's manifest: the names ganlib writes in the directory (what ``--overwrite`` may remove)."""
 
-DEBUG_ENV_VAR = "GANLIB_DEBUG"
-"""Set to 1 to see full tracebacks instead of one-line errors."""
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 RUN_FILES = (CONFIG, "metrics.jsonl", "curves.png", CHECKPOINT_DIR, "samples", "tensorboard", "landscape", "landscape.gif")
 """The names a training run writes in its directory."""
@@ -111,36 +101,6 @@ def _holds_a_run(path: Path) -> bool:
     if (path / MANIFEST).exists():
         return True
     return (path / CONFIG).is_file() and ((path / "metrics.jsonl").is_file() or (path / CHECKPOINT_DIR).is_dir())
-
-
-def _in_use(run_dir: Path) -> str | None:
-    """Who holds ``run_dir``'s lock right now (``"process N"``), or ``None`` when no live process does.
-
-    Only reads: the lock file is opened read-only and never through a symbolic link (a link
-    there is refused by :func:`run_lock`, with its own message).
-    """
-    path = run_dir / LOCK
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: run_lock decides
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
-    except OSError:
-        return None  # no lock file, or one run_lock will refuse
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        return None
-    with os.fdopen(fd, "r") as handle:
-        recorded = handle.read().strip()
-        if recorded == str(os.getpid()):
-            return None  # this process's own lock (taken before the plan)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return f"process {recorded}" if recorded.isdigit() else "another process"
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    return None
 
 
 def _foreign_names(path: Path) -> list[str]:
@@ -276,7 +236,7 @@ def plan_run(
     _check_out(out)
     config = {key: _jsonable(value) for key, value in settings.items() if key not in ("resume", "overwrite")}
     for target in {Path(p) for p in (out, resume if resume is not None and Path(resume).is_dir() else None) if p is not None}:
-        holder = _in_use(target)
+        holder = in_use(target)
         if holder is not None:
             raise RunError(f"{target} is in use: {holder} is training into it; wait for it to finish, or choose another --out")
     if resume is None:
@@ -377,145 +337,5 @@ def write_config(run_dir: Path, config: Mapping[str, Any]) -> Path:
     return write_text_atomically(run_dir / CONFIG, json.dumps(_jsonable(dict(config)), indent=2) + "\n")
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-def _open_lock(path: Path) -> int:
-    """Open (or create) the lock file, never through a symbolic link and never another kind of file."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | _NOFOLLOW, 0o644)
-    except OSError as error:
-        if path.is_symlink():
-            raise RunError(f"{path} is a symbolic link, not a lock ganlib wrote; remove the link (the file it points to is left alone) and run again") from None
-        if error.errno == errno.EISDIR:
-            raise RunError(f"{path} is not a plain file, not a lock ganlib wrote; remove it and run again") from None
-        raise  # a read-only or full disk: said as such by cli_errors
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
-        os.close(fd)
-        what = "not a plain file" if not stat.S_ISREG(info.st_mode) else f"a hard link shared with {info.st_nlink - 1} other name(s)"
-        raise RunError(f"{path} is {what}, not a lock ganlib wrote; remove it and run again")
-    return fd
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        named = os.stat(path, follow_symlinks=False)
-    except OSError:
-        return False
-    mine = os.fstat(fd)
-    return (named.st_dev, named.st_ino) == (mine.st_dev, mine.st_ino)
-
-
-@contextlib.contextmanager
-def run_lock(run_dir: Path) -> Iterator[None]:
-    """Hold the run directory's lock for the duration of the block.
-
-    The lock is an exclusive ``flock`` on ``run_dir/.ganlib-lock`` (released by the kernel if
-    the process dies), which also records the holder's process id for the message. Only the
-    holder writes the file, and it removes the file while it still holds the lock, so a
-    process that is refused leaves the holder's lock in place, and one that opened the file
-    just before its removal notices and takes the new one. The lock file is opened without
-    following a symbolic link: a link there (or a file that is not a plain one) is refused,
-    and what it points to is never written. A directory created for the lock is removed
-    again if the run leaves nothing else in it.
-
-    Args:
-        run_dir: The run directory.
-
-    Returns:
-        A context manager; the lock is held inside it.
-
-    Raises:
-        RunError: If another live process holds the lock, or the lock file is a symbolic
-            link or not a plain file.
-    """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: fall back to the recorded process id
-        fcntl = None  # type: ignore[assignment]
-    created = not run_dir.exists()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / LOCK
-    fd = -1
-    try:
-        while True:
-            fd = _open_lock(path)
-            recorded = os.pread(fd, 64, 0).decode(errors="replace").strip()
-            holder = int(recorded) if recorded.isdigit() else None
-            if fcntl is None:  # pragma: no cover
-                if holder is not None and holder != os.getpid() and _process_alive(holder):
-                    raise RunError(f"{run_dir} is in use: process {holder} is training into it; wait for it to finish, or choose another --out")
-                break
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                who = f"process {holder}" if holder else "another process"
-                raise RunError(f"{run_dir} is in use: {who} is training into it; wait for it to finish, or choose another --out") from None
-            if _same_file(fd, path):
-                break
-            os.close(fd)  # the holder removed this file as we opened it: take the lock anew
-            fd = -1
-        if holder is not None and holder != os.getpid() and not _process_alive(holder):
-            print(f"note: {run_dir} held a lock of process {holder}, which is gone (it crashed or was killed); taking it over", file=sys.stderr)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)  # refused: the file is the holder's, left as it is
-        if created:
-            with contextlib.suppress(OSError):
-                run_dir.rmdir()
-        raise
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            path.unlink()  # still holding the lock: no one else can have taken this file
-        os.close(fd)
-        if created:
-            with contextlib.suppress(OSError):
-                run_dir.rmdir()  # only if empty: a run that failed before writing anything
-
-
-def cli_errors(main: Callable[..., int]) -> Callable[..., int]:
-    """Decorate a command's ``main``: user errors become one line on stderr and an exit status.
-
-    :class:`ValueError` (bad values, :class:`RunError`, plugin errors) and :class:`OSError` (a
-    missing file, a read-only or full disk) end with status 2; a run that diverged
-    (:class:`~ganlib.errors.NonFiniteError`) ends with status 1; Ctrl-C and SIGTERM outside a
-    training loop end with 130 and 143. With ``GANLIB_DEBUG=1`` the traceback is shown instead.
-
-    Args:
-        main: A function returning the exit status.
-
-    Returns:
-        The wrapped function.
-    """
-
-    def wrapped(*args: Any, **kwargs: Any) -> int:
-        try:
-            return main(*args, **kwargs)
-        except TrainingInterrupted as stop:
-            return stop.exit_code
-        except KeyboardInterrupt:
-            return 130
-        except (NonFiniteError, ValueError, OSError, OverflowError) as error:
-            if os.environ.get(DEBUG_ENV_VAR) == "1":
-                raise
-            message = str(error)
-            if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-                message = f"no space left on the device while writing {error.filename or 'the run'}; free some space and resume"
-            print(f"error: {message}", file=sys.stderr)
-            return 1 if isinstance(error, NonFiniteError) else 2
-
-    wrapped.__name__ = getattr(main, "__name__", "main")
-    wrapped.__doc__ = main.__doc__
-    return wrapped
+def __getattr__(name: str) -> Any:
+    return _compat.moved_attribute(__name__, name)

@@ -23,17 +23,14 @@ def _module_name(path: Path) -> str:
 
 
 def import_graph() -> dict[str, set[str]]:
-    """Every ganlib module and the ganlib modules it imports, anywhere in its code (functions too),
-    except under ``if TYPE_CHECKING:``."""
+    """Every ganlib module and the ganlib modules it imports, anywhere in its code: in functions,
+    and under ``if TYPE_CHECKING:`` too (an import for annotations only is still a way in)."""
     modules = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         tree = ast.parse(path.read_text())
-        skipped = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test) for node in ast.walk(block)}
         targets = set()
         for node in ast.walk(tree):
-            if id(node) in skipped:
-                continue
             if isinstance(node, ast.Import):
                 targets |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module:
@@ -81,6 +78,13 @@ def test_capture_knows_nothing_of_the_trainer():
     assert not {m for m in import_graph()["ganlib.train.capture"] if m.startswith("ganlib.train.trainer")}
 
 
+def test_the_callback_api_the_step_schedule_and_the_checkpoint_state_name_no_trainer():
+    # Each reads the loop through a small protocol of its own (Loop, Steps, Checkpointed).
+    graph = import_graph()
+    for module in ("ganlib.train.callback", "ganlib.train.schedule", "ganlib.train.state", *(m for m in graph if m.startswith("ganlib.train.callbacks"))):
+        assert "ganlib.train.trainer" not in graph[module], module
+
+
 def test_the_losses_need_neither_torchvision_nor_the_trainer():
     modules = _modules_after("import ganlib.losses")
     assert "ganlib.losses" in modules
@@ -121,9 +125,9 @@ def test_the_trainer_and_the_commands_start_without_torchvision():
     assert not {m for m in modules if m.startswith("torchvision")}
 
 
-# Rooms of one job: no module over 450 lines. The two still over it are listed with their size
-# today, so that they can only shrink until they are split.
-OVER_450 = {"ganlib/train/trainer.py": 655, "ganlib/runs.py": 521}
+# Rooms of one job: no module over 450 lines. The one still over it is listed with its size
+# today, so that it can only shrink until it is split.
+OVER_450 = {"ganlib/train/trainer.py": 587}
 
 
 def test_no_module_is_over_450_lines():
@@ -131,3 +135,13 @@ def test_no_module_is_over_450_lines():
     too_long = {path: lines for path, lines in sizes.items() if lines > 450 and lines > OVER_450.get(path, 450)}
     assert not too_long, f"split these into rooms of one job: {too_long}"
     assert all(sizes[path] > 450 for path in OVER_450), "one of OVER_450 is under 450 lines now: drop it from the list"
+
+
+def test_each_built_in_data_source_is_registered_beside_its_loader():
+    from ganlib.data import DATASETS
+
+    homes = {"mnist": "ganlib.data.mnist", "fashion-mnist": "ganlib.data.mnist", "stacked-mnist": "ganlib.data.stacked", "cifar10": "ganlib.data.images", "folder": "ganlib.data.images"}
+    assert {name: DATASETS.entry(name).module for name in homes} == homes
+    assert "ganlib.data.registry" not in {m for name, m in homes.items()}
+    source = (PACKAGE / "data" / "registry.py").read_text()
+    assert not any(f'register_dataset("{name}"' in source for name in homes)

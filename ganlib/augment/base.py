@@ -72,6 +72,4 @@ def register_augment(name: str, augment: Any = None, *, replace: bool = False) -
     Returns:
         The class unchanged, or the decorator.
     """
-    if augment is None:
-        return lambda target: register_augment(name, target, replace=replace)
     return AUGMENTATIONS.register(name, augment, replace=replace)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ganlib.plugins import DISABLE_ENV_VAR, failed_plugins, load_plugins
 from ganlib.registry import replaced_builtins
-from ganlib.runs import cli_errors
+from ganlib.errors import cli_errors
 
 __all__ = ["build_parser", "main"]
 

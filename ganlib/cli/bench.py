@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import shlex
 import time
 from functools import partial
@@ -25,6 +26,7 @@ from ganlib._files import write_text_atomically
 from ganlib.bench import BENCH_SUITES, BenchCell, Suite, anchors_for, budget_note, format_value
 from ganlib.cli.arguments import HelpFormatter, add_threads_argument, apply_threads, choices_help, seed
 from ganlib.cli.cells import run_cell
+from ganlib.metrics.registry import score_of
 from ganlib.runs import check_output_directory, run_lock
 from ganlib.train import read_log
 
@@ -177,22 +179,41 @@ def write_table(out: Path, suite: Suite, results: dict[str, dict[str, Any]], ref
                 "published": [{"value": a.value, "method": a.method, "source": a.source, "setting": a.setting} for a in anchors],
                 "budget": budget, "note": cell.note,
             })
+    _rank(rows)
     write_text_atomically(out / "results.json", json.dumps({**header, "rows": rows}, indent=2) + "\n")
     lines = [
         f"# ganlib bench: suite `{suite.name}`", "",
         f"Command: `{header['command']}`; device {header['device']}; {header['wall_minutes']:.1f} minutes of wall time in the last invocation.", "",
-        "Real data: the same measure of real samples (a fresh draw), what a perfect generator would score with this judge.", "",
-        "| cell | measure | measured | real data | published (method) | budget here | source and setting of the published figures |",
-        "|---|---|---|---|---|---|---|",
+        "Real data: the same measure of real samples (a fresh draw), what a perfect generator would score with this judge. "
+        "Rank: among the cells with the same measure, by its declared direction (1 is the best).", "",
+        "| cell | measure | measured | rank | real data | published (method) | budget here | source and setting of the published figures |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         published = "; ".join(f"{format_value(a['value'])} ({a['method']})" for a in row["published"]) or "--"
         sources = "; ".join(sorted({f"{a['source']}: {a['setting']}" for a in row["published"]})) or "--"
-        lines.append(f"| {row['cell']} | {row['metric']} | {format_value(row['measured'])} | {format_value(row['real_data'])} | {published} | {row['budget']} | {sources} |")
+        rank = f"{row['rank']} of {row['ranked']}" if row.get("rank") else "--"
+        lines.append(f"| {row['cell']} | {row['metric']} | {format_value(row['measured'])} | {rank} | {format_value(row['real_data'])} | {published} | {row['budget']} | {sources} |")
     notes = [f"- **{cell.name}**: `ganlib train --data {cell.data} {shlex.join(cell.train)}`. {cell.note}" for cell in suite.cells if cell.name in results]
     lines += ["", "Cells:", "", *notes, ""]
     write_text_atomically(out / "results.md", "\n".join(lines))
     return rows
+
+
+def _rank(rows: list[dict[str, Any]]) -> None:
+    """Rank the cells of each measure by its declared direction (``rank`` 1 is the best), in place;
+    a measure whose direction is not declared (:func:`ganlib.metrics.register_score`) is not ranked."""
+    by_metric: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if isinstance(row["measured"], (int, float)) and math.isfinite(row["measured"]):
+            by_metric.setdefault(row["metric"], []).append(row)
+    for metric, measured in by_metric.items():
+        score = score_of(metric)
+        if not score.declared or len(measured) < 2:
+            continue
+        measured.sort(key=lambda row: row["measured"], reverse=score.higher_is_better)
+        for place, row in enumerate(measured, start=1):
+            row.update(rank=place, ranked=len(measured), better="higher" if score.higher_is_better else "lower")
 
 
 def _argv(args: argparse.Namespace) -> list[str]:

@@ -17,7 +17,7 @@ from ganlib.augment import AUGMENTATIONS
 from ganlib.cli.arguments import (
     collect,
 )
-from ganlib.data import DATASETS, TOYS, dataset_names
+from ganlib.data import DATASETS, TOYS, dataset_names, source_metadata
 from ganlib.errors import RunError
 from ganlib.losses import OBJECTIVES, PENALTIES, Objective, get_objective
 from ganlib.models import MODELS, list_models
@@ -37,6 +37,23 @@ _FIXED_DEFAULTS: dict[str, Any] = {
     "data": "harmonic", "generator_norm": "batch", "penalty_every": 1, "precision": "fp32", "capture": "auto",
     "seed": 0, "device": "auto", "keep_checkpoints": 0, "eval_every": 0, "eval_samples": 1000,
 }
+
+KIND_DEFAULTS: dict[str, dict[str, Any]] = {
+    # The 2-D toys follow the WGAN-GP paper's toy code (ReLU MLPs, batch 256), at width 128 and
+    # 3000 iterations: 8 of 8 modes covered in about 90 s here.
+    "toy": {
+        "objective": "wgan-gp", "model": "mlp", "image_size": None, "width": 128, "latent_dim": 2, "iterations": 3000, "batch_size": 256,
+        "log_every": 50, "sample_every": 250, "checkpoint_every": 500,
+    },
+    "images": {
+        "objective": "wgan-gp", "model": "dcgan", "image_size": 64, "width": None, "latent_dim": 100, "iterations": 2000, "batch_size": 64,
+        "log_every": 10, "sample_every": 25, "checkpoint_every": 50,  # width None: each image model's own default
+    },
+}
+"""The defaults of each kind of data, below every component's."""
+
+KIND_OVER_RECIPE: dict[str, dict[str, Any]] = {"toy": {"critic_norm": "none"}, "images": {}}
+"""What a kind of data fixes over the objective's recipe: a toy's MLP critic has no normalization."""
 
 _KEY_VALUE_FLAGS = ("data_arg", "generator_arg", "critic_arg", "objective_arg", "penalty_arg", "augment_arg", "step_schedule_arg", "lr_schedule_arg", "callback_arg")
 
@@ -92,16 +109,18 @@ def resolve(args: argparse.Namespace) -> Recipe:
         if getattr(args, key) is None:
             setattr(args, key, value)
     toy = _is_toy(args.data)
+    kind = "toy" if toy else "images"
+    declared = source_metadata(args.data)
     if args.objective is None:
-        # The harmonic curve: minimax with an EMA measured closest to the curve (see the 2-D guide).
-        images_mlp = args.model == "mlp" and not toy
-        args.objective = "minimax" if args.data == "harmonic" else "non-saturating" if images_mlp else "wgan-gp"
+        typed_family = _family_policy(args.model, kind) if args.model is not None else {}
+        args.objective = declared.get("settings", {}).get("objective") or typed_family.get("objective") or KIND_DEFAULTS[kind]["objective"]
     preset: str | None = None
-    if args.objective in ("wgan-gp", "wgan-clip") and (toy or args.penalty_weight is not None or args.penalty or args.penalty_every != 1 or args.penalty_arg):
+    composition = OBJECTIVES.entry(args.objective).metadata.get("composition") if args.objective in OBJECTIVES else None
+    if composition is not None and (toy or args.penalty_weight is not None or args.penalty or args.penalty_every != 1 or args.penalty_arg):
         # Spelled out as loss + penalty, so that its weight and arguments can be set; the penalties
         # asked for are added to the preset's own, never dropped.
-        preset = "gp" if args.objective == "wgan-gp" else "clip"
-        args.objective, args.penalty = "wasserstein", [preset, *(p for p in (args.penalty or []) if p != preset)]
+        loss, preset = composition
+        args.objective, args.penalty = loss, [preset, *(p for p in (args.penalty or []) if p != preset)]
     if args.objective not in objective_names():
         raise ValueError(f"--objective {args.objective!r} is unknown; valid names are {', '.join(objective_names())}")
     recipe = recipe_for(args.objective, tuple(args.penalty) if args.penalty else None)
@@ -110,38 +129,43 @@ def resolve(args: argparse.Namespace) -> Recipe:
     _apply_recipe_settings(args, recipe)
     _refuse_orphan_arguments(args)
     if args.model is None:
-        args.model = recipe.model or ("mlp" if toy else "dcgan")
-    course = args.data == "harmonic" and args.width is None and args.model == "mlp" and args.generator is None and args.critic is None
-    images_mlp = args.model == "mlp" and not toy
-    # Other toys follow the WGAN-GP paper's toy code (ReLU MLPs, batch 256, Adam betas (0.5, 0.9),
-    # lambda 0.1), at width 128 and 3000 iterations: 8 of 8 modes covered in about 90 s here.
-    toy_penalty = toy and not course and bool(set(args.penalty or []) & {"gp", "lp", "dragan"})
-    defaults: dict[str, Any] = {
-        "image_size": None if toy else 28 if images_mlp else 64,
-        "width": 128 if toy and not course else None,  # None: each image model's own default (64 for the DCGANs)
-        "latent_dim": 2 if toy else 100,
-        "iterations": 5000 if course else 3000 if toy else 2000,
-        "batch_size": 32 if args.data == "harmonic" or images_mlp else 256 if toy else 64,
-        "n_critic": recipe.n_critic,
-        "optimizer": recipe.optimizer,
-        "lr": 1e-3 if course else 1e-4 if images_mlp else recipe.lr,
-        "betas": list((0.9, 0.999) if course or images_mlp else (0.5, 0.9) if toy_penalty else recipe.betas),
-        "penalty_weight": 0.1 if toy_penalty else None,
-        "critic_norm": "none" if toy or args.model == "mlp" else recipe.critic_norm,
-        "log_every": 50 if toy else 10,
-        "sample_every": 500 if course else 250 if toy else 25,  # the harmonic default: 10 frames, under a minute
-        "checkpoint_every": 500 if toy else 50,
+        args.model = recipe.model or KIND_DEFAULTS[kind]["model"]
+    # The data's course settings hold with the kind's default family and no width or networks given.
+    course: dict[str, Any] = dict(declared.get("course", {}))
+    if not (args.model == KIND_DEFAULTS[kind]["model"] and args.width is None and args.generator is None and args.critic is None):
+        course = {}
+    proposed: dict[str, Any] = {}  # what the model family and the penalties propose for this kind of data
+    if not course:
+        proposed.update(_family_policy(args.model, kind))
+        for name in args.penalty or []:
+            if name in PENALTIES:
+                proposed.update(PENALTIES.get(name).kind_defaults.get(kind, {}))
+    recipe_settings = {
+        "n_critic": recipe.n_critic, "optimizer": recipe.optimizer, "lr": recipe.lr, "betas": list(recipe.betas),
+        "penalty_weight": None, "critic_norm": recipe.critic_norm,
     }
-    for key, value in defaults.items():
+    # From the lowest to the highest: the kind's defaults, the recipe, what the kind fixes over
+    # the recipe, the data source's, the family's and penalties', the course's.
+    layers = [KIND_DEFAULTS[kind], recipe_settings, KIND_OVER_RECIPE[kind], declared.get("settings", {}), proposed, course]
+    settings: dict[str, Any] = {}
+    for layer in layers:
+        settings.update({k: v for k, v in layer.items() if k not in ("objective", "model", "ema")})
+    for key, value in settings.items():
         if getattr(args, key) is None:
-            setattr(args, key, value)
+            setattr(args, key, list(value) if isinstance(value, tuple) else value)
     if course:
-        args.model = "course-harmonic"
+        args.model = course["model"]
     if args.no_ema:
         args.ema = None
     elif args.ema is None:
-        args.ema = 0.999 if course and args.objective == "minimax" else recipe.ema
+        args.ema = course.get("ema", {}).get(args.objective, recipe.ema)
     return recipe
+
+
+def _family_policy(family: str, kind: str) -> dict[str, Any]:
+    """What a model family proposes for a kind of data (its generator's ``policy`` metadata)."""
+    name = f"{family}-generator"
+    return dict(MODELS.entry(name).metadata.get("policy", {}).get(kind, {})) if name in MODELS else {}
 
 
 def model_names(args: argparse.Namespace, recipe: Recipe, toy: bool) -> tuple[str, str]:
@@ -153,10 +177,8 @@ def model_names(args: argparse.Namespace, recipe: Recipe, toy: bool) -> tuple[st
     elif _objective_critic(args.objective, recipe) == "autoencoder":
         if toy or args.conditional:
             raise ValueError(f"--objective {args.objective} needs an autoencoder critic on unconditional image data")
-        if f"{family}-autoencoder-critic" in MODELS:
+        if f"{family}-autoencoder-critic" in MODELS:  # dcgan-autoencoder-critic: EBGAN's and BEGAN's
             critic = f"{family}-autoencoder-critic"
-        elif family == "dcgan":
-            critic = "autoencoder-critic"  # the DCGAN-shaped autoencoder of EBGAN/BEGAN
         else:
             raise ValueError(
                 f"--objective {args.objective} needs an autoencoder critic, and --model {family} has none "

@@ -80,8 +80,13 @@ def _models(args: argparse.Namespace, dataset: Dataset, recipe: Recipe) -> tuple
         raise ValueError(f"--conditional needs labels, and {args.data!r} has none (a flat folder?)")
     classes = dataset.num_classes if args.conditional else None
     shape = dataset.sample_shape
-    generator = build_model(generator_name, ModelContext(shape, args.latent_dim, classes, args.width, args.generator_norm), **args.generator_arg)
-    critic = build_model(critic_name, ModelContext(shape, args.latent_dim, classes, args.width, args.critic_norm), **args.critic_arg)
+    typed: set[str] = getattr(args, "_typed", set())
+
+    def given(norm_flag: str) -> frozenset[str]:  # what the user typed, which a variant may not override
+        return frozenset({key for key in ("latent_dim", "width") if key in typed} | ({"norm"} if norm_flag in typed else set()))
+
+    generator = build_model(generator_name, ModelContext(shape, args.latent_dim, classes, args.width, args.generator_norm, given("generator_norm")), **args.generator_arg)
+    critic = build_model(critic_name, ModelContext(shape, args.latent_dim, classes, args.width, args.critic_norm, given("critic_norm")), **args.critic_arg)
     if getattr(generator, "latent_dim", args.latent_dim) != args.latent_dim:
         args.latent_dim = int(generator.latent_dim)  # type: ignore[arg-type]  # the model decides (a --generator-arg)
     return generator, critic

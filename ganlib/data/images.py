@@ -14,6 +14,8 @@ from torch import Tensor
 from PIL import Image, UnidentifiedImageError
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
+from ganlib.data.registry import Dataset, register_dataset
 from ganlib.data.mnist import DATA_ENV_VAR, DataNotFoundError, download_or_explain, preprocess, resolve_data_root
 
 __all__ = ["IMAGE_SUFFIXES", "load_cifar10", "load_folder"]
@@ -200,3 +202,22 @@ def load_folder(
     images = [preprocess(_read(file, mode).unsqueeze(0), image_size) for file, _ in files]
     labels = torch.tensor([label for _, label in files]).to(device) if classes else None
     return torch.cat(images).to(device), labels
+
+# --- the data source, registered beside its loader ----------------------------------------------
+
+
+def _cifar10(root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 32, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
+    """CIFAR-10, 50,000 training images in 10 classes (Krizhevsky)."""
+    images, labels = load_cifar10(root, image_size=image_size, classes=classes, download=download, device=device)
+    return Dataset("cifar10", images, labels, 10, classes=None if classes is None else tuple(classes))
+
+
+def _folder(path: str, image_size: PositiveInt = 64, channels: PositiveInt = 3, device: torch.device | str | None = None) -> Dataset:
+    """Any directory of images (sub-directories are classes)."""
+    images, labels = load_folder(path, image_size=image_size, channels=channels, device=device)
+    count = None if labels is None else int(labels.max()) + 1
+    return Dataset(f"folder:{path}", images, labels, count)
+
+
+register_dataset("cifar10", _cifar10)
+register_dataset("folder", _folder, argument="path")

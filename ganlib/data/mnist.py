@@ -12,6 +12,8 @@ import torch
 from torch import Tensor
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
+from ganlib.data.registry import Dataset, register_dataset
 
 if TYPE_CHECKING:
     from torchvision import datasets
@@ -303,3 +305,42 @@ def preprocess(images: Tensor, image_size: int) -> Tensor:
         ]
     )
     return transform(images)
+
+# --- the data source, registered beside its loader ----------------------------------------------
+
+
+def _subset(images: Tensor, labels: Tensor, limit: int | None, seed: int) -> tuple[Tensor, Tensor]:
+    """A fixed random subset of ``limit`` samples (the small-data setting augmentation is for)."""
+    if limit is None:
+        return images, labels
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= len(images):
+        raise ValueError(f"limit={limit!r} is invalid; expected a number of training images from 1 to {len(images)}")
+    keep = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:limit].sort().values.to(images.device)
+    return images[keep], labels[keep]
+
+
+def _mnist(
+    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 64, classes: list[int] | None = None, download: bool = False,
+    device: torch.device | str | None = None, limit: PositiveInt | None = None, subset_seed: int = 0,
+) -> Dataset:
+    """MNIST digits, 60,000 training images, resized (LeCun et al.); ``limit=N`` keeps a fixed random N."""
+    images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
+    images, labels = _subset(images, labels, limit, subset_seed)
+    return Dataset("mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
+
+
+def _fashion_mnist(
+    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 64, classes: list[int] | None = None, download: bool = False,
+    device: torch.device | str | None = None, limit: PositiveInt | None = None, subset_seed: int = 0,
+) -> Dataset:
+    """Fashion-MNIST, 60,000 training images of clothes (Xiao et al.); ``limit=N`` keeps a fixed random N."""
+    images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
+    images, labels = _subset(images, labels, limit, subset_seed)
+    return Dataset("fashion-mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
+
+
+# What the commands read of a source, declared where it is registered: ``judge`` says how the
+# MNIST judge scores it (``during_training``: --eval-every applies), ``score`` is the score a
+# study ranks by, ``study`` the settings a study fills in.
+register_dataset("mnist", _mnist, judge={"title": "MNIST", "classes": 10, "during_training": True}, score="score/fid", study={"classes": [3], "image_size": 32})
+register_dataset("fashion-mnist", _fashion_mnist)

@@ -22,11 +22,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ganlib.contract import NonNegativeInt, PositiveInt
+from ganlib.contract import NonNegativeInt
 from ganlib.data.batches import TensorBatches
-from ganlib.data.images import load_cifar10, load_folder
-from ganlib.data.mnist import load_fashion_mnist, load_mnist
-from ganlib.data.stacked import STACKED_MODES, load_stacked_mnist
 from ganlib.data.toys import BUILTIN_TOYS, TOYS, Sampler, Toy, ToyStream
 from ganlib.registry import Registry
 
@@ -103,8 +100,11 @@ def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *,
             ``path=PATH``), or ``None`` when the source takes none.
         replace: Replace another source registered under ``name``.
         **metadata: What the commands read of the source: ``toy=True`` (a 2-D toy's
-            defaults), ``score="score/NAME"`` (what ``study`` ranks by), ``study={...}``
-            (settings a study fills in), ``judge={...}`` (how the MNIST judge scores it).
+            defaults), ``settings={...}`` (``train`` settings it proposes where none is given),
+            ``course={...}`` (settings that hold with the toy family's default model and no
+            width or networks given; ``ema`` maps an objective to its decay),
+            ``score="score/NAME"`` (what ``study`` ranks by), ``study={...}`` (settings a
+            study fills in), ``judge={...}`` (how the MNIST judge scores it).
 
     Returns:
         The loader unchanged, or the decorator.
@@ -122,8 +122,6 @@ def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *,
         >>> load_dataset("doc-noise", image_size=8).sample_shape
         (1, 8, 8)
     """
-    if loader is None:
-        return lambda target: register_dataset(name, target, argument=argument, replace=replace, **metadata)
     if ":" in name:
         raise ValueError(f"data source name {name!r} holds a colon; the colon separates a source's argument (folder:PATH)")
     return DATASETS.register(name, loader, replace=replace, argument=argument, **metadata)
@@ -193,7 +191,7 @@ def register_toy(
     return toy
 
 
-def _register_toy_source(toy: Toy, *, replace: bool = False) -> None:
+def _register_toy_source(toy: Toy, *, replace: bool = False, **metadata: Any) -> None:
     name = toy.name
 
     def load(points: NonNegativeInt = 0, seed: int = 0, reshuffle: bool = True) -> Dataset:
@@ -210,7 +208,7 @@ def _register_toy_source(toy: Toy, *, replace: bool = False) -> None:
         return Dataset(name, fixed, None, None, toy=name, reshuffle=reshuffle)
 
     load.__doc__ = f"2-D toy: {_toy_summary(toy)}"
-    DATASETS.register(name, load, replace=replace, toy=True, score="score/sliced_wasserstein")
+    DATASETS.register(name, load, replace=replace, toy=True, score="score/sliced_wasserstein", **metadata)
 
 
 def _stratified(toy: Toy, points: int, generator: torch.Generator) -> Tensor:
@@ -327,70 +325,19 @@ def load_dataset(
 # --- The built-in image sources ---------------------------------------------------------------
 
 
-def _subset(images: Tensor, labels: Tensor, limit: int | None, seed: int) -> tuple[Tensor, Tensor]:
-    """A fixed random subset of ``limit`` samples (the small-data setting augmentation is for)."""
-    if limit is None:
-        return images, labels
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= len(images):
-        raise ValueError(f"limit={limit!r} is invalid; expected a number of training images from 1 to {len(images)}")
-    keep = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:limit].sort().values.to(images.device)
-    return images[keep], labels[keep]
-
-
-def _mnist(
-    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 64, classes: list[int] | None = None, download: bool = False,
-    device: torch.device | str | None = None, limit: PositiveInt | None = None, subset_seed: int = 0,
-) -> Dataset:
-    """MNIST digits, 60,000 training images, resized (LeCun et al.); ``limit=N`` keeps a fixed random N."""
-    images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
-    images, labels = _subset(images, labels, limit, subset_seed)
-    return Dataset("mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
-
-
-def _fashion_mnist(
-    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 64, classes: list[int] | None = None, download: bool = False,
-    device: torch.device | str | None = None, limit: PositiveInt | None = None, subset_seed: int = 0,
-) -> Dataset:
-    """Fashion-MNIST, 60,000 training images of clothes (Xiao et al.); ``limit=N`` keeps a fixed random N."""
-    images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
-    images, labels = _subset(images, labels, limit, subset_seed)
-    return Dataset("fashion-mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
-
-
-def _cifar10(root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 32, classes: list[int] | None = None, download: bool = False, device: torch.device | str | None = None) -> Dataset:
-    """CIFAR-10, 50,000 training images in 10 classes (Krizhevsky)."""
-    images, labels = load_cifar10(root, image_size=image_size, classes=classes, download=download, device=device)
-    return Dataset("cifar10", images, labels, 10, classes=None if classes is None else tuple(classes))
-
-
-def _folder(path: str, image_size: PositiveInt = 64, channels: PositiveInt = 3, device: torch.device | str | None = None) -> Dataset:
-    """Any directory of images (sub-directories are classes)."""
-    images, labels = load_folder(path, image_size=image_size, channels=channels, device=device)
-    count = None if labels is None else int(labels.max()) + 1
-    return Dataset(f"folder:{path}", images, labels, count)
-
-
-def _stacked_mnist(
-    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 32, download: bool = False, device: torch.device | str | None = None,
-    size: PositiveInt = 128_000, seed: int = 0,
-) -> Dataset:
-    """Stacked MNIST: three MNIST digits as the channels of one image, 1,000 modes (PacGAN's 128,000 images)."""
-    images, modes = load_stacked_mnist(root, image_size=image_size, size=size, seed=seed, download=download, device=device)
-    return Dataset("stacked-mnist", images, modes, STACKED_MODES)
-
-
-# What the commands read of a source, declared here rather than by name in each command:
-# ``judge`` says how the MNIST judge scores it (``during_training``: --eval-every applies),
-# ``score`` is the score a study ranks by, ``study`` the settings a study fills in.
-register_dataset("mnist", _mnist, judge={"title": "MNIST", "classes": 10, "during_training": True}, score="score/fid", study={"classes": [3], "image_size": 32})
-register_dataset(
-    "stacked-mnist", _stacked_mnist,
-    judge={"title": "Stacked-MNIST", "classes": STACKED_MODES, "against": "real Stacked MNIST (three test digits' features side by side)"},
-)
-register_dataset("fashion-mnist", _fashion_mnist)
-register_dataset("cifar10", _cifar10)
-register_dataset("folder", _folder, argument="path")
+# The harmonic curve is the course's first exercise: minimax with an EMA (measured closest to the
+# curve, see the 2-D guide) in batches of 32; with the toy family's default MLP and no width given,
+# the course's own MLPs and schedule.
+_TOY_POLICY: dict[str, dict[str, Any]] = {
+    "harmonic": {
+        "settings": {"objective": "minimax", "batch_size": 32},
+        "course": {
+            "model": "course-harmonic", "width": None, "iterations": 5000, "lr": 1e-3, "betas": [0.9, 0.999], "sample_every": 500,
+            "ema": {"minimax": 0.999},
+        },
+    },
+}
 
 for _toy in BUILTIN_TOYS:
     TOYS.register(_toy.name, _toy, summary=_toy_summary(_toy))
-    _register_toy_source(_toy)
+    _register_toy_source(_toy, **_TOY_POLICY.get(_toy.name, {}))

@@ -15,6 +15,8 @@ import torch
 from torch import Tensor
 
 from ganlib._validation import check_int
+from ganlib.contract import PositiveInt
+from ganlib.data.registry import Dataset, register_dataset
 from ganlib.data.mnist import load_mnist
 
 __all__ = ["STACKED_MODES", "load_stacked_mnist"]
@@ -59,3 +61,20 @@ def load_stacked_mnist(
     if device is not None:
         images, modes = images.to(device), modes.to(device)
     return images, modes
+
+# --- the data source, registered beside its loader ----------------------------------------------
+
+
+def _stacked_mnist(
+    root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 32, download: bool = False, device: torch.device | str | None = None,
+    size: PositiveInt = 128_000, seed: int = 0,
+) -> Dataset:
+    """Stacked MNIST: three MNIST digits as the channels of one image, 1,000 modes (PacGAN's 128,000 images)."""
+    images, modes = load_stacked_mnist(root, image_size=image_size, size=size, seed=seed, download=download, device=device)
+    return Dataset("stacked-mnist", images, modes, STACKED_MODES)
+
+
+register_dataset(
+    "stacked-mnist", _stacked_mnist,
+    judge={"title": "Stacked-MNIST", "classes": STACKED_MODES, "against": "real Stacked MNIST (three test digits' features side by side)"},
+)

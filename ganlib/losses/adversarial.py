@@ -369,7 +369,7 @@ class RelativisticAverageLoss(_Relativistic):
         return relativistic_average_generator_loss(fake_scores, real_scores)
 
 
-LOSSES: Registry[type[AdversarialLoss]] = Registry("loss")
+LOSSES: Registry[type[AdversarialLoss]] = Registry("loss", accepts=lambda obj: isinstance(obj, type) and issubclass(obj, AdversarialLoss), expects="a subclass of ganlib.losses.AdversarialLoss")
 """Adversarial losses by name, and those given to :func:`register_loss`."""
 
 
@@ -391,10 +391,6 @@ def register_loss(name: str, loss: type[AdversarialLoss] | None = None, *, repla
         ValueError: If ``name`` is taken (and ``replace`` is false).
         TypeError: If ``loss`` is not an :class:`AdversarialLoss` subclass.
     """
-    if loss is None:
-        return lambda cls: register_loss(name, cls, replace=replace)
-    if not (isinstance(loss, type) and issubclass(loss, AdversarialLoss)):
-        raise TypeError(f"register_loss({name!r}, ...) needs a subclass of ganlib.losses.AdversarialLoss, got {loss!r}")
     return LOSSES.register(name, loss, replace=replace)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 import weakref
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import torch
@@ -94,11 +95,14 @@ class Penalty:
             differentiates with respect to the batch.
         lipschitz: It holds the critic's gradient norm near 1 (a Lipschitz constraint):
             the 2-D landscape then draws the gradient-norm panel.
+        kind_defaults: The ``train`` settings it proposes per kind of data (``"toy"``,
+            ``"images"``), where the command line leaves them unset.
     """
 
     name: ClassVar[str] = ""
     default_weight: ClassVar[float] = 10.0
     lipschitz: ClassVar[bool] = False
+    kind_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     phase: ClassVar[str] = "critic"
     gradient_at: ClassVar[tuple[str, ...]] = ()
 
@@ -211,6 +215,8 @@ class GradientPenalty(Penalty):
 
     name = "gp"
     lipschitz = True  # so are LP and DRAGAN, its subclasses
+    # On the 2-D toys, the WGAN-GP paper's toy code: lambda 0.1 and Adam betas (0.5, 0.9).
+    kind_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {"toy": {"penalty_weight": 0.1, "betas": [0.5, 0.9]}}
 
     def __init__(self, weight: NonNegativeFloat | None = None, every: PositiveInt = 1, *, target: NonNegativeFloat = 1.0, one_sided: bool = False) -> None:
         super().__init__(weight, every)
@@ -376,7 +382,7 @@ class R2Penalty(R1Penalty):
     gradient_at = ("fake",)
 
 
-PENALTIES: Registry[type[Penalty]] = Registry("penalty")
+PENALTIES: Registry[type[Penalty]] = Registry("penalty", accepts=lambda obj: isinstance(obj, type) and issubclass(obj, Penalty), expects="a subclass of ganlib.losses.Penalty")
 """Penalties by name: ``gp``, ``lp``, ``dragan``, ``r1``, ``r2``, ``lecam``, and those given to
 :func:`register_penalty`."""
 
@@ -400,10 +406,6 @@ def register_penalty(name: str, penalty: type[Penalty] | None = None, *, replace
         ValueError: If ``name`` is taken (and ``replace`` is false).
         TypeError: If ``penalty`` is not a :class:`Penalty` subclass.
     """
-    if penalty is None:
-        return lambda cls: register_penalty(name, cls, replace=replace)
-    if not (isinstance(penalty, type) and issubclass(penalty, Penalty)):
-        raise TypeError(f"register_penalty({name!r}, ...) needs a subclass of ganlib.losses.Penalty, got {penalty!r}")
     return PENALTIES.register(name, penalty, replace=replace)
 
 

@@ -27,7 +27,9 @@ OBJECTIVES: Registry[Callable[..., Objective]] = Registry("objective")
 ``"scores"`` (a classifier-like critic) or ``"autoencoder"`` (reconstructions)."""
 
 
-def register_objective(name: str, builder: Callable[..., Objective] | None = None, *, critic: str = "scores", replace: bool = False) -> Any:
+def register_objective(
+    name: str, builder: Callable[..., Objective] | None = None, *, critic: str = "scores", composition: tuple[str, str] | None = None, replace: bool = False,
+) -> Any:
     """Register an objective class or builder under ``name`` (a decorator when ``builder`` is omitted).
 
     Args:
@@ -36,6 +38,9 @@ def register_objective(name: str, builder: Callable[..., Objective] | None = Non
             keyword arguments are the objective's settings.
         critic: What the objective's critic returns: ``"scores"`` or ``"autoencoder"``
             (the command line then builds an autoencoder critic).
+        composition: ``(loss, penalty)`` that it is, spelled out (``wgan-gp`` is
+            ``("wasserstein", "gp")``): the command line spells it so when a penalty option is
+            given, so that the option applies.
         replace: Replace another objective registered under ``name``.
 
     Returns:
@@ -45,15 +50,15 @@ def register_objective(name: str, builder: Callable[..., Objective] | None = Non
         ValueError: If ``name`` is taken. (A loss and a named objective may share a name, as
             ``minimax`` does: without penalties the named objective is built, with them the loss.)
     """
-    if builder is None:
-        return lambda target: register_objective(name, target, critic=critic, replace=replace)
     if critic not in ("scores", "autoencoder"):
         raise ValueError(f"critic={critic!r} is invalid; expected 'scores' or 'autoencoder'")
-    return OBJECTIVES.register(name, builder, replace=replace, critic=critic)
+    return OBJECTIVES.register(name, builder, replace=replace, critic=critic, composition=composition)
 
 
-for _objective in (Minimax, NonSaturating, WGANClip, WGANGP):
+for _objective in (Minimax, NonSaturating):
     register_objective(_objective.name, _objective)
+register_objective(WGANClip.name, WGANClip, composition=("wasserstein", "clip"))
+register_objective(WGANGP.name, WGANGP, composition=("wasserstein", "gp"))
 register_objective(EBGAN.name, EBGAN, critic="autoencoder")
 register_objective(BEGAN.name, BEGAN, critic="autoencoder")
 

@@ -35,13 +35,13 @@ from ganlib.models.registry import (
     build_model,
     get_model,
     list_models,
-    load_generator,
     model_name,
     model_role,
     model_spec,
     register_model,
 )
 from ganlib.models.sampling import generate_samples, sample_noise
+from ganlib.checkpoint import load_generator  # reading a checkpoint is the checkpoint module's job
 
 __all__ = [
     "ACTIVATIONS",

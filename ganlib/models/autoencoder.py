@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from ganlib._validation import check_int
 from ganlib.contract import PositiveInt
 from ganlib.models.dcgan import MAX_WIDTH, dcgan_init_
-from ganlib.models.registry import register_model
+from ganlib.models.registry import MODELS, register_model
 from ganlib.nn import DownBlock, NormLike, UpBlock, norm_name, resolve_norm
 
 __all__ = ["AutoencoderCritic"]
@@ -102,3 +102,6 @@ class AutoencoderCritic(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruct images ``(N, C, H, W)``."""
         return self.decode(self.encode(x))
+
+
+MODELS.alias("dcgan-autoencoder-critic", "autoencoder-critic")  # the DCGAN family's, for EBGAN and BEGAN

@@ -104,7 +104,12 @@ def _critic_context(context: ModelContext) -> dict[str, Any]:
     return arguments
 
 
-@register_model("mlp-generator", context=_generator_context)
+# On images the MLP GAN is the course's MNIST exercise: 28x28, non-saturating, Adam 1e-4 (0.9, 0.999),
+# batch 32, and no normalization in the critic.
+_IMAGE_POLICY = {"objective": "non-saturating", "image_size": 28, "batch_size": 32, "lr": 1e-4, "betas": [0.9, 0.999], "critic_norm": "none"}
+
+
+@register_model("mlp-generator", context=_generator_context, policy={"images": _IMAGE_POLICY})
 class MLPGenerator(nn.Module):
     """Fully connected generator: ``Linear -> activation`` blocks, then a linear output.
 

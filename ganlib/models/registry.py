@@ -1,5 +1,5 @@
 """The model registry: models by name (classes, builders and named variants), built from the
-data's shape or from a saved config, and generators rebuilt from checkpoints.
+data's shape or from a saved config.
 
 A model is registered with :func:`register_model`, as torchvision's ``register_model`` and
 timm's builder registry do: on a class (its constructor's arguments are its ``config``), or on
@@ -12,23 +12,21 @@ a builder function, or as a *variant* that fixes some arguments of another build
   size, channels, the noise size, the number of classes) are filled from a
   :class:`ModelContext`, so ``python -m ganlib train --critic NAME`` works for any registered
   critic;
-* a checkpoint records each model's registry name and ``config``, and :func:`load_generator`
-  rebuilds the generator from them.
+* a checkpoint records each model's registry name and ``config``, and
+  :func:`ganlib.checkpoint.load_generator` rebuilds the generator from them.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import torch
 from torch import nn
 
-from ganlib.checkpoint import check_format, load_checkpoint
+from ganlib import _compat
 from ganlib.registry import Registry
 
 __all__ = [
@@ -37,7 +35,6 @@ __all__ = [
     "build_model",
     "get_model",
     "list_models",
-    "load_generator",
     "model_name",
     "model_role",
     "model_spec",
@@ -64,6 +61,7 @@ def register_model(
     role: str | None = None,
     defaults: Mapping[str, Any] | None = None,
     context: Callable[[ModelContext], dict[str, Any]] | None = None,
+    policy: Mapping[str, Mapping[str, Any]] | None = None,
     replace: bool = False,
 ) -> Any:
     """Register a model class or builder under ``name`` (a decorator when ``builder`` is omitted).
@@ -83,6 +81,9 @@ def register_model(
         context: Maps a :class:`ModelContext` (what the data decides) to the builder's
             arguments, for builders whose arguments are not named ``latent_dim``,
             ``image_size``, ``channels``, ``num_classes``, ``width`` or ``norm``.
+        policy: On a family's generator: the ``train`` settings the family proposes per kind
+            of data (``{"images": {"lr": 1e-4}}``; kinds ``"toy"`` and ``"images"``), used
+            where the command line leaves them unset.
         replace: Replace another model registered under ``name``.
 
     Returns:
@@ -110,11 +111,11 @@ def register_model(
         16
     """
     if builder is None:
-        return lambda target: register_model(name, target, role=role, defaults=defaults, context=context, replace=replace)
+        return lambda target: register_model(name, target, role=role, defaults=defaults, context=context, policy=policy, replace=replace)
     role = role if role is not None else _infer_role(name)
     if role is not None and role not in _ROLES:
         raise ValueError(f"role={role!r} is invalid; expected 'generator', 'critic' or None")
-    MODELS.register(name, builder, replace=replace, role=role, defaults=dict(defaults or {}), context=context)
+    MODELS.register(name, builder, replace=replace, role=role, defaults=dict(defaults or {}), context=context, policy={k: dict(v) for k, v in (policy or {}).items()})
     if isinstance(builder, type) and not defaults and "registry_name" not in vars(builder):
         builder.registry_name = name  # type: ignore[attr-defined]
     return builder
@@ -239,6 +240,8 @@ class ModelContext:
         num_classes: The number of classes, for conditional models; ``None`` otherwise.
         width: A base width, when the user gave one.
         norm: A normalization name, when the user (or the recipe) gave one.
+        typed: Which of ``latent_dim``, ``width`` and ``norm`` the user typed: a variant
+            that fixes one of them otherwise refuses the typed value (see :func:`build_model`).
     """
 
     sample_shape: tuple[int, ...]
@@ -246,6 +249,7 @@ class ModelContext:
     num_classes: int | None = None
     width: int | None = None
     norm: str | None = None
+    typed: frozenset[str] = frozenset()
 
     @property
     def images(self) -> bool:
@@ -285,6 +289,10 @@ def build_model(name: str, context: ModelContext, **overrides: Any) -> nn.Module
     :class:`ModelContext` says (by the builder's ``context`` function, or by the usual names
     of :meth:`ModelContext.standard_arguments` that the builder accepts, ``None`` values
     left out); the variant's fixed arguments; ``overrides`` (``--critic-arg KEY=VALUE``).
+    This is the one place where a variant's fixed arguments meet the run's: a value the
+    variant fixes wins over a default, and one the user typed (``ModelContext.typed``) or the
+    data decides (the image size, the channels) that differs is refused in one line, never
+    ignored.
 
     Args:
         name: A registered model name.
@@ -320,6 +328,13 @@ def build_model(name: str, context: ModelContext, **overrides: Any) -> nn.Module
     accepted = _accepted(entry.obj)
     if not context.images and accepted is not None and "image_size" in accepted and "image_size" not in overrides:
         raise ValueError(f"model {name!r} draws images; the data are 2-D points {context.sample_shape}: use a model for points (--model mlp)")
+    for key in sorted(fixed.keys() & from_context.keys() - overrides.keys()):
+        if fixed[key] != from_context[key] and (key in context.typed or key in ("image_size", "channels", "num_classes")):
+            given = f"--{key.replace('_', '-')} {from_context[key]}" if key in context.typed else f"the data's {key.replace('_', ' ')} {from_context[key]}"
+            raise ValueError(
+                f"model {name!r} is a variant that fixes {key}={fixed[key]!r}, and {given} differs; "
+                f"drop it, or choose a model that takes {key} (or set it with --generator-arg / --critic-arg {key}=...)"
+            )
     arguments = {**{k: v for k, v in from_context.items() if k not in fixed}, **overrides}
     return get_model(name, **arguments)
 
@@ -332,60 +347,5 @@ def _legacy_name(class_name: object) -> str | None:
     return None
 
 
-def load_generator(
-    path: str | os.PathLike[str],
-    *,
-    use_ema: bool = True,
-    map_location: torch.device | str | None = "cpu",
-) -> tuple[nn.Module, bool]:
-    """Rebuild a generator from a checkpoint, with no architecture flags to repeat.
-
-    A checkpoint written by :class:`~ganlib.train.Trainer` records the generator's registry
-    name and its ``config``; the generator is rebuilt from them through :func:`get_model`
-    and loaded with the EMA weights when the run kept an EMA and ``use_ema`` is true. A
-    conditional generator trained on some classes only gets their list as ``classes`` (label
-    ``k`` draws data class ``classes[k]``).
-
-    Args:
-        path: A checkpoint file or a run directory.
-        use_ema: Prefer the EMA weights when present.
-        map_location: Device of the returned generator.
-
-    Returns:
-        ``(generator, used_ema)``, the generator in eval mode.
-
-    Raises:
-        FileNotFoundError: If there is no checkpoint at ``path``.
-        ValueError: If the checkpoint does not describe a registered generator, or its
-            weights do not fit the architecture it records.
-    """
-    state = load_checkpoint(path, map_location=map_location)
-    check_format(state, path)
-    name = state.get("generator_model") or _legacy_name(state.get("generator_class"))
-    config = state.get("generator_config")
-    if name is None or not isinstance(config, Mapping):
-        recorded = state.get("generator_model", state.get("generator_class"))
-        raise ValueError(
-            f"checkpoint {path} does not describe a registered generator (model {recorded!r}, "
-            f"config {config!r}); register the class with ganlib.models.register_model (from a plugin, "
-            "for the command line), or rebuild the generator yourself and load state['generator']"
-        )
-    generator = get_model(str(name), **dict(config))
-    used_ema = use_ema and state.get("ema") is not None
-    weights: Any
-    if used_ema:
-        prefix = "module."
-        weights = {k[len(prefix) :]: v for k, v in state["ema"].items() if k.startswith(prefix)}
-    else:
-        weights = state.get("generator")
-    if not isinstance(weights, Mapping):
-        raise ValueError(f"checkpoint {path} holds no generator weights (key 'generator' is {type(weights).__name__}); it is incomplete")
-    try:
-        generator.load_state_dict(weights)
-    except RuntimeError as error:
-        first = next((line.strip() for line in str(error).splitlines()[1:] if line.strip()), str(error).splitlines()[0])
-        raise ValueError(f"checkpoint {path}: the generator's weights do not fit the {name!r} it records ({first}); the file is inconsistent") from None
-    classes = state.get("generator_classes")
-    if classes is not None:
-        generator.classes = [int(c) for c in classes]  # type: ignore[assignment]  # the data classes its labels stand for
-    return generator.to(map_location).eval(), used_ema
+def __getattr__(name: str) -> Any:
+    return _compat.moved_attribute(__name__, name)

@@ -16,7 +16,7 @@
 
 from ganlib.checkpoint import CHECKPOINT_DIR, LATEST, find_checkpoint, load_checkpoint, save_checkpoint
 from ganlib.errors import NonFiniteError, TrainingInterrupted
-from ganlib.train.callback import CALLBACKS, Callback, CallbackList, register_callback
+from ganlib.train.callback import CALLBACKS, Callback, CallbackList, Loop, register_callback
 from ganlib.train.callbacks import (
     LR_SCHEDULES,
     PANELS,
@@ -53,7 +53,7 @@ from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics, metric
 from ganlib.train.precision import PRECISIONS, Precision
 from ganlib.train.rng import get_rng_state, set_rng_state
 from ganlib.train.optimizers import OPTIMIZERS, build_optimizer, register_optimizer
-from ganlib.train.schedule import STEP_SCHEDULES, AdaptiveSchedule, FixedSchedule, StepSchedule, register_step_schedule
+from ganlib.train.schedule import STEP_SCHEDULES, AdaptiveSchedule, FixedSchedule, StepSchedule, Steps, register_step_schedule
 from ganlib.train.state import CHECKPOINT_FORMAT, upgrade_state
 from ganlib.train.trainer import CAPTURE_MODES, Trainer
 
@@ -86,6 +86,7 @@ __all__ = [
     "History",
     "LRSchedule",
     "LearningCurves",
+    "Loop",
     "MetricAccumulator",
     "Metrics",
     "MetricsLogger",
@@ -96,6 +97,7 @@ __all__ = [
     "ReplayBuffer",
     "SampleGrid",
     "StepSchedule",
+    "Steps",
     "TimeBudget",
     "Trainer",
     "TrainingInterrupted",

@@ -23,18 +23,63 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
 from ganlib.registry import Registry
 
 if TYPE_CHECKING:
-    from ganlib.train.metrics import Metrics
-    from ganlib.train.trainer import Trainer
+    import os
+    from pathlib import Path
 
-__all__ = ["CALLBACKS", "Callback", "CallbackList", "register_callback"]
+    from torch import nn
+
+    from ganlib.train.distributed import Distributed
+    from ganlib.train.history import History
+    from ganlib.train.metrics import Metrics
+
+__all__ = ["CALLBACKS", "Callback", "CallbackList", "Loop", "register_callback"]
+
+
+class Loop(Protocol):
+    """What a callback sees of the loop that calls it: the :class:`~ganlib.train.Trainer` is one.
+
+    A callback may read these, stop the fit early (``should_stop = True``) and save a
+    checkpoint; it steps no optimizer (the Trainer owns the steps). Named here, so that the
+    Callback API needs nothing of the Trainer but this.
+    """
+
+    iteration: int
+    max_iterations: int
+    time_spent: float
+    time_budget: float | None
+    last_iteration: bool
+    should_stop: bool
+    in_iteration: bool
+    latent_dim: int
+    conditional: bool
+    device: torch.device
+    generator: nn.Module
+    critic: nn.Module
+    generator_optimizer: Optimizer
+    critic_optimizer: Optimizer
+    history: History
+    distributed: Distributed | None
+    last_checkpoint: tuple[int, Path] | None
+
+    @property
+    def sampling_generator(self) -> nn.Module: ...  # noqa: D102
+
+    @property
+    def is_main(self) -> bool: ...  # noqa: D102
+
+    @property
+    def healthy(self) -> bool: ...  # noqa: D102
+
+    def save_checkpoint(self, path: str | os.PathLike[str]) -> Path: ...  # noqa: D102
 
 
 class Callback:
@@ -68,10 +113,10 @@ class Callback:
 
     # --- host-side hooks ---------------------------------------------------------------------
 
-    def on_fit_start(self, trainer: Trainer) -> None:
+    def on_fit_start(self, trainer: Loop) -> None:
         """Called once at the start of :meth:`Trainer.fit`, after any resume."""
 
-    def on_iteration_start(self, trainer: Trainer) -> None:
+    def on_iteration_start(self, trainer: Loop) -> None:
         """Called before each iteration's device work, outside any captured graph.
 
         The place to change what the iteration will read: a learning rate, a probability kept
@@ -81,7 +126,7 @@ class Callback:
             trainer: The Trainer.
         """
 
-    def measure(self, trainer: Trainer) -> Mapping[str, float]:
+    def measure(self, trainer: Loop) -> Mapping[str, float]:
         """Scores to report for the iteration that just ended (e.g. FID), or none.
 
         They join the iteration's :class:`~ganlib.train.Metrics` as ``extras`` (and the
@@ -98,19 +143,19 @@ class Callback:
         """
         return {}
 
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:
+    def on_iteration_end(self, trainer: Loop, metrics: Metrics) -> None:
         """Called after each generator iteration with its (immutable) metrics."""
 
-    def on_fit_end(self, trainer: Trainer) -> None:
+    def on_fit_end(self, trainer: Loop) -> None:
         """Called once when :meth:`Trainer.fit` ends normally (its iteration count reached, its
         time budget spent, or ``should_stop`` set)."""
 
-    def on_interrupt(self, trainer: Trainer) -> None:
+    def on_interrupt(self, trainer: Loop) -> None:
         """Called on Ctrl-C or SIGTERM, at the first iteration boundary, before fit raises
         :class:`~ganlib.errors.TrainingInterrupted`. The state is consistent: a checkpoint
         taken here resumes exactly."""
 
-    def on_exception(self, trainer: Trainer, error: BaseException) -> None:
+    def on_exception(self, trainer: Loop, error: BaseException) -> None:
         """Called when fit stops with an error.
 
         Args:
@@ -120,7 +165,7 @@ class Callback:
             error: The exception, which fit re-raises after the callbacks ran.
         """
 
-    def on_save_checkpoint(self, trainer: Trainer) -> None:
+    def on_save_checkpoint(self, trainer: Loop) -> None:
         """Called just before the Trainer's state is gathered for a checkpoint.
 
         Flush here whatever must be on disk for the checkpoint to be resumable without a gap.
@@ -150,7 +195,7 @@ class Callback:
 
     # --- device-side hooks (every rank; recorded under capture) ---------------------------------
 
-    def on_before_optimizer_step(self, trainer: Trainer, role: str, optimizer: Optimizer) -> None:
+    def on_before_optimizer_step(self, trainer: Loop, role: str, optimizer: Optimizer) -> None:
         """Called after a step's gradients are complete, before its optimizer step.
 
         The gradients are unscaled (under fp16 loss scaling) by then, so gradient clipping and
@@ -163,7 +208,7 @@ class Callback:
             optimizer: The optimizer about to step.
         """
 
-    def on_critic_fakes(self, trainer: Trainer, fake: Tensor) -> Tensor:
+    def on_critic_fakes(self, trainer: Loop, fake: Tensor) -> Tensor:
         """The generated batch a critic step trains on; return it, or a replacement of the same shape.
 
         Called in every critic step with the freshly generated (detached) fakes, before the
@@ -202,8 +247,6 @@ def register_callback(name: str, callback: Callable[..., Callback] | None = None
     Raises:
         ValueError: If ``name`` is taken (and ``replace`` is false).
     """
-    if callback is None:
-        return lambda target: register_callback(name, target, replace=replace)
     return CALLBACKS.register(name, callback, replace=replace)
 
 
@@ -256,7 +299,7 @@ class CallbackList:
         """
         return self.callbacks if is_main else [cb for cb in self.callbacks if cb.all_ranks]
 
-    def call(self, hook: str, trainer: Trainer, *args: Any, is_main: bool = True) -> None:
+    def call(self, hook: str, trainer: Loop, *args: Any, is_main: bool = True) -> None:
         """Call a host-side hook on every active callback, in order.
 
         Args:
@@ -268,7 +311,7 @@ class CallbackList:
         for callback in self.active(is_main):
             getattr(callback, hook)(trainer, *args)
 
-    def measure(self, trainer: Trainer, is_main: bool = True) -> dict[str, float]:
+    def measure(self, trainer: Loop, is_main: bool = True) -> dict[str, float]:
         """Every active callback's :meth:`~Callback.measure`, merged.
 
         Args:
@@ -296,7 +339,7 @@ class CallbackList:
         """Whether any callback implements :meth:`~Callback.on_before_optimizer_step`."""
         return bool(self._before_step)
 
-    def before_optimizer_step(self, trainer: Trainer, role: str, optimizer: Optimizer) -> None:
+    def before_optimizer_step(self, trainer: Loop, role: str, optimizer: Optimizer) -> None:
         """Device-side: every callback's :meth:`~Callback.on_before_optimizer_step` (every rank).
 
         Args:
@@ -307,7 +350,7 @@ class CallbackList:
         for callback in self._before_step:
             callback.on_before_optimizer_step(trainer, role, optimizer)
 
-    def critic_fakes(self, trainer: Trainer, fake: Tensor) -> Tensor:
+    def critic_fakes(self, trainer: Loop, fake: Tensor) -> Tensor:
         """Device-side: pass the critic's fakes through every :meth:`~Callback.on_critic_fakes` (every rank).
 
         Args:

@@ -35,14 +35,70 @@ replay its value is copied into the tensor (a tiny device fill, no host synchron
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-__all__ = ["CapturePlan", "GraphCapture", "capture_blocker", "make_capturable"]
+__all__ = ["CapturePlan", "GraphCapture", "capture_blocker", "make_capturable", "varying_work"]
+
+SCHEDULE_HORIZON = 256
+"""Iterations compared when asking whether every iteration does the same work."""
+
+
+class _Schedule(Protocol):
+    def critic_draws(self, steps: Any) -> int: ...
+
+    def capture_blocker(self) -> str | None: ...
+
+
+class _Scheduled(Protocol):
+    def schedule(self, critic_step: int) -> Hashable: ...
+
+    def generator_schedule(self, iteration: int) -> Hashable: ...
+
+
+class _Blocker(Protocol):
+    def capture_blocker(self) -> str | None: ...
+
+
+def varying_work(schedule: _Schedule, objective: _Scheduled, critic_steps: int, iteration: int, parts: Sequence[_Blocker], driver: Any = None) -> str | None:
+    """Why iterations do not all do the same device work (which one graph would record), or ``None``.
+
+    A part (the step schedule, the augmentation, the callbacks) may say why itself; otherwise the
+    objective's lazy penalties are compared over :data:`SCHEDULE_HORIZON` iterations: a penalty
+    every k steps where k does not divide the steps of an iteration changes the work.
+
+    Args:
+        schedule: The step schedule (its ``critic_draws`` per iteration).
+        objective: The objective (its ``schedule`` and ``generator_schedule``).
+        critic_steps: Critic steps done so far.
+        iteration: Iterations done so far.
+        parts: Components that may block capture themselves.
+        driver: What the schedule drives (the Trainer), for its ``critic_draws``.
+
+    Returns:
+        The reason in words, or ``None``.
+    """
+    reason = next((r for part in parts if (r := part.capture_blocker()) is not None), None)
+    if reason is not None:
+        return reason
+    n = schedule.critic_draws(driver)
+
+    def key(at: int) -> Hashable:
+        start = critic_steps + (at - iteration) * n
+        return (tuple(objective.schedule(start + i) for i in range(n)), objective.generator_schedule(at))
+
+    first = key(iteration)
+    if any(key(iteration + k) != first for k in range(1, SCHEDULE_HORIZON)):
+        return (
+            "the objective's work changes from iteration to iteration (a lazy penalty every k steps "
+            "where k does not divide the steps of an iteration), and a graph records one iteration"
+        )
+    return None
 
 
 def make_capturable(optimizer: Optimizer) -> bool:

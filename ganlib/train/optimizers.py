@@ -37,8 +37,6 @@ def register_optimizer(name: str, builder: Callable[..., Optimizer] | None = Non
     Returns:
         The builder unchanged, or the decorator.
     """
-    if builder is None:
-        return lambda target: register_optimizer(name, target, betas=betas, fused=fused, replace=replace)
     return OPTIMIZERS.register(name, builder, replace=replace, betas=betas, fused=fused)
 
 

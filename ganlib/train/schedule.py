@@ -15,8 +15,8 @@ terms (device tensors); it never touches an optimizer.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor
@@ -25,28 +25,41 @@ from ganlib._validation import check_int
 from ganlib.contract import PositiveInt
 from ganlib.registry import Registry
 
-if TYPE_CHECKING:
-    from ganlib.train.trainer import Trainer
 
-__all__ = ["STEP_SCHEDULES", "AdaptiveSchedule", "FixedSchedule", "StepSchedule", "register_step_schedule"]
+__all__ = ["STEP_SCHEDULES", "AdaptiveSchedule", "FixedSchedule", "StepSchedule", "Steps", "register_step_schedule"]
+
+
+class Steps(Protocol):
+    """What a step schedule drives, and all it sees of the loop: the two steps (each returns its
+    terms as tensors on the device), the device, and a way to report terms of its own. The
+    Trainer is one; a test can pass two callables in a small object."""
+
+    @property
+    def device(self) -> torch.device: ...  # noqa: D102
+
+    def critic_step(self) -> dict[str, Tensor]: ...  # noqa: D102
+
+    def generator_step(self) -> dict[str, Tensor]: ...  # noqa: D102
+
+    def report(self, phase: str, terms: Mapping[str, Tensor]) -> None: ...  # noqa: D102
 
 
 class StepSchedule:
     """Base class: runs one iteration's critic and generator steps."""
 
-    def run(self, trainer: Trainer) -> None:
+    def run(self, trainer: Steps) -> None:
         """Run one iteration's steps through ``trainer.critic_step()`` and ``trainer.generator_step()``.
 
         Args:
-            trainer: The Trainer.
+            trainer: What it drives (the Trainer, or any :class:`Steps`).
         """
         raise NotImplementedError
 
-    def critic_draws(self, trainer: Trainer) -> int:
+    def critic_draws(self, trainer: Steps) -> int:
         """Critic steps per iteration (at most), for the static batch slots of a captured iteration.
 
         Args:
-            trainer: The Trainer.
+            trainer: What it drives (the Trainer, or any :class:`Steps`).
 
         Returns:
             The number of critic steps.
@@ -79,12 +92,12 @@ class FixedSchedule(StepSchedule):
     def __init__(self, n_critic: PositiveInt = 5) -> None:
         self.n_critic = check_int("n_critic", n_critic)
 
-    def run(self, trainer: Trainer) -> None:  # noqa: D102
+    def run(self, trainer: Steps) -> None:  # noqa: D102
         for _ in range(self.n_critic):
             trainer.critic_step()
         trainer.generator_step()
 
-    def critic_draws(self, trainer: Trainer) -> int:  # noqa: D102
+    def critic_draws(self, trainer: Steps) -> int:  # noqa: D102
         return self.n_critic
 
     def __repr__(self) -> str:
@@ -142,13 +155,13 @@ class AdaptiveSchedule(StepSchedule):
             if taken >= most or (taken >= least and float(terms["loss"].detach()) <= threshold):
                 return taken
 
-    def run(self, trainer: Trainer) -> None:  # noqa: D102
+    def run(self, trainer: Steps) -> None:  # noqa: D102
         critic = self._phase(trainer.critic_step, self.critic_threshold, self.min_critic_steps, self.max_critic_steps)
         generator = self._phase(trainer.generator_step, self.generator_threshold, self.min_generator_steps, self.max_generator_steps)
         device = trainer.device
         trainer.report("generator", {"schedule/critic_steps": torch.tensor(float(critic), device=device), "schedule/generator_steps": torch.tensor(float(generator), device=device)})
 
-    def critic_draws(self, trainer: Trainer) -> int:  # noqa: D102
+    def critic_draws(self, trainer: Steps) -> int:  # noqa: D102
         return self.max_critic_steps
 
     def capture_blocker(self) -> str | None:  # noqa: D102
@@ -177,20 +190,8 @@ def register_step_schedule(name: str, schedule: Any = None, *, replace: bool = F
     Returns:
         The class unchanged, or the decorator.
     """
-    if schedule is None:
-        return lambda target: register_step_schedule(name, target, replace=replace)
     return STEP_SCHEDULES.register(name, schedule, replace=replace)
 
 
 register_step_schedule("fixed", FixedSchedule)
 register_step_schedule("adaptive", AdaptiveSchedule)
-
-
-def schedule_key(trainer: Trainer, iteration: int) -> Hashable:
-    """What an iteration's critic steps do, for telling whether every iteration does the same work."""
-    n = trainer.step_schedule.critic_draws(trainer)
-    start = trainer.critic_steps + (iteration - trainer.iteration) * n
-    return (
-        tuple(trainer.objective.schedule(start + i) for i in range(n)),
-        trainer.objective.generator_schedule(iteration),
-    )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -34,9 +34,14 @@ from ganlib.train.history import migrate_name
 from ganlib.train.rng import get_rng_state, set_rng_state
 
 if TYPE_CHECKING:
-    from ganlib.train.trainer import Trainer
+    from ganlib.augment import Augment
+    from ganlib.losses import Objective
+    from ganlib.train.distributed import Distributed
+    from ganlib.train.ema import EMA
+    from ganlib.train.history import History
+    from ganlib.train.precision import Precision
 
-__all__ = ["CHECKPOINT_FORMAT", "MIGRATIONS", "REQUIRED_KEYS", "gather_state", "restore_state", "upgrade_state"]
+__all__ = ["CHECKPOINT_FORMAT", "MIGRATIONS", "REQUIRED_KEYS", "Checkpointed", "gather_state", "restore_state", "upgrade_state"]
 
 
 REQUIRED_KEYS = ("iteration", "critic_steps", "generator", "critic", "generator_optimizer", "critic_optimizer", "noise_rng", "rng")
@@ -182,13 +187,48 @@ def load_optimizer(optimizer: Optimizer, saved: Mapping[str, Any], name: str = "
 # --- the Trainer's state ---------------------------------------------------------------------
 
 
+class _Stateful(Protocol):
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+class Checkpointed(Protocol):
+    """What a checkpoint reads of the loop and writes back: the Trainer is one. Named here so
+    that this module needs nothing of the Trainer's but these attributes."""
+
+    iteration: int
+    critic_steps: int
+    n_critic: int
+    time_spent: float
+    generator: torch.nn.Module
+    critic: torch.nn.Module
+    generator_optimizer: Optimizer
+    critic_optimizer: Optimizer
+    ema: EMA | None
+    objective: Objective
+    augment: Augment | None
+    precision: Precision
+    device: torch.device
+    distributed: Distributed | None
+    data: Any
+    history: History
+    checkpointed: dict[str, Any]
+
+    @property
+    def callbacks(self) -> _Stateful: ...  # noqa: D102
+
+    @property
+    def noise_generator(self) -> torch.Generator: ...  # noqa: D102
+
+
 def _classes(generator: torch.nn.Module) -> list[int] | None:
     """The data classes a conditional generator's labels stand for, when it records them."""
     classes = getattr(generator, "classes", None)
     return None if classes is None else [int(c) for c in classes]
 
 
-def gather_state(trainer: Trainer) -> dict[str, Any]:
+def gather_state(trainer: Checkpointed) -> dict[str, Any]:
     """Everything needed to continue ``trainer``'s training exactly (see :meth:`Trainer.state_dict`)."""
     generator_name, generator_config = model_spec(trainer.generator)
     critic_name, critic_config = model_spec(trainer.critic)
@@ -224,7 +264,7 @@ def gather_state(trainer: Trainer) -> dict[str, Any]:
     }
 
 
-def restore_state(trainer: Trainer, state: Mapping[str, Any]) -> None:
+def restore_state(trainer: Checkpointed, state: Mapping[str, Any]) -> None:
     """Restore a state saved by :func:`gather_state` (of any format) into ``trainer``.
 
     Raises:
@@ -270,7 +310,7 @@ def restore_state(trainer: Trainer, state: Mapping[str, Any]) -> None:
     trainer.critic_steps = int(state["critic_steps"])
 
 
-def _own_rng_state(trainer: Trainer, state: Mapping[str, Any]) -> dict[str, Any]:
+def _own_rng_state(trainer: Checkpointed, state: Mapping[str, Any]) -> dict[str, Any]:
     per_rank = state.get("rng_per_rank")
     distributed = trainer.distributed
     world, rank = (1, 0) if distributed is None else (distributed.world_size, distributed.rank)
@@ -289,7 +329,7 @@ def _own_rng_state(trainer: Trainer, state: Mapping[str, Any]) -> dict[str, Any]
     return per_rank[rank]
 
 
-def _load_noise_rng(trainer: Trainer, state: Mapping[str, Any]) -> None:
+def _load_noise_rng(trainer: Checkpointed, state: Mapping[str, Any]) -> None:
     saved_type = state.get("noise_rng_device", "cpu" if state["noise_rng"].numel() > 16 else "cuda")
     if saved_type == trainer.device.type:
         trainer.noise_generator.set_state(state["noise_rng"].cpu())

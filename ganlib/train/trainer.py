@@ -23,13 +23,12 @@ Everything else lives in its own room: the callbacks and their dispatch
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
@@ -41,14 +40,17 @@ from ganlib.checkpoint import save_checkpoint
 from ganlib.errors import TrainingInterrupted
 from ganlib.losses import Objective, Step
 from ganlib.train.callback import Callback, CallbackList
-from ganlib.train.capture import CapturePlan, GraphCapture, capture_blocker, make_capturable
+from ganlib.train.accumulate import Accumulation
+from ganlib.train.capture import CapturePlan, GraphCapture, capture_blocker, make_capturable, varying_work
+from ganlib.train.noise import NoiseSource
+from ganlib.train.parts import Stateful, check_optimizer, has_batch_statistics
 from ganlib.train.ema import EMA
 import ganlib.train.feed as feeds
 from ganlib.train.feed import Feed, check_sharding, make_feed
 from ganlib.train.history import History
 from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics
 from ganlib.train.precision import Precision
-from ganlib.train.schedule import FixedSchedule, StepSchedule, schedule_key
+from ganlib.train.schedule import FixedSchedule, StepSchedule
 from ganlib.train.signals import DeferredInterrupt
 from ganlib.train.state import gather_state, restore_state
 
@@ -59,35 +61,6 @@ __all__ = ["CAPTURE_MODES", "Callback", "Stateful", "Trainer", "TrainingInterrup
 
 CAPTURE_MODES: tuple[str, ...] = ("none", "cuda-graph")
 """Valid values of the Trainer's ``capture`` argument."""
-
-_SCHEDULE_HORIZON = 256
-
-
-class Stateful(Protocol):
-    """Anything with ``state_dict`` and ``load_state_dict``."""
-
-    def state_dict(self) -> dict[str, Any]: ...  # noqa: D102
-
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...  # noqa: D102
-
-
-def _has_batch_statistics(module: nn.Module) -> bool:
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
-
-
-def _check_optimizer(role: str, optimizer: Optimizer, model: nn.Module, other: nn.Module) -> None:
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{role}_optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    mine = {id(p) for p in model.parameters()}
-    theirs = {id(p) for p in other.parameters()}
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    if params and all(id(p) in theirs and id(p) not in mine for p in params):
-        other_role = "critic" if role == "generator" else "generator"
-        raise ValueError(f"{role}_optimizer holds the {other_role}'s parameters; were the two optimizers swapped?")
-    strangers = sum(id(p) not in mine for p in params)
-    if strangers:
-        raise ValueError(f"{role}_optimizer holds {strangers} parameter(s) that are not the {role}'s; build it from {role}.parameters()")
-
 
 class Trainer:
     """Alternating GAN training: critic steps and generator steps, as a step schedule says.
@@ -195,8 +168,8 @@ class Trainer:
             raise ValueError("latent_dim is unknown: pass latent_dim=... or give the generator a latent_dim attribute")
         if getattr(generator, "num_classes", None) is not None and getattr(critic, "num_classes", None) is None:
             raise ValueError("the generator is conditional (it has num_classes) but the critic is not; use a conditional critic")
-        _check_optimizer("generator", generator_optimizer, generator, critic)
-        _check_optimizer("critic", critic_optimizer, critic, generator)
+        check_optimizer("generator", generator_optimizer, generator, critic)
+        check_optimizer("critic", critic_optimizer, critic, generator)
         self.generator = generator
         self.critic = critic
         self.objective = objective
@@ -206,6 +179,7 @@ class Trainer:
         self.step_schedule = step_schedule if step_schedule is not None else FixedSchedule(n_critic)
         self.n_critic = getattr(self.step_schedule, "n_critic", n_critic)
         self.accumulate = accumulate
+        self._accumulation = Accumulation(accumulate, distributed)
         self.callbacks = CallbackList(callbacks)
         self.ema = ema
         self.latent_dim = int(latent_dim)
@@ -223,17 +197,18 @@ class Trainer:
         self.distributed = distributed
         self.augment = augment.to(self.device) if augment is not None else None
         self.conditional = getattr(generator, "num_classes", None) is not None
-        self.fuse = fuse_critic_forward if fuse_critic_forward is not None else self.device.type == "cuda" and not _has_batch_statistics(critic)
-        if self.fuse and _has_batch_statistics(critic):
+        self.fuse = fuse_critic_forward if fuse_critic_forward is not None else self.device.type == "cuda" and not has_batch_statistics(critic)
+        if self.fuse and has_batch_statistics(critic):
             raise ValueError("fuse_critic_forward=True with a BatchNorm critic would mix real and fake batch statistics; leave it None or False")
         self.history = History()
         self.checkpointed: dict[str, Stateful] = {}
         self.last_checkpoint: tuple[int, Path] | None = None
-        self._noise_rng = torch.Generator(self.device).manual_seed(seed)
+        world, rank = (1, 0) if distributed is None else (distributed.world_size, distributed.rank)
+        self._noise_source = NoiseSource(self.latent_dim, self.device, seed, rank, world)
+        self._noise_rng = self._noise_source.generator
         # Only the parameters that were trainable to begin with are frozen and thawed.
         self._critic_params = [p for p in critic.parameters() if p.requires_grad]
         self._stats = MetricAccumulator(self.device)
-        self._noise: dict[int, Tensor] = {}
         self._batch_size = 0
         self._steps_in_body = 0
         self._clock: Tensor | None = None  # the iteration count on the device, advanced inside the body
@@ -316,42 +291,12 @@ class Trainer:
         """
         self._stats.report(phase, terms)
 
-    def _sample_noise(self, batch_size: int) -> Tensor:
-        # One buffer per size, refilled in place. Under distribution every process draws the
-        # global batch's noise and keeps its own slice, so a run on W processes at batch B
-        # sees exactly the noise of one process at batch W * B.
-        world, rank = (1, 0) if self.distributed is None else (self.distributed.world_size, self.distributed.rank)
-        buffer = self._noise.get(batch_size)
-        if buffer is None:
-            buffer = self._noise[batch_size] = torch.empty(batch_size * world, self.latent_dim, device=self.device)
-        buffer.normal_(generator=self._noise_rng)
-        return buffer[rank * batch_size : (rank + 1) * batch_size]
-
     def _generate(self, module: nn.Module, noise: Tensor, labels: Tensor | None) -> Tensor:
         if self.conditional:
             if labels is None:
                 raise ValueError("the models are conditional but the data has no labels; pass (images, labels) batches")
             return module(noise, labels)
         return module(noise)
-
-    def _micro_batches(self, *tensors: Tensor | None) -> Iterator[tuple[Any, ...]]:
-        if self.accumulate == 1:
-            yield tensors
-            return
-        size = next(len(t) for t in tensors if t is not None)
-        if size % self.accumulate:
-            raise ValueError(f"accumulate={self.accumulate} does not divide the batch of {size} samples; choose a divisor of the batch size")
-        chunks = [None if t is None else t.chunk(self.accumulate) for t in tensors]
-        for i in range(self.accumulate):
-            yield tuple(None if c is None else c[i] for c in chunks)
-
-    def _sync(self, module: nn.Module, last: bool) -> contextlib.AbstractContextManager[Any]:
-        if self.distributed is None or last:
-            return contextlib.nullcontext()
-        return self.distributed.no_sync(module)
-
-    def _scaled(self, loss: Tensor) -> Tensor:
-        return loss if self.accumulate == 1 else loss / self.accumulate
 
     def _step(self, phase: str, critic: Any, fake: Tensor, noise: Tensor, real: Tensor | None, labels: Tensor | None, critic_step: int) -> Step:
         return Step(
@@ -391,17 +336,17 @@ class Trainer:
         optimizer.zero_grad(set_to_none=not self.captured_code_path)
         real, labels = self._feed_draw()
         self._batch_size = real.shape[0]
-        noise = self._sample_noise(real.shape[0])
+        noise = self._noise_source.draw(real.shape[0])
         critic_step = self.critic_steps + self._steps_in_body
         self._steps_in_body += 1
         terms: dict[str, Tensor] = {}
-        for micro, (r, y, z) in enumerate(self._micro_batches(real, labels, noise)):
-            with self._sync(self._critic_module, micro == self.accumulate - 1), self.precision.autocast():
+        for micro, (r, y, z) in enumerate(self._accumulation.split(real, labels, noise)):
+            with self._accumulation.sync(self._critic_module, micro == self.accumulate - 1), self.precision.autocast():
                 with torch.no_grad():
                     fake = self._generate(self.generator, z, y).to(r.dtype)
                 fake = self.callbacks.critic_fakes(self, fake)
                 terms = self.objective.critic_loss(self._step("critic", self._critic_module, fake, z, r, y, critic_step))
-            self.precision.backward(self._scaled(terms["loss"]), "critic")
+            self.precision.backward(self._accumulation.scaled(terms["loss"]), "critic")
             self._stats.report("critic", terms)
         self._optimizer_step(optimizer, "critic")
         self.objective.after_critic_step(self.critic)
@@ -416,17 +361,17 @@ class Trainer:
         optimizer = self.generator_optimizer
         optimizer.zero_grad(set_to_none=not self.captured_code_path)
         real, labels = self._feed_draw() if self.needs_real_in_generator_step else (None, None)
-        noise = self._sample_noise(real.shape[0] if real is not None else self._batch_size)
+        noise = self._noise_source.draw(real.shape[0] if real is not None else self._batch_size)
         critic_step = self.critic_steps + self._steps_in_body
         terms: dict[str, Tensor] = {}
         for p in self._critic_params:
             p.requires_grad_(False)
         try:
-            for micro, (z, r, y) in enumerate(self._micro_batches(noise, real, labels)):
-                with self._sync(self._generator_module, micro == self.accumulate - 1), self.precision.autocast():
+            for micro, (z, r, y) in enumerate(self._accumulation.split(noise, real, labels)):
+                with self._accumulation.sync(self._generator_module, micro == self.accumulate - 1), self.precision.autocast():
                     fake = self._generate(self._generator_module, z, y)
                     terms = self.objective.generator_loss(self._step("generator", self.critic, fake, z, r, y, critic_step))
-                self.precision.backward(self._scaled(terms["loss"]), "generator")
+                self.precision.backward(self._accumulation.scaled(terms["loss"]), "generator")
                 self._stats.report("generator", terms)
         finally:
             for p in self._critic_params:
@@ -450,22 +395,6 @@ class Trainer:
         assert self._clock is not None
         self._clock.add_(1)
 
-    def _varying_work(self) -> str | None:
-        reason = (
-            self.step_schedule.capture_blocker()
-            or (self.augment.capture_blocker() if self.augment is not None else None)
-            or self.callbacks.capture_blocker()
-        )
-        if reason is not None:
-            return reason
-        first = schedule_key(self, self.iteration)
-        if any(schedule_key(self, self.iteration + k) != first for k in range(1, _SCHEDULE_HORIZON)):
-            return (
-                "the objective's work changes from iteration to iteration (a lazy penalty every k steps "
-                "where k does not divide the steps of an iteration), and a graph records one iteration"
-            )
-        return None
-
     def capture_blocker(self) -> str | None:
         """Why this Trainer's iterations cannot be recorded as a CUDA graph.
 
@@ -479,7 +408,10 @@ class Trainer:
             feed_capturable=feeds.capturable(self.data, self.device),
             scaled=self.precision.scaled,
             distributed=self.distributed is not None,
-            varying_work=None if self.device.type != "cuda" else self._varying_work(),
+            varying_work=None if self.device.type != "cuda" else varying_work(
+                self.step_schedule, self.objective, self.critic_steps, self.iteration,
+                (self.step_schedule, *((self.augment,) if self.augment is not None else ()), self.callbacks), self,
+            ),
         )
         return capture_blocker(plan)
 

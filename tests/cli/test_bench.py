@@ -20,7 +20,7 @@ def test_the_tiny_suite_writes_its_table_with_the_anchors_and_resumes(mnist_root
     argv = ["bench", "--suite", "tiny", "--out", str(out), "--data-root", str(mnist_root), "--device", "cpu", "--threads", "1"]
     assert main(argv) == 0
     table = (out / "results.md").read_text()
-    assert "| cell | measure | measured | real data | published (method) | budget here |" in table
+    assert "| cell | measure | measured | rank | real data | published (method) | budget here |" in table
     assert "99 (DCGAN); 150 (VEEGAN); 1,000 (PacDCGAN2)" in table and "Lin et al. 2018 (PacGAN), Table 2" in table
     assert "0.0% of the paper's 100,000 (far below it)" in table
     rows = json.loads((out / "results.json").read_text())["rows"]

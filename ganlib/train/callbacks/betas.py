@@ -10,7 +10,7 @@ from ganlib.schedules import half_cosine
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["Beta2Schedule"]
 
@@ -60,14 +60,14 @@ class Beta2Schedule(Callback):
         """
         return float(half_cosine(iteration, self.start, self.end, self.horizon or max(run, 1)))
 
-    def on_iteration_start(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_iteration_start(self, trainer: Loop) -> None:  # noqa: D102
         beta2 = self.value(trainer.iteration, trainer.max_iterations)
         for optimizer in (trainer.generator_optimizer, trainer.critic_optimizer):
             for group in optimizer.param_groups:
                 if "betas" in group:
                     group["betas"] = (group["betas"][0], beta2)
 
-    def measure(self, trainer: Trainer) -> dict[str, float]:  # noqa: D102
+    def measure(self, trainer: Loop) -> dict[str, float]:  # noqa: D102
         group = trainer.critic_optimizer.param_groups[0]
         return {"adam/beta2": float(group["betas"][1])} if "betas" in group else {}
 

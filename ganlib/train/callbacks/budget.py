@@ -8,7 +8,7 @@ from ganlib.contract import PositiveFloat
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["TimeBudget"]
 
@@ -36,9 +36,9 @@ class TimeBudget(Callback):
             raise ValueError(f"seconds={seconds!r} is invalid; expected a positive time budget")
         self.seconds = float(seconds)
 
-        self._trainer: Trainer | None = None
+        self._trainer: Loop | None = None
 
-    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_start(self, trainer: Loop) -> None:  # noqa: D102
         self._trainer = trainer
         if trainer.time_budget is None or self.seconds < trainer.time_budget:
             trainer.time_budget = self.seconds

@@ -18,7 +18,7 @@ from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
     from ganlib.train.metrics import Metrics
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class Checkpointer(Callback):
         self.best_score = -math.inf if self._higher else math.inf
         self.written: list[str] = []
 
-    def save(self, trainer: Trainer, numbered: bool = False) -> Path:
+    def save(self, trainer: Loop, numbered: bool = False) -> Path:
         """Save the Trainer's state now.
 
         Args:
@@ -103,7 +103,7 @@ class Checkpointer(Callback):
             if path.is_file() and not path.is_symlink():
                 path.unlink()
 
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+    def on_iteration_end(self, trainer: Loop, metrics: Metrics) -> None:  # noqa: D102
         periodic = metrics.iteration % self.every == 0
         score = metrics.extras.get(self.best, math.nan) if self.best is not None else math.nan
         better = score > self.best_score if self._higher else score < self.best_score
@@ -131,13 +131,13 @@ class Checkpointer(Callback):
         self.best_score = float(state.get("best_score", -math.inf if self._higher else math.inf))
         self.written = [str(name) for name in state.get("written", [])]
 
-    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_end(self, trainer: Loop) -> None:  # noqa: D102
         self.save(trainer)
 
-    def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_interrupt(self, trainer: Loop) -> None:  # noqa: D102
         self.save(trainer)
 
-    def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
+    def on_exception(self, trainer: Loop, error: BaseException) -> None:  # noqa: D102
         if not trainer.in_iteration and trainer.iteration > 0 and trainer.distributed is None and trainer.healthy:
             path = self.save(trainer)
             log.warning("training stopped with an error after iteration %d; saved %s", trainer.iteration, path)

@@ -12,7 +12,7 @@ from ganlib.contract import PositiveFloat
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["GradientClip"]
 
@@ -41,7 +41,7 @@ class GradientClip(Callback):
         self.max_norm = float(max_norm)
         self.roles = ("critic", "generator") if roles == "both" else (roles,)
 
-    def on_before_optimizer_step(self, trainer: Trainer, role: str, optimizer: Optimizer) -> None:  # noqa: D102
+    def on_before_optimizer_step(self, trainer: Loop, role: str, optimizer: Optimizer) -> None:  # noqa: D102
         if role in self.roles:
             params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
             torch.nn.utils.clip_grad_norm_(params, self.max_norm)

@@ -23,7 +23,7 @@ from ganlib.train.history import History
 
 if TYPE_CHECKING:
     from ganlib.train.metrics import Metrics
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["PANELS", "LearningCurves", "Panel", "panel_layout", "register_panel"]
 
@@ -136,17 +136,17 @@ class LearningCurves(Callback):
         self.smooth = check_int("smooth", smooth)
         self._history: History | None = None
 
-    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_start(self, trainer: Loop) -> None:  # noqa: D102
         self._history = trainer.history
 
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+    def on_iteration_end(self, trainer: Loop, metrics: Metrics) -> None:  # noqa: D102
         if metrics.iteration % self.every == 0:
             self.draw()
 
-    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_end(self, trainer: Loop) -> None:  # noqa: D102
         self.draw()
 
-    def on_interrupt(self, trainer: Trainer) -> None:
+    def on_interrupt(self, trainer: Loop) -> None:
         """A run stopped by Ctrl-C or SIGTERM leaves the figure a finished one does."""
         self.draw()
 

@@ -15,12 +15,12 @@ from ganlib.train.callbacks.samples import grid_labels
 
 if TYPE_CHECKING:
     from ganlib.metrics.mnist import MNISTEvaluator
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["EvaluateMNIST", "EvaluateToy"]
 
 
-def _due(trainer: Trainer, every: int) -> bool:
+def _due(trainer: Loop, every: int) -> bool:
     return trainer.iteration % every == 0 or trainer.last_iteration
 
 
@@ -62,7 +62,7 @@ class EvaluateMNIST(Callback):
         self.kid_subsets = check_int("kid_subsets", kid_subsets)
         self._evaluator: MNISTEvaluator | None = None
 
-    def evaluate(self, trainer: Trainer) -> dict[str, float]:
+    def evaluate(self, trainer: Loop) -> dict[str, float]:
         """Evaluate now.
 
         Args:
@@ -85,7 +85,7 @@ class EvaluateMNIST(Callback):
             "score/classes_covered": float(result.classes_covered),
         }
 
-    def measure(self, trainer: Trainer) -> Mapping[str, float]:  # noqa: D102
+    def measure(self, trainer: Loop) -> Mapping[str, float]:  # noqa: D102
         return self.evaluate(trainer) if _due(trainer, self.every) else {}
 
 
@@ -118,7 +118,7 @@ class EvaluateToy(Callback):
         self.num = check_int("num", num)
         self.seed = seed
 
-    def evaluate(self, trainer: Trainer) -> dict[str, float]:
+    def evaluate(self, trainer: Loop) -> dict[str, float]:
         """Evaluate now.
 
         Args:
@@ -131,5 +131,5 @@ class EvaluateToy(Callback):
         points = generate_samples(trainer.sampling_generator, noise.to(trainer.device)).cpu()
         return {f"score/{name}": value for name, value in self.toy.evaluate(points).items()}
 
-    def measure(self, trainer: Trainer) -> Mapping[str, float]:  # noqa: D102
+    def measure(self, trainer: Loop) -> Mapping[str, float]:  # noqa: D102
         return self.evaluate(trainer) if _due(trainer, self.every) else {}

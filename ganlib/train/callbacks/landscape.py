@@ -23,7 +23,7 @@ from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
     from ganlib.train.metrics import Metrics
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["CriticLandscape", "draw_landscape"]
 
@@ -147,11 +147,11 @@ class CriticLandscape(Callback):
         self.seed = seed
         self._noise: Tensor | None = None
 
-    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_start(self, trainer: Loop) -> None:  # noqa: D102
         if self._noise is None:
             self._noise = torch.randn(self.num_fake, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
 
-    def draw(self, trainer: Trainer) -> Path:
+    def draw(self, trainer: Loop) -> Path:
         """Draw the current state now.
 
         Args:
@@ -167,16 +167,16 @@ class CriticLandscape(Callback):
         write_atomically(self.directory / "latest.png", lambda tmp: tmp.write_bytes(path.read_bytes()))
         return path
 
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+    def on_iteration_end(self, trainer: Loop, metrics: Metrics) -> None:  # noqa: D102
         if metrics.iteration % self.every == 0:
             self.draw(trainer)
 
-    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_end(self, trainer: Loop) -> None:  # noqa: D102
         if trainer.iteration % self.every != 0:
             self.draw(trainer)
         self.write_gif()
 
-    def on_interrupt(self, trainer: Trainer) -> None:
+    def on_interrupt(self, trainer: Loop) -> None:
         """A run stopped by Ctrl-C or SIGTERM leaves its last frame and the animation, as a finished one does."""
         self.on_fit_end(trainer)
 

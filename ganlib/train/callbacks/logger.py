@@ -19,7 +19,7 @@ from ganlib.train.metrics import finite_or_none
 
 if TYPE_CHECKING:
     from ganlib.train.metrics import Metrics
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["MetricsLogger", "read_log"]
 
@@ -108,7 +108,7 @@ class MetricsLogger(Callback):
         self._written = 0
         self._wall = 0.0
 
-    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_start(self, trainer: Loop) -> None:  # noqa: D102
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._truncate_after(trainer.iteration)
         if self.tensorboard:
@@ -128,11 +128,11 @@ class MetricsLogger(Callback):
                 kept.append(line if line.endswith("\n") else line + "\n")
         write_text_atomically(self.path, "".join(kept))
 
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+    def on_iteration_end(self, trainer: Loop, metrics: Metrics) -> None:  # noqa: D102
         if metrics.iteration % self.every == 0:
             self._flush(trainer)
 
-    def _flush(self, trainer: Trainer) -> None:
+    def _flush(self, trainer: Loop) -> None:
         trainer.history.flush()
         rows = list(trainer.history.rows_after(self._written))
         if not rows:
@@ -154,19 +154,19 @@ class MetricsLogger(Callback):
         if self._writer is not None:
             self._writer.flush()
 
-    def on_save_checkpoint(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_save_checkpoint(self, trainer: Loop) -> None:  # noqa: D102
         self._flush(trainer)
 
-    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_end(self, trainer: Loop) -> None:  # noqa: D102
         self._close(trainer)
 
-    def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_interrupt(self, trainer: Loop) -> None:  # noqa: D102
         self._close(trainer)
 
-    def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
+    def on_exception(self, trainer: Loop, error: BaseException) -> None:  # noqa: D102
         self._close(trainer)
 
-    def _close(self, trainer: Trainer) -> None:
+    def _close(self, trainer: Loop) -> None:
         self._flush(trainer)
         if self._writer is not None:
             self._writer.close()

@@ -25,7 +25,7 @@ from ganlib.train.callback import Callback
 
 if TYPE_CHECKING:
     from ganlib.train.metrics import Metrics
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["LR_SCHEDULES", "LRSchedule", "build_lr_schedule", "register_lr_schedule"]
 
@@ -47,8 +47,6 @@ def register_lr_schedule(name: str, builder: Builder | None = None, *, replace: 
     Returns:
         The builder unchanged, or a decorator.
     """
-    if builder is None:
-        return lambda target: register_lr_schedule(name, target, replace=replace)
     return LR_SCHEDULES.register(name, builder, replace=replace)
 
 
@@ -139,20 +137,20 @@ class LRSchedule(Callback):
                 raise ValueError(f"scheduler role {role!r} is invalid; expected 'generator' or 'critic'")
         self.schedulers = dict(schedulers)
 
-    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_start(self, trainer: Loop) -> None:  # noqa: D102
         for role, scheduler in self.schedulers.items():
             optimizer = trainer.generator_optimizer if role == "generator" else trainer.critic_optimizer
             if scheduler.optimizer is not optimizer:
                 raise ValueError(f"the {role} scheduler was built on another optimizer than the Trainer's {role} optimizer")
 
-    def measure(self, trainer: Trainer) -> Mapping[str, float]:  # noqa: D102
+    def measure(self, trainer: Loop) -> Mapping[str, float]:  # noqa: D102
         rates = {}
         for role, optimizer in (("generator", trainer.generator_optimizer), ("critic", trainer.critic_optimizer)):
             rate = optimizer.param_groups[0]["lr"]
             rates[f"lr/{role}"] = float(rate)
         return rates
 
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+    def on_iteration_end(self, trainer: Loop, metrics: Metrics) -> None:  # noqa: D102
         for scheduler in self.schedulers.values():
             scheduler.step()
 

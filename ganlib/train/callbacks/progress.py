@@ -12,7 +12,7 @@ from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
     from ganlib.train.metrics import Metrics
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["DEFAULT_KEYS", "ProgressBar"]
 
@@ -51,11 +51,11 @@ class ProgressBar(Callback):
         self._bar: Any = None
         self._timed = False
 
-    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_start(self, trainer: Loop) -> None:  # noqa: D102
         self._bar = None  # opened at the first iteration, when every callback has set the budget
         self._timed = False
 
-    def _open(self, trainer: Trainer) -> None:
+    def _open(self, trainer: Loop) -> None:
         budget = trainer.time_budget
         started = max(trainer.iteration - 1, 0)
         rate = trainer.time_spent / max(trainer.iteration, 1)
@@ -66,7 +66,7 @@ class ProgressBar(Callback):
         else:
             self._bar = tqdm(total=trainer.max_iterations, initial=started, unit="it", dynamic_ncols=True)
 
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+    def on_iteration_end(self, trainer: Loop, metrics: Metrics) -> None:  # noqa: D102
         if self._bar is None:
             self._open(trainer)
         if self._timed:
@@ -86,13 +86,13 @@ class ProgressBar(Callback):
         if say:
             self._bar.write(f"iter {metrics.iteration:6d}  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
 
-    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_end(self, trainer: Loop) -> None:  # noqa: D102
         self._close()
 
-    def on_interrupt(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_interrupt(self, trainer: Loop) -> None:  # noqa: D102
         self._close()
 
-    def on_exception(self, trainer: Trainer, error: BaseException) -> None:  # noqa: D102
+    def on_exception(self, trainer: Loop, error: BaseException) -> None:  # noqa: D102
         self._close()
 
     def _close(self) -> None:

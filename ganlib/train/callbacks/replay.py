@@ -12,7 +12,7 @@ from ganlib.contract import PositiveInt, Probability
 from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["ReplayBuffer"]
 
@@ -46,7 +46,7 @@ class ReplayBuffer(Callback):
         self.share = float(share)
         self.buffer: Tensor | None = None
 
-    def on_critic_fakes(self, trainer: Trainer, fake: Tensor) -> Tensor:  # noqa: D102
+    def on_critic_fakes(self, trainer: Loop, fake: Tensor) -> Tensor:  # noqa: D102
         n = fake.shape[0]
         k = round(self.share * n)
         if k == 0:

@@ -17,12 +17,12 @@ from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
     from ganlib.train.metrics import Metrics
-    from ganlib.train.trainer import Trainer
+    from ganlib.train.callback import Loop
 
 __all__ = ["SampleGrid", "grid_labels"]
 
 
-def grid_labels(trainer: Trainer, num: int) -> Tensor | None:
+def grid_labels(trainer: Loop, num: int) -> Tensor | None:
     """The labels a sample grid uses: every class in turn.
 
     Args:
@@ -65,13 +65,13 @@ class SampleGrid(Callback):
         self.seed = seed
         self._noise: Tensor | None = None
 
-    def on_fit_start(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_start(self, trainer: Loop) -> None:  # noqa: D102
         self.directory.mkdir(parents=True, exist_ok=True)
         if self._noise is None:
             rng = torch.Generator().manual_seed(self.seed)
             self._noise = torch.randn(self.num, trainer.latent_dim, generator=rng)
 
-    def save(self, trainer: Trainer) -> Path:
+    def save(self, trainer: Loop) -> Path:
         """Save the grid for the current iteration now.
 
         Args:
@@ -92,15 +92,15 @@ class SampleGrid(Callback):
         write_atomically(self.directory / "latest.png", lambda tmp: save_image(grid, tmp, format="png"))
         return path
 
-    def on_iteration_end(self, trainer: Trainer, metrics: Metrics) -> None:  # noqa: D102
+    def on_iteration_end(self, trainer: Loop, metrics: Metrics) -> None:  # noqa: D102
         if metrics.iteration % self.every == 0:
             self.save(trainer)
 
-    def on_fit_end(self, trainer: Trainer) -> None:  # noqa: D102
+    def on_fit_end(self, trainer: Loop) -> None:  # noqa: D102
         if trainer.iteration % self.every != 0:
             self.save(trainer)
 
-    def on_interrupt(self, trainer: Trainer) -> None:
+    def on_interrupt(self, trainer: Loop) -> None:
         """A run stopped by Ctrl-C or SIGTERM leaves its last grid, as a finished one does."""
         self.on_fit_end(trainer)
 
