@@ -185,11 +185,21 @@ def test_the_six_extensions_appear_in_the_help(loaded, capsys):
         assert name in text, name
 
 
+def test_a_variant_refuses_a_width_it_fixes_in_one_line(loaded, tmp_path, capsys):
+    argv = ["train", "--data", f"npy:{loaded / 'images.npy'}", *IMAGES, "--generator", "stylelite-small-generator", "--iterations", "1", "--out", str(tmp_path / "r")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "model 'stylelite-small-generator' is a variant that fixes width=8, and --width 4 differs" in err and "Traceback" not in err
+    assert not (tmp_path / "r" / "checkpoints").exists()
+
+
 def test_bcr_the_style_variants_the_schedule_and_the_npy_source_train(loaded, tmp_path):
     data = ["--data", f"npy:{loaded / 'images.npy'}"]
     for variant in ("stylelite-small-generator", "stylelite-deep-generator"):
         run = tmp_path / variant
-        argv = ["train", *data, *IMAGES, "--generator", variant, "--objective", "hinge", "--penalty", "bcr", "--lr-schedule", "warmup-cosine",
+        # The small variant fixes its width; the critic's is given on its own (a --width would be refused).
+        sizes = [a for a in IMAGES if a not in ("--width", "4")] + ["--critic-arg", "width=4"]
+        argv = ["train", *data, *sizes, "--generator", variant, "--objective", "hinge", "--penalty", "bcr", "--lr-schedule", "warmup-cosine",
                 "--generator-lr", "2e-4", "--critic-lr", "1e-4", "--iterations", "3", "--out", str(run)]
         assert main(argv) == 0, variant
         records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -215,7 +225,7 @@ def test_wgan_div_on_a_toy_gets_its_declared_defaults_as_a_built_in_penalty_does
 
 def test_study_and_bench_rank_the_plugins_score_higher_is_better(loaded, tmp_path):
     out = tmp_path / "study"
-    argv = ["study", "--data", "ring", "--objectives", "minimax", "hinge", "--seeds", "1", "--iterations", "3", "--width", "8", "--batch-size", "32",
+    argv = ["study", "--data", "ring", "--objectives", "minimax", "hinge", "--critic-norms", "none", "--seeds", "1", "--iterations", "3", "--width", "8", "--batch-size", "32",
             "--score", "score/nn_unique", "--train-arg", "--callback nn-unique", "--out", str(out)]
     assert main(argv) == 0
     rows = json.loads((out / "table.json").read_text())

@@ -19,9 +19,9 @@ from ganlib.cli.arguments import (
 )
 from ganlib.data import DATASETS, TOYS, dataset_names, source_metadata
 from ganlib.errors import RunError
-from ganlib.losses import OBJECTIVES, PENALTIES, Objective, get_objective
+from ganlib.losses import OBJECTIVES, PENALTIES, Objective, WeightClip, get_objective
 from ganlib.models import MODELS, list_models
-from ganlib.recipes import Recipe, recipe_for
+from ganlib.recipes import RECIPES, Recipe, recipe_for
 from ganlib.plugins import PLUGINS_ENV_VAR
 from ganlib.train import (
     CALLBACKS,
@@ -114,18 +114,28 @@ def resolve(args: argparse.Namespace) -> Recipe:
     if args.objective is None:
         typed_family = _family_policy(args.model, kind) if args.model is not None else {}
         args.objective = declared.get("settings", {}).get("objective") or typed_family.get("objective") or KIND_DEFAULTS[kind]["objective"]
-    preset: str | None = None
-    composition = OBJECTIVES.entry(args.objective).metadata.get("composition") if args.objective in OBJECTIVES else None
-    if composition is not None and (toy or args.penalty_weight is not None or args.penalty or args.penalty_every != 1 or args.penalty_arg):
-        # Spelled out as loss + penalty, so that its weight and arguments can be set; the penalties
-        # asked for are added to the preset's own, never dropped.
-        loss, preset = composition
-        args.objective, args.penalty = loss, [preset, *(p for p in (args.penalty or []) if p != preset)]
+    named = args.objective
+    composition = _composition(named)
+    if args.clip is not None and WeightClip.name not in (args.penalty or []):
+        args.penalty = [*(args.penalty or []), WeightClip.name]  # --clip C is the clip constraint, with bound C
+    options = args.penalty_weight is not None or bool(args.penalty) or args.penalty_every != 1 or bool(args.penalty_arg)
+    composed: Recipe | None = None
+    if composition is not None and (options or (toy and named in OBJECTIVES)):
+        # A named objective spelled out as its loss and penalties, so that a penalty option
+        # applies; the penalties asked for are added to its own, never dropped. (On a toy the
+        # presets are spelled out too, so that their penalties' toy defaults apply.)
+        loss, own = composition
+        asked = [p for p in args.penalty or [] if p not in own]
+        args.objective, args.penalty = loss, [*own, *asked]
+        base = RECIPES[named] if named in RECIPES else recipe_for(loss, own)
+        if asked and base.penalty_weight is not None and args.penalty_weight is None:
+            # the recipe's weight stays its own penalties' (a new penalty takes its own default)
+            args.penalty_arg = {**{f"{p}.weight": base.penalty_weight for p in own if p in PENALTIES}, **args.penalty_arg}
+        chosen = args.penalty[0] if len(args.penalty) == 1 else tuple(args.penalty)
+        composed = replace(base, objective=loss, penalty=chosen, penalty_weight=None if asked else base.penalty_weight)
     if args.objective not in objective_names():
         raise ValueError(f"--objective {args.objective!r} is unknown; valid names are {', '.join(objective_names())}")
-    recipe = recipe_for(args.objective, tuple(args.penalty) if args.penalty else None)
-    if preset is not None:  # the preset's paper settings (optimizer, n_critic, norm), with every penalty asked for
-        recipe = replace(recipe_for(args.objective, preset), penalty=recipe.penalty, penalty_weight=recipe.penalty_weight)
+    recipe = composed or recipe_for(args.objective, tuple(args.penalty) if args.penalty else None)
     _apply_recipe_settings(args, recipe)
     _refuse_orphan_arguments(args)
     if args.model is None:
@@ -160,6 +170,19 @@ def resolve(args: argparse.Namespace) -> Recipe:
     elif args.ema is None:
         args.ema = course.get("ema", {}).get(args.objective, recipe.ema)
     return recipe
+
+
+def _composition(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """A named objective as ``(loss, penalties)``: what a named objective declares
+    (``wgan-gp`` is ``wasserstein`` + ``gp``), or a recipe's own loss and penalties (``r3gan`` is
+    ``relativistic`` + ``r1`` + ``r2``); ``None`` for a plain loss."""
+    if name in OBJECTIVES:
+        declared = OBJECTIVES.entry(name).metadata.get("composition")
+        if declared:
+            return str(declared[0]), tuple(declared[1:])
+    if name in RECIPES and RECIPES[name].objective != name:
+        return RECIPES[name].objective, RECIPES[name].penalties
+    return None
 
 
 def _family_policy(family: str, kind: str) -> dict[str, Any]:

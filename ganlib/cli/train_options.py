@@ -93,7 +93,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     objective.add_argument("--penalty-arg", type=key_value, action="append", metavar="[NAME.]KEY=VALUE", help="a penalty's own parameter (e.g. decay=0.99, or r1.weight=5 with several penalties)")
     objective.add_argument("--penalty-weight", type=non_negative_float, default=None, help="its weight (lambda or gamma; the paper's by default)")
     objective.add_argument("--penalty-every", type=positive_int, default=None, help="lazy regularization: apply every N steps, weight times N (default 1)")
-    objective.add_argument("--clip", type=positive_float, default=None, help="bound of weight clipping (with --penalty clip; 0.01)")
+    objective.add_argument("--clip", type=positive_float, default=None, help="clip the critic's weights to [-C, C] after each step (the clip constraint; --penalty clip alone clips at 0.01)")
     objective.add_argument("--label-smoothing", type=unit_interval, default=None, metavar="REAL_LABEL", help="one-sided label smoothing for minimax/non-saturating, e.g. 0.9")
     objective.add_argument("--margin", type=positive_float, default=None, help="EBGAN's energy margin m")
     objective.add_argument("--pull-away", type=non_negative_float, default=None, metavar="WEIGHT", help="EBGAN's pulling-away term against mode collapse (the paper: 0.1)")

@@ -1,7 +1,8 @@
 """Data: data sets preprocessed once into tensors, 2-D toys, and endless resumable batch streams.
 
 Every source is registered by name (:data:`DATASETS`, :func:`register_dataset`,
-:func:`register_toy`) and loaded with :func:`load_dataset`.
+:func:`register_toy`), each built-in one beside its loader (``mnist.py``, ``images.py``,
+``stacked.py``), and loaded with :func:`load_dataset`.
 """
 
 from ganlib.data.batches import TensorBatches
@@ -17,6 +18,7 @@ from ganlib.data.mnist import (
     preprocess,
     resolve_data_root,
 )
+from ganlib.data.stacked import STACKED_MODES, load_stacked_mnist
 from ganlib.data.registry import DATASETS, Dataset, dataset_names, load_dataset, register_dataset, register_toy, source_metadata
 from ganlib.data.toys import TOYS, Toy, ToyStream, toy_bounds, toy_centers, toy_samples
 
@@ -25,12 +27,13 @@ __all__ = [
     "DATA_ENV_VAR",
     "DEFAULT_DATA_ROOT",
     "IMAGE_SUFFIXES",
+    "STACKED_MODES",
     "TOYS",
     "DataNotFoundError",
     "Dataset",
-    "Toy",
     "MNISTNotFoundError",
     "TensorBatches",
+    "Toy",
     "ToyStream",
     "dataset_names",
     "load_cifar10",
@@ -38,12 +41,13 @@ __all__ = [
     "load_fashion_mnist",
     "load_folder",
     "load_mnist",
+    "load_stacked_mnist",
     "parse_digits",
     "preprocess",
     "register_dataset",
     "register_toy",
-    "source_metadata",
     "resolve_data_root",
+    "source_metadata",
     "toy_bounds",
     "toy_centers",
     "toy_samples",

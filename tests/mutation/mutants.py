@@ -409,4 +409,25 @@ MUTANTS: tuple[Mutant, ...] = (
         "        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):\n",
         "        if self.low is not None and value < self.low:\n",
     ),
+    Mutant(
+        "named-objective-drops-its-penalties",
+        "a penalty option replaces a named objective's own penalties instead of adding to them (r3gan + lecam loses R1 and R2)",
+        "ganlib/cli/resolve.py",
+        "        args.objective, args.penalty = loss, [*own, *asked]\n",
+        "        args.objective, args.penalty = loss, [*asked]\n",
+    ),
+    Mutant(
+        "recipe-over-what-the-kind-fixes",
+        "the objective's recipe laid over what the kind of data fixes (a toy's MLP critic given WGAN-GP's layer norm)",
+        "ganlib/cli/resolve.py",
+        "    layers = [KIND_DEFAULTS[kind], recipe_settings, KIND_OVER_RECIPE[kind], declared.get(\"settings\", {}), proposed, course]\n",
+        "    layers = [KIND_DEFAULTS[kind], KIND_OVER_RECIPE[kind], recipe_settings, declared.get(\"settings\", {}), proposed, course]\n",
+    ),
+    Mutant(
+        "bench-ranks-against-the-direction",
+        "bench ranks a higher-is-better score lowest-first",
+        "ganlib/cli/bench.py",
+        "        measured.sort(key=lambda row: row[\"measured\"], reverse=score.higher_is_better)\n",
+        "        measured.sort(key=lambda row: row[\"measured\"], reverse=not score.higher_is_better)\n",
+    ),
 )

@@ -68,7 +68,7 @@ def test_a_train_refused_by_the_lock_itself_leaves_it_to_its_holder(tmp_path, ca
     from ganlib import runs
 
     # The race of the issue: both commands passed the plan's check, and the other took the lock first.
-    monkeypatch.setattr(runs, "_in_use", lambda run_dir: None)
+    monkeypatch.setattr(runs, "in_use", lambda run_dir: None)
     out = tmp_path / "run"
     out.mkdir()
     # Another process holding the lock as run_lock does (an flock on the file, its pid inside), without importing torch.
@@ -106,15 +106,15 @@ def test_a_lock_that_is_a_symbolic_link_is_refused_and_its_target_untouched(tmp_
 
 
 def test_a_lock_file_removed_just_as_it_was_opened_is_taken_anew(tmp_path, monkeypatch):
-    from ganlib import runs
+    from ganlib import locks
 
     out = tmp_path / "run"
     out.mkdir()
-    stale = runs._open_lock(out / LOCK)
+    stale = locks._open_lock(out / LOCK)
     (out / LOCK).unlink()  # its holder finished between our open and our flock
     opens = iter([lambda path: stale])
-    real = runs._open_lock
-    monkeypatch.setattr(runs, "_open_lock", lambda path: next(opens, real)(path))
+    real = locks._open_lock
+    monkeypatch.setattr(locks, "_open_lock", lambda path: next(opens, real)(path))
     with run_lock(out):  # the flock on the removed file succeeds; the lock is taken on the file in place
         assert next(opens, None) is None  # the removed file was opened first
         assert (out / LOCK).read_text().strip() == str(os.getpid())  # then the lock was taken on a file in place
