@@ -50,3 +50,18 @@ def test_a_suite_names_each_cell_once():
     cell = BENCH_SUITES["tiny"].cells[0]
     with pytest.raises(ValueError, match="names cells stacked-dcgan more than once"):
         Suite("twice", "", (cell, cell))
+
+
+def test_the_cells_of_a_measure_are_ranked_by_its_declared_direction():
+    from ganlib.cli.bench import _rank
+
+    rows = [
+        {"cell": "a", "metric": "score/fid", "measured": 30.0}, {"cell": "b", "metric": "score/fid", "measured": 10.0},
+        {"cell": "a", "metric": "score/modes_covered", "measured": 5.0}, {"cell": "b", "metric": "score/modes_covered", "measured": 8.0},
+        {"cell": "a", "metric": "score/undeclared_thing", "measured": 1.0}, {"cell": "b", "metric": "score/undeclared_thing", "measured": 2.0},
+    ]
+    _rank(rows)
+    ranks = {(r["metric"], r["cell"]): r.get("rank") for r in rows}
+    assert (ranks["score/fid", "b"], ranks["score/fid", "a"]) == (1, 2)  # lower is better
+    assert (ranks["score/modes_covered", "b"], ranks["score/modes_covered", "a"]) == (1, 2)  # higher is better
+    assert ranks["score/undeclared_thing", "a"] is None  # no direction declared: not ranked

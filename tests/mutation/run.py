@@ -40,6 +40,8 @@ DEFAULT_TESTS = (
     "tests/data/test_stacked.py",
     "tests/models/test_mlp_init.py",
     "tests/reference",
+    "tests/cli/test_objectives.py",
+    "tests/cli/test_bench.py::test_the_cells_of_a_measure_are_ranked_by_its_declared_direction",
 )
 
 
