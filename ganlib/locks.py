@@ -120,7 +120,7 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         A context manager; the lock is held inside it.
 
     Raises:
-        RunError: If another live process holds the lock, or the lock file is a symbolic
+        ~ganlib.errors.RunError: If another live process holds the lock, or the lock file is a symbolic
             link or not a plain file.
     """
     try:
