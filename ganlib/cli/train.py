@@ -6,6 +6,10 @@ objective's paper fixes (optimizer, learning rate, n_critic, critic norm; :mod:`
 is the default, and every default can be overridden. Every choice is read from the registries
 when the command starts, after the plugins are loaded (:mod:`ganlib.plugins`), so a plugin's
 models, penalties, callbacks, data sources, augmentations and schedules are valid choices.
+
+The command is three rooms: its options (:mod:`ganlib.cli.train_options`), the settings
+resolved from what the components declare (:mod:`ganlib.cli.resolve`), and the run, here, with
+the parts built from the settings (:mod:`ganlib.cli.parts`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import contextlib
 import logging
 import os
 import signal
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,37 +30,25 @@ from ganlib.augment import AUGMENTATIONS, Augment
 from ganlib.cli.arguments import (
     HelpFormatter,
 )
-from ganlib.data import Dataset, load_dataset, source_metadata
+from ganlib.data import load_dataset
 from ganlib.errors import RunError, TrainingInterrupted
-from ganlib.losses import Objective
-from ganlib.models import ModelContext, build_model
 from ganlib.recipes import Recipe
 from ganlib.plugins import loaded_plugins
 from ganlib.runs import CONFIG, RunPlan, plan_run, prepare_directory, run_lock, saved_config, write_config
 from ganlib.checkpoint import check_format
-from ganlib.train.optimizers import OPTIMIZERS, build_optimizer, takes_betas
+from ganlib.train.optimizers import OPTIMIZERS
 from ganlib.train import (
-    CALLBACKS,
     EMA,
     STEP_SCHEDULES,
-    Callback,
-    Checkpointer,
-    CriticLandscape,
     Distributed,
-    EvaluateMNIST,
-    EvaluateToy,
-    LearningCurves,
     LRSchedule,
-    MetricsLogger,
-    ProgressBar,
     Trainer,
-    build_lr_schedule,
     load_checkpoint,
     resolve_device,
-    standard_callbacks,
 )
 
-from ganlib.cli.resolve import check_same_optimizers, check_saved_values, model_names, resolve
+import ganlib.cli.parts as parts
+from ganlib.cli.resolve import check_same_optimizers, check_saved_values, resolve
 from ganlib.cli.resolve import objective as objective_of
 from ganlib.cli.train_options import ARCHITECTURE, DESCRIPTION, add_arguments, build_parser, model_families
 
@@ -71,114 +62,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser("train", help="train any model on any data with any objective", description=DESCRIPTION, formatter_class=HelpFormatter)
     add_arguments(train)
     train.set_defaults(run=run)
-
-
-def _models(args: argparse.Namespace, dataset: Dataset, recipe: Recipe) -> tuple[nn.Module, nn.Module]:
-    toy = dataset.toy is not None
-    generator_name, critic_name = model_names(args, recipe, toy)
-    if args.conditional and dataset.num_classes is None:
-        raise ValueError(f"--conditional needs labels, and {args.data!r} has none (a flat folder?)")
-    classes = dataset.num_classes if args.conditional else None
-    shape = dataset.sample_shape
-    typed: set[str] = getattr(args, "_typed", set())
-
-    def given(norm_flag: str) -> frozenset[str]:  # what the user typed, which a variant may not override
-        return frozenset({key for key in ("latent_dim", "width") if key in typed} | ({"norm"} if norm_flag in typed else set()))
-
-    generator = build_model(generator_name, ModelContext(shape, args.latent_dim, classes, args.width, args.generator_norm, given("generator_norm")), **args.generator_arg)
-    critic = build_model(critic_name, ModelContext(shape, args.latent_dim, classes, args.width, args.critic_norm, given("critic_norm")), **args.critic_arg)
-    if getattr(generator, "latent_dim", args.latent_dim) != args.latent_dim:
-        args.latent_dim = int(generator.latent_dim)  # type: ignore[arg-type]  # the model decides (a --generator-arg)
-    return generator, critic
-
-
-def _optimizer(kind: str, module: nn.Module, lr: float, betas: list[float] | None, fused: bool, role: str) -> torch.optim.Optimizer:
-    if betas is not None and not takes_betas(kind):
-        names = [n for n in OPTIMIZERS.names() if takes_betas(n)]
-        with_betas = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-        raise ValueError(f"--{role}-betas / --betas apply to {with_betas}, not to --{role}-optimizer {kind}")
-    return build_optimizer(kind, module.parameters(), lr, betas=None if betas is None else (betas[0], betas[1]), fused=fused)
-
-
-def _optimizers(args: argparse.Namespace, generator: nn.Module, critic: nn.Module, fused: bool) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
-    built = []
-    typed: set[str] = getattr(args, "_typed", set())
-    for role, module in (("generator", generator), ("critic", critic)):
-        kind = getattr(args, f"{role}_optimizer") or args.optimizer
-        lr = getattr(args, f"{role}_lr") or args.lr
-        own = getattr(args, f"{role}_betas")
-        if not takes_betas(kind):
-            # The recipe's betas do not apply to this optimizer; betas the user typed are refused.
-            betas = own if own is not None else (args.betas if "betas" in typed else None)
-        else:
-            betas = own if own is not None else args.betas
-        built.append(_optimizer(kind, module, lr, betas, fused, role))
-    return built[0], built[1]
-
-
-def _build_callback(name: str, arguments: dict[str, Any], args: argparse.Namespace, run_dir: Path) -> Callback:
-    # What the command knows, offered to the callback's builder: each value it takes by name.
-    offer = {
-        "run_dir": run_dir, "seed": args.seed, "log_every": args.log_every, "sample_every": args.sample_every,
-        "checkpoint_every": args.checkpoint_every, "iterations": args.iterations,
-    }
-    return CALLBACKS.build_offering(name, offer, **arguments)
-
-
-def _user_callbacks(args: argparse.Namespace, run_dir: Path) -> list[Callback]:
-    names = list(args.callback or [])
-    for name in names:
-        if name not in CALLBACKS:
-            raise ValueError(f"--callback {name!r} is not registered; registered callbacks are {', '.join(CALLBACKS.names())}")
-    routed: dict[str, dict[str, Any]] = {name: {} for name in names}
-    for key, value in args.callback_arg.items():
-        owner, dot, field = key.partition(".")
-        if dot:
-            if owner not in routed:
-                raise ValueError(f"--callback-arg {key}: no --callback {owner!r} was given")
-            routed[owner][field] = value
-        elif len(names) == 1:
-            routed[names[0]][key] = value
-        else:
-            raise ValueError(f"--callback-arg {key}: with several callbacks, name the one it is for (NAME.{key}=...)")
-    return [_build_callback(name, routed[name], args, run_dir) for name in names]
-
-
-def _callbacks(args: argparse.Namespace, run_dir: Path, dataset: Dataset, objective: Objective, trainer_parts: dict[str, Any]) -> list[Callback]:
-    if args.eval_every and not source_metadata(args.data).get("judge", {}).get("during_training"):
-        raise ValueError(f"--eval-every scores with the MNIST judge; it does not apply to {args.data!r} (toys report their own measures)")
-    callbacks: list[Callback] = []
-    if args.lr_schedule is not None:
-        schedules = {
-            role: build_lr_schedule(args.lr_schedule, optimizer, args.iterations, **args.lr_schedule_arg)
-            for role, optimizer in (("generator", trainer_parts["generator_optimizer"]), ("critic", trainer_parts["critic_optimizer"]))
-        }
-        callbacks.append(LRSchedule(schedules))
-    callbacks += _user_callbacks(args, run_dir)
-    if dataset.toy is not None:
-        from ganlib.data import toy_bounds, toy_samples
-
-        real = toy_samples(dataset.toy, 1000, torch.Generator().manual_seed(args.seed + 7))
-        # The gradient-norm panel is what a Lipschitz constraint shapes: drawn when a part of the
-        # objective declares one (its ``lipschitz``), a plugin's as a built-in's.
-        return [
-            EvaluateToy(dataset.toy, every=args.sample_every, num=2000),
-            *callbacks,
-            MetricsLogger(run_dir, every=args.log_every),
-            ProgressBar(every=args.log_every, print_every=args.log_every * 4),
-            CriticLandscape(run_dir, real, toy_bounds(dataset.toy), every=args.sample_every, gradient=objective.lipschitz, seed=args.seed + 1),
-            LearningCurves(run_dir, every=args.sample_every),
-            Checkpointer(run_dir, every=args.checkpoint_every, keep=args.keep_checkpoints),
-        ]
-    evaluation = None
-    if args.eval_every:
-        digit = args.classes[0] if args.classes is not None and len(args.classes) == 1 else None
-        evaluation = EvaluateMNIST(args.eval_every, num=args.eval_samples, digit=digit)
-    standard = standard_callbacks(
-        run_dir, log_every=args.log_every, sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
-        keep_checkpoints=args.keep_checkpoints, evaluation=evaluation, seed=args.seed, samples=len(dataset.sample_shape) == 3,
-    )
-    return standard[:1] + callbacks + standard[1:] if evaluation is not None else callbacks + standard
 
 
 def _saved(trainer: Trainer, run_dir: Path) -> str:
@@ -238,27 +121,15 @@ def run(args: argparse.Namespace) -> int:
         return _train(args, recipe, outcome, distributed, device, rank, world, threads, main_process)
 
 
-def _only_trained_classes(dataset: Dataset) -> Dataset:
-    """A conditional model is built for the classes it trains on: ``--classes 1,7`` gives two
-    labels, 0 and 1, and the generator records which data classes they stand for."""
-    if dataset.classes is None or dataset.labels is None or dataset.num_classes is None:
-        return dataset
-    if len(dataset.classes) < 2:
-        raise ValueError(f"--conditional with --classes {','.join(map(str, dataset.classes))}: one class leaves nothing to condition on; give two or more, or drop --conditional")
-    lookup = torch.full((dataset.num_classes,), -1, dtype=torch.long, device=dataset.labels.device)
-    lookup[list(dataset.classes)] = torch.arange(len(dataset.classes), device=dataset.labels.device)
-    return replace(dataset, labels=lookup[dataset.labels], num_classes=len(dataset.classes))
-
-
 def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Distributed | None, device: torch.device, rank: int, world: int, threads: int, main_process: bool) -> int:
     dataset = load_dataset(
         args.data, args.data_root, image_size=args.image_size, classes=args.classes, channels=args.channels,
         download=args.download and main_process, device=device, **args.data_arg,
     )
     if args.conditional:
-        dataset = _only_trained_classes(dataset)
+        dataset = parts.only_trained_classes(dataset)
     torch.manual_seed(args.seed)  # the same initial weights on every process
-    generator, critic = _models(args, dataset, recipe)
+    generator, critic = parts.models(args, dataset, recipe)
     if args.conditional and dataset.classes is not None:
         generator.classes = list(dataset.classes)  # type: ignore[assignment]  # recorded in checkpoints
     if args.sync_bn:
@@ -280,17 +151,17 @@ def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Dis
     tensor_data = dataset.images is not None
     capture = args.capture if args.capture != "auto" else ("cuda-graph" if device.type == "cuda" and tensor_data and distributed is None else "none")
     fused = device.type == "cuda"
-    generator_optimizer, critic_optimizer = _optimizers(args, generator, critic, fused)
+    generator_optimizer, critic_optimizer = parts.optimizers(args, generator, critic, fused)
     augment: Augment | None = AUGMENTATIONS.build(args.augment, **args.augment_arg) if args.augment is not None else None
     step_schedule = STEP_SCHEDULES.build_offering(args.step_schedule, {"n_critic": args.n_critic}, **args.step_schedule_arg) if args.step_schedule is not None else None
     data = dataset.stream(args.batch_size, seed=args.seed, rank=rank, world_size=world, labels=args.conditional)
     if channels_last and dataset.images is not None and dataset.images.ndim == 4:
         data.data = data.data.contiguous(memory_format=torch.channels_last)  # type: ignore[attr-defined]
-    parts = {"generator_optimizer": generator_optimizer, "critic_optimizer": critic_optimizer}
+    optimizers = {"generator_optimizer": generator_optimizer, "critic_optimizer": critic_optimizer}
     trainer = Trainer(
         generator, critic, objective, generator_optimizer, critic_optimizer, data,
         n_critic=args.n_critic,
-        callbacks=_callbacks(args, plan.run_dir, dataset, objective, parts),
+        callbacks=parts.callbacks(args, plan.run_dir, dataset, objective, optimizers),
         ema=EMA(generator, args.ema) if args.ema is not None else None,
         seed=args.seed,
         precision=args.precision,
