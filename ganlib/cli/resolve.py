@@ -161,6 +161,8 @@ def resolve(args: argparse.Namespace) -> Recipe:
     for layer in layers:
         settings.update({k: v for k, v in layer.items() if k not in ("objective", "model", "ema")})
     for key, value in settings.items():
+        if not hasattr(args, key):  # a plugin's policy naming a setting that does not exist
+            raise ValueError(f"a component proposes {key}={value!r}, which is not a train setting (data {args.data!r}, model {args.model!r}, penalties {args.penalty or []})")
         if getattr(args, key) is None:
             setattr(args, key, list(value) if isinstance(value, tuple) else value)
     if course:

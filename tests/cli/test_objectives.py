@@ -78,3 +78,11 @@ def test_wgan_clip_spelled_out_keeps_its_papers_optimizer():
 def test_the_defaults_come_from_what_the_components_declare(argv, expected):
     args, _, _ = _built(*argv)
     assert {key: getattr(args, key) for key in expected} == expected
+
+
+def test_a_policy_that_names_no_setting_is_one_line(monkeypatch):
+    from ganlib.losses import GradientPenalty
+
+    monkeypatch.setattr(GradientPenalty, "kind_defaults", {"toy": {"penalty_wieght": 0.1}})
+    with pytest.raises(ValueError, match=r"a component proposes penalty_wieght=0.1, which is not a train setting"):
+        _built("--data", "ring")
