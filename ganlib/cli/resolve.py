@@ -118,7 +118,11 @@ def resolve(args: argparse.Namespace) -> Recipe:
     composition = _composition(named)
     if args.clip is not None and WeightClip.name not in (args.penalty or []):
         args.penalty = [*(args.penalty or []), WeightClip.name]  # --clip C is the clip constraint, with bound C
-    options = args.penalty_weight is not None or bool(args.penalty) or args.penalty_every != 1 or bool(args.penalty_arg)
+    typed = getattr(args, "_typed", None)
+    if typed is not None:  # what the user typed, not what a resumed run's config or a recipe filled in
+        options = bool({"penalty_weight", "penalty", "penalty_every", "penalty_arg", "clip"} & typed)
+    else:
+        options = args.penalty_weight is not None or bool(args.penalty) or args.penalty_every != 1 or bool(args.penalty_arg)
     composed: Recipe | None = None
     if composition is not None and (options or (toy and named in OBJECTIVES)):
         # A named objective spelled out as its loss and penalties, so that a penalty option

@@ -156,7 +156,7 @@ def test_an_infinite_penalty_weight_is_refused_before_training():
 
 
 def test_divergence_in_the_flagship_is_one_line_with_exit_status_1(flagship_module, mnist_root, tmp_path, capsys, monkeypatch):
-    import ganlib.data.registry as sources
+    import ganlib.data.mnist as sources  # where the MNIST source calls its loader
 
     real_load = sources.load_mnist
 
