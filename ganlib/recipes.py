@@ -82,11 +82,9 @@ class Recipe:
         Returns:
             The optimizer.
         """
-        if self.optimizer == "rmsprop":
-            return torch.optim.RMSprop(module.parameters(), lr=self.lr)
-        if self.optimizer == "sgd":
-            return torch.optim.SGD(module.parameters(), lr=self.lr)
-        return torch.optim.Adam(module.parameters(), lr=self.lr, betas=self.betas, fused=fused or None)
+        from ganlib.train.optimizers import build_optimizer, takes_betas  # the optimizer registry, when one is built
+
+        return build_optimizer(self.optimizer, module.parameters(), self.lr, betas=self.betas if takes_betas(self.optimizer) else None, fused=fused)
 
 
 RECIPES: Registry[Recipe] = Registry("recipe")

@@ -306,6 +306,7 @@ def preprocess(images: Tensor, image_size: int) -> Tensor:
     )
     return transform(images)
 
+
 # --- the data source, registered beside its loader ----------------------------------------------
 
 
@@ -319,14 +320,20 @@ def _subset(images: Tensor, labels: Tensor, limit: int | None, seed: int) -> tup
     return images[keep], labels[keep]
 
 
+def _ten_classes(name: str, loaded: Tensor | tuple[Tensor, Tensor], classes: list[int] | None, limit: int | None, seed: int) -> Dataset:
+    """One of the two ten-class IDX sets as a :class:`Dataset`, ``limit`` images kept if given."""
+    assert isinstance(loaded, tuple)
+    images, labels = _subset(*loaded, limit, seed)
+    return Dataset(name, images, labels, 10, classes=None if classes is None else tuple(classes))
+
+
 def _mnist(
     root: str | os.PathLike[str] | None = None, image_size: PositiveInt = 64, classes: list[int] | None = None, download: bool = False,
     device: torch.device | str | None = None, limit: PositiveInt | None = None, subset_seed: int = 0,
 ) -> Dataset:
     """MNIST digits, 60,000 training images, resized (LeCun et al.); ``limit=N`` keeps a fixed random N."""
-    images, labels = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
-    images, labels = _subset(images, labels, limit, subset_seed)
-    return Dataset("mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
+    loaded = load_mnist(root, image_size=image_size, digits=classes, download=download, device=device, return_labels=True)
+    return _ten_classes("mnist", loaded, classes, limit, subset_seed)
 
 
 def _fashion_mnist(
@@ -334,9 +341,8 @@ def _fashion_mnist(
     device: torch.device | str | None = None, limit: PositiveInt | None = None, subset_seed: int = 0,
 ) -> Dataset:
     """Fashion-MNIST, 60,000 training images of clothes (Xiao et al.); ``limit=N`` keeps a fixed random N."""
-    images, labels = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
-    images, labels = _subset(images, labels, limit, subset_seed)
-    return Dataset("fashion-mnist", images, labels, 10, classes=None if classes is None else tuple(classes))
+    loaded = load_fashion_mnist(root, image_size=image_size, classes=classes, download=download, device=device, return_labels=True)
+    return _ten_classes("fashion-mnist", loaded, classes, limit, subset_seed)
 
 
 # What the commands read of a source, declared where it is registered: ``judge`` says how the

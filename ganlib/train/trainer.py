@@ -205,7 +205,6 @@ class Trainer:
         self.last_checkpoint: tuple[int, Path] | None = None
         world, rank = (1, 0) if distributed is None else (distributed.world_size, distributed.rank)
         self._noise_source = NoiseSource(self.latent_dim, self.device, seed, rank, world)
-        self._noise_rng = self._noise_source.generator
         # Only the parameters that were trainable to begin with are frozen and thawed.
         self._critic_params = [p for p in critic.parameters() if p.requires_grad]
         self._stats = MetricAccumulator(self.device)
@@ -232,7 +231,7 @@ class Trainer:
     @property
     def noise_generator(self) -> torch.Generator:
         """The generator of the training noise (on the training device, seeded with ``seed``)."""
-        return self._noise_rng
+        return self._noise_source.generator
 
     @property
     def needs_real_in_generator_step(self) -> bool:
@@ -404,7 +403,7 @@ class Trainer:
         plan = CapturePlan(
             self.device,
             (("generator", self.generator_optimizer), ("critic", self.critic_optimizer)),
-            (self._noise_rng,),
+            (self._noise_source.generator,),
             feed_capturable=feeds.capturable(self.data, self.device),
             scaled=self.precision.scaled,
             distributed=self.distributed is not None,
@@ -432,7 +431,7 @@ class Trainer:
             for optimizer in (self.generator_optimizer, self.critic_optimizer):
                 make_capturable(optimizer)
             self.precision.cache_enabled = False  # autocast's weight cache cannot live in a graph
-            self._graph = GraphCapture(self.device, (self.generator_optimizer, self.critic_optimizer), (self._noise_rng,))
+            self._graph = GraphCapture(self.device, (self.generator_optimizer, self.critic_optimizer), (self._noise_source.generator,))
 
     def train_iteration(self) -> Metrics:
         """Run one iteration of the step schedule (``n_critic`` critic steps, one generator step by default).
