@@ -106,7 +106,7 @@ API_MODULES = {
 """The API pages, in the order of the reference's table of contents."""
 
 API_FIRST = {
-    "ganlib.train": ["ganlib.train.trainer", "ganlib.train.callback", "ganlib.train.callbacks.standard"],
+    "ganlib.train": ["ganlib.train.trainer", "ganlib.train.steps", "ganlib.train.callback", "ganlib.train.callbacks.standard"],
     "ganlib.models": ["ganlib.models.registry", "ganlib.models.dcgan"],
     "ganlib.losses": ["ganlib.losses.functional", "ganlib.losses.adversarial", "ganlib.losses.gradients", "ganlib.losses.penalties", "ganlib.losses.lecam", "ganlib.losses.constraints", "ganlib.losses.step", "ganlib.losses.objectives"],
     "ganlib.data": ["ganlib.data.registry", "ganlib.data.mnist"],

@@ -49,7 +49,7 @@ from ganlib.losses.functional import (
 )
 from ganlib.losses.energy import BEGAN, EBGAN, pulling_away, reconstruction_energy
 from ganlib.losses.objectives import SIGN_REAL, WGANGP, ComposedObjective, Minimax, NonSaturating, Objective, WGANClip
-from ganlib.losses.registry import OBJECTIVES, get_objective, objective_names, register_objective
+from ganlib.losses.registry import OBJECTIVES, Composition, get_objective, objective_names, register_objective
 from ganlib.losses.constraints import WeightClip
 from ganlib.losses.gradients import (
     critic_gradient_norm,
@@ -87,6 +87,7 @@ __all__ = [
     "AdversarialLoss",
     "BatchNormPenaltyWarning",
     "ComposedObjective",
+    "Composition",
     "Critic",
     "DRAGANPenalty",
     "GradientPenalty",

@@ -1,64 +1,144 @@
-"""Objectives by name: :func:`get_objective`, and the registry of named objectives behind it.
+"""Objectives by name: :data:`OBJECTIVES`, and :func:`get_objective` with its one lookup rule.
 
-Three registries meet here: adversarial losses (:data:`~ganlib.losses.LOSSES`, composed with
-any penalties), penalties (:data:`~ganlib.losses.PENALTIES`), and objectives that have a name
-of their own (:data:`OBJECTIVES`: the 0.1.0 presets, the energy-based objectives, and those
-given to :func:`register_objective`).
+Every name :func:`get_objective` accepts is an objective, found one way: a name registered in
+:data:`OBJECTIVES`, else an adversarial loss (:data:`~ganlib.losses.LOSSES`), which is the
+objective of that loss with no penalties. An objective is a loss plus penalties plus
+constraints; a named one that is exactly that is a :class:`Composition` (``wgan-gp`` is
+``wasserstein`` + ``gp`` at 10, ``wgan-clip`` is ``wasserstein`` + the clip constraint at
+0.01), and penalties asked for are added to its own. Only an objective that is not a loss plus
+penalties (EBGAN's and BEGAN's energies) is registered as a class of its own.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ganlib.losses.adversarial import LOSSES
 from ganlib.losses.energy import BEGAN, EBGAN
-from ganlib.losses.objectives import WGANGP, ComposedObjective, Minimax, NonSaturating, Objective, WGANClip
+from ganlib.losses.objectives import ComposedObjective, Objective
 from ganlib.losses.constraints import WeightClip
 from ganlib.losses.penalties import PENALTIES, Penalty
 from ganlib.registry import Registry, check_kwargs
 
-__all__ = ["OBJECTIVES", "get_objective", "objective_names", "register_objective"]
+__all__ = ["OBJECTIVES", "Composition", "get_objective", "objective_names", "register_objective"]
 
 OBJECTIVES: Registry[Callable[..., Objective]] = Registry("objective")
-"""Objectives with a name of their own: the 0.1.0 presets ``minimax``, ``non-saturating``,
-``wgan-clip``, ``wgan-gp``, the energy-based ``ebgan`` and ``began``, and those given to
-:func:`register_objective`. An entry's ``critic`` metadata says what its critic returns:
-``"scores"`` (a classifier-like critic) or ``"autoencoder"`` (reconstructions)."""
+"""Objectives with a name of their own: the compositions ``wgan-gp`` and ``wgan-clip``, the
+energy-based ``ebgan`` and ``began``, and those given to :func:`register_objective`. An entry's
+``critic`` metadata says what its critic returns: ``"scores"`` (a classifier-like critic) or
+``"autoencoder"`` (reconstructions); ``composition`` is ``(loss, *penalties)`` for a loss plus
+penalties."""
+
+
+@dataclass(frozen=True)
+class Composition:
+    """A named objective that is a loss plus penalties and constraints, built by name.
+
+    Attributes:
+        loss: The adversarial loss's name.
+        penalties: Its penalties' names (``"clip"`` is the weight-clipping constraint).
+        weight: The weight of its own penalties (each penalty's paper default when ``None``).
+        clip: The clip constraint's bound, when ``"clip"`` is among ``penalties``.
+        renamed: Keywords of an earlier version and the penalty argument each became
+            (``{"gp_weight": "gp.weight"}``); given, they warn and are routed there.
+
+    Example:
+        >>> Composition("wasserstein", ("gp",), weight=10.0)().name
+        'wasserstein+gp'
+        >>> Composition("wasserstein", ("gp",), weight=10.0)(penalty="lecam").name
+        'wasserstein+gp+lecam'
+    """
+
+    loss: str
+    penalties: tuple[str, ...] = ()
+    weight: float | None = None
+    clip: float | None = None
+    renamed: Mapping[str, str] = field(default_factory=dict)
+
+    def __call__(
+        self,
+        *,
+        penalty: str | Penalty | Sequence[str | Penalty] | None = None,
+        penalty_weight: float | None = None,
+        penalty_every: int = 1,
+        penalty_args: Mapping[str, Any] | None = None,
+        clip: float | None = None,
+        **kwargs: Any,
+    ) -> ComposedObjective:
+        """The objective, with the penalties asked for added to its own (see :func:`get_objective`)."""
+        args = dict(penalty_args or {})
+        for old, new in self.renamed.items():
+            if old in kwargs:
+                warnings.warn(
+                    f"{old}= of this objective is now the penalty argument {new!r} (penalty_args={{{new!r}: ...}}, "
+                    f"--penalty-arg {new}=... on the command line); {old}= goes in ganlib 0.6",
+                    DeprecationWarning, stacklevel=3,
+                )
+                args[new] = kwargs.pop(old)
+        asked = _as_list(penalty)
+        requested = [*self.penalties, *(p for p in asked if not (isinstance(p, str) and p in self.penalties))]
+        if self.weight is not None and penalty_weight is None:  # its own weight, unless another is given
+            args = {**{f"{p}.weight": self.weight for p in self.penalties if p != WeightClip.name}, **args}
+        bound = clip if clip is not None else self.clip
+        return _compose(self.loss, requested, penalty_weight, penalty_every, args, bound, kwargs)
+
+
+def _as_list(penalty: str | Penalty | Sequence[str | Penalty] | None) -> list[str | Penalty]:
+    return [] if penalty is None else [penalty] if isinstance(penalty, (str, Penalty)) else list(penalty)
 
 
 def register_objective(
-    name: str, builder: Callable[..., Objective] | None = None, *, critic: str = "scores", composition: tuple[str, str] | None = None, replace: bool = False,
+    name: str,
+    builder: Callable[..., Objective] | None = None,
+    *,
+    critic: str = "scores",
+    composition: Composition | tuple[str, ...] | None = None,
+    replace: bool = False,
 ) -> Any:
-    """Register an objective class or builder under ``name`` (a decorator when ``builder`` is omitted).
+    """Register an objective under ``name`` (a decorator when ``builder`` is omitted).
+
+    An objective that is a loss plus penalties is registered as a :class:`Composition`, with no
+    class: ``register_objective("wgan-gp", composition=Composition("wasserstein", ("gp",), weight=10.0))``.
 
     Args:
         name: The name, e.g. ``"my-objective"``; it becomes a valid ``--objective``.
         builder: A class or function returning an :class:`~ganlib.losses.Objective`; its
-            keyword arguments are the objective's settings.
+            keyword arguments are the objective's settings. Omit it for a composition.
         critic: What the objective's critic returns: ``"scores"`` or ``"autoencoder"``
             (the command line then builds an autoencoder critic).
-        composition: ``(loss, penalty)`` that it is, spelled out (``wgan-gp`` is
-            ``("wasserstein", "gp")``): the command line spells it so when a penalty option is
-            given, so that the option applies.
+        composition: The loss and penalties it is, as a :class:`Composition` or a tuple
+            ``(loss, *penalties)``. With a builder, the builder makes the objective when no
+            penalty is asked for, and the composition (plus those asked for) when one is.
         replace: Replace another objective registered under ``name``.
 
     Returns:
-        The builder unchanged, or the decorator.
+        The builder unchanged (the composition when there is none), or the decorator.
 
     Raises:
-        ValueError: If ``name`` is taken. (A loss and a named objective may share a name, as
-            ``minimax`` does: without penalties the named objective is built, with them the loss.)
+        ValueError: If ``name`` is taken, or is a loss's name (a loss is an objective already).
     """
     if critic not in ("scores", "autoencoder"):
         raise ValueError(f"critic={critic!r} is invalid; expected 'scores' or 'autoencoder'")
-    return OBJECTIVES.register(name, builder, replace=replace, critic=critic, composition=composition)
+    if name in LOSSES:
+        raise ValueError(f"objective {name!r} is the loss {name!r}, which is an objective already; pick another name")
+    if isinstance(composition, tuple):
+        if len(composition) < 1 or not all(isinstance(part, str) for part in composition):
+            raise ValueError(f"composition={composition!r} is invalid; expected (loss, *penalties) names or a Composition")
+        composition = Composition(composition[0], tuple(composition[1:]))
+    declared = None if composition is None else (composition.loss, *composition.penalties)
+    if builder is None and composition is not None:
+        return OBJECTIVES.register(name, composition, replace=replace, critic=critic, composition=declared)
+    return OBJECTIVES.register(name, builder, replace=replace, critic=critic, composition=declared, composed=composition)
 
 
-for _objective in (Minimax, NonSaturating):
-    register_objective(_objective.name, _objective)
-register_objective(WGANClip.name, WGANClip, composition=("wasserstein", "clip"))
-register_objective(WGANGP.name, WGANGP, composition=("wasserstein", "gp"))
+register_objective("wgan-clip", composition=Composition("wasserstein", (WeightClip.name,), clip=0.01))
+register_objective(
+    "wgan-gp",
+    composition=Composition("wasserstein", ("gp",), weight=10.0, renamed={"gp_weight": "gp.weight", "target": "gp.target", "one_sided": "gp.one_sided"}),
+)
 register_objective(EBGAN.name, EBGAN, critic="autoencoder")
 register_objective(BEGAN.name, BEGAN, critic="autoencoder")
 
@@ -67,9 +147,9 @@ def objective_names() -> list[str]:
     """Every name :func:`get_objective` accepts.
 
     Returns:
-        The named objectives, then the losses that are not also named objectives.
+        The named objectives, then the losses (each an objective with no penalties).
     """
-    return [*OBJECTIVES.names(), *(n for n in LOSSES.names() if n not in OBJECTIVES)]
+    return [*OBJECTIVES.names(), *LOSSES.names()]
 
 
 def _split_args(names: list[str], args: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -125,15 +205,19 @@ def get_objective(
     clip: float | None = None,
     **kwargs: Any,
 ) -> Objective:
-    """Build an objective by name: a loss, optionally with penalties or weight clipping.
+    """Build an objective by name: a loss or a named objective, with any penalties added.
+
+    One rule finds the name: :data:`OBJECTIVES` (the compositions ``wgan-gp``, ``wasserstein`` +
+    ``gp`` with λ=10, and ``wgan-clip``, ``wasserstein`` + clipping at 0.01; the energy-based
+    ``ebgan`` and ``began``, which take no penalties; any name given to
+    :func:`register_objective`), else an adversarial loss (``minimax``, ``non-saturating``,
+    ``wasserstein``, ``hinge``, ``least-squares``, ``relativistic``, ``relativistic-average``, or
+    one given to :func:`~ganlib.losses.register_loss`). Penalties asked for are added to a
+    composition's own, never put in their place; ``penalty_weight`` sets the weight of all of
+    them.
 
     Args:
-        name: An adversarial loss (``minimax``, ``non-saturating``, ``wasserstein``, ``hinge``,
-            ``least-squares``, ``relativistic``, ``relativistic-average``, or one given to
-            :func:`~ganlib.losses.register_loss`), one of the 0.1.0 presets ``wgan-gp``
-            (``wasserstein`` + ``gp`` with λ=10) and ``wgan-clip`` (``wasserstein`` + clipping at
-            0.01), an energy-based objective ``ebgan`` or ``began`` (for an autoencoder critic;
-            no penalties), or any name given to :func:`register_objective`.
+        name: The objective's name.
         penalty: A penalty name (``gp``, ``lp``, ``dragan``, ``r1``, ``r2``, ``lecam``, or one
             given to :func:`~ganlib.losses.register_penalty`), ``clip`` for weight clipping, a
             :class:`~ganlib.losses.Penalty`, or a sequence of these.
@@ -144,8 +228,8 @@ def get_objective(
         penalty_args: The penalties' own parameters: ``{"decay": 0.9}`` goes to every
             penalty that takes ``decay``; ``{"lecam.decay": 0.9}`` to ``lecam`` only.
         clip: The clipping bound for ``penalty="clip"`` (0.01 when ``None``).
-        **kwargs: Passed to the loss (``real_label``, ``a``, ``b``, ``c``) or to a named
-            objective (``gp_weight``, ``clip``, ``margin``, ``gamma`` ...).
+        **kwargs: Passed to the loss (``real_label``, ``a``, ``b``, ``c``) or to an objective
+            of its own (``margin``, ``gamma`` ...).
 
     Returns:
         The objective.
@@ -155,39 +239,44 @@ def get_objective(
             argument is invalid (the message names it).
 
     Example:
-        >>> get_objective("wgan-gp", gp_weight=5.0)
-        WGANGP(gp_weight=5.0, target=1.0, one_sided=False)
+        >>> get_objective("wgan-gp", penalty_weight=5.0).penalties
+        (GradientPenalty(weight=5.0, every=1, target=1.0, one_sided=False),)
+        >>> get_objective("wgan-gp", penalty="lecam").name
+        'wasserstein+gp+lecam'
         >>> get_objective("hinge", penalty="r1", penalty_weight=1.0, penalty_every=16).name
         'hinge+r1'
         >>> get_objective("hinge", penalty="lecam", penalty_args={"decay": 0.9}).penalties[0].decay
         0.9
     """
-    penalty_args = dict(penalty_args or {})
-    named = name in OBJECTIVES
-    if named and penalty is None and penalty_weight is None and penalty_every == 1 and clip is None and not penalty_args:
+    options = penalty is not None or penalty_weight is not None or penalty_every != 1 or clip is not None or bool(penalty_args)
+    if name in OBJECTIVES:
+        entry = OBJECTIVES.entry(name)
+        composition = entry.obj if isinstance(entry.obj, Composition) else entry.metadata.get("composed")
+        if composition is None:
+            if options:
+                raise ValueError(f"objective {name!r} takes no penalty or clipping (it is not a loss plus penalties); its keywords are its own")
+            return OBJECTIVES.build(name, **kwargs)
+        if options or entry.obj is composition:
+            return composition(penalty=penalty, penalty_weight=penalty_weight, penalty_every=penalty_every, penalty_args=penalty_args, clip=clip, **kwargs)
         return OBJECTIVES.build(name, **kwargs)
-    if named and OBJECTIVES.entry(name).metadata.get("critic") == "autoencoder":
-        raise ValueError(f"objective {name!r} takes no penalty or clipping; its keywords are its own (e.g. margin, gamma)")
-    if name in ("wgan-gp", "wgan-clip"):
-        if penalty is not None or penalty_weight is not None or penalty_every != 1 or penalty_args:
-            raise ValueError(f"objective {name!r} is a preset with its own penalty; use name='wasserstein' with penalty=... instead")
-        if name == "wgan-clip" and clip is not None:
-            kwargs["clip"] = clip
-        return OBJECTIVES.build(name, **kwargs)
-    if named and name not in LOSSES:
-        raise ValueError(f"objective {name!r} is a named objective and takes no penalty; compose a loss (e.g. 'hinge') with penalties instead")
     if name not in LOSSES:
         raise ValueError(f"objective {name!r} is unknown; valid names are {', '.join(map(repr, objective_names()))}")
-    loss = LOSSES.build(name, **kwargs)
-    requested = [] if penalty is None else [penalty] if isinstance(penalty, (str, Penalty)) else list(penalty)
-    if "clip" not in requested and clip is not None:
+    return _compose(name, _as_list(penalty), penalty_weight, penalty_every, dict(penalty_args or {}), clip, kwargs)
+
+
+def _compose(
+    loss_name: str, requested: list[str | Penalty], weight: float | None, every: int, penalty_args: dict[str, Any], clip: float | None, kwargs: dict[str, Any],
+) -> ComposedObjective:
+    """The loss ``loss_name`` plus the penalties ``requested`` (``"clip"`` is the clip constraint)."""
+    loss = LOSSES.build(loss_name, **kwargs)
+    if WeightClip.name not in requested and clip is not None:
         raise ValueError(f"clip={clip!r} was given without penalty='clip'")
-    weight_clip = WeightClip(0.01 if clip is None else clip) if "clip" in requested else None
-    by_name = [p for p in requested if isinstance(p, str) and p != "clip"]
+    weight_clip = WeightClip(0.01 if clip is None else clip) if WeightClip.name in requested else None
+    by_name = [p for p in requested if isinstance(p, str) and p != WeightClip.name]
     if penalty_args and not by_name:
         raise ValueError(f"penalty arguments {sorted(penalty_args)} were given without a penalty by name")
     routed = _split_args(by_name, penalty_args)
-    penalties = [_build_penalty(p, penalty_weight, penalty_every, routed.get(p, {}) if isinstance(p, str) else {}) for p in requested if p != "clip"]
-    if weight_clip is not None and (penalty_weight is not None or penalty_every != 1) and not penalties:
+    penalties = [_build_penalty(p, weight, every, routed.get(p, {}) if isinstance(p, str) else {}) for p in requested if p != WeightClip.name]
+    if weight_clip is not None and (weight is not None or every != 1) and not penalties:
         raise ValueError("penalty='clip' takes its bound from clip=..., not penalty_weight or penalty_every")
     return ComposedObjective(loss, penalties, weight_clip)

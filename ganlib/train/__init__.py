@@ -55,6 +55,7 @@ from ganlib.train.rng import get_rng_state, set_rng_state
 from ganlib.train.optimizers import OPTIMIZERS, build_optimizer, register_optimizer
 from ganlib.train.schedule import STEP_SCHEDULES, AdaptiveSchedule, FixedSchedule, StepSchedule, Steps, register_step_schedule
 from ganlib.train.state import CHECKPOINT_FORMAT, upgrade_state
+from ganlib.train.steps import StepRunner
 from ganlib.train.trainer import CAPTURE_MODES, Trainer
 
 __all__ = [
@@ -99,6 +100,7 @@ __all__ = [
     "StepSchedule",
     "Steps",
     "TimeBudget",
+    "StepRunner",
     "Trainer",
     "TrainingInterrupted",
     "build_lr_schedule",

@@ -1,24 +1,11 @@
-"""The training loop: the steps of one iteration, and the loop that runs iterations.
+"""The training loop: the Trainer runs iterations, keeps their counters, and saves and restores
+every state a run needs to continue exactly.
 
-The Trainer is the only place in ganlib that calls ``zero_grad``, ``backward`` and an
-optimizer's ``step``. It does so through small seams, so that precision, gradient
-accumulation, distribution, augmentation and CUDA-graph capture change what a seam does,
-never the loop:
-
-* :class:`~ganlib.train.Precision` runs forward passes (autocast), backward passes (loss
-  scaling) and optimizer steps;
-* a feed (:mod:`ganlib.train.feed`) draws real batches, eagerly or from static slots;
-* a step schedule (:mod:`ganlib.train.schedule`) decides how critic and generator steps
-  alternate;
-* an augmentation (:mod:`ganlib.augment`) transforms every batch the critic sees;
-* a distribution strategy (:class:`~ganlib.train.Distributed`) wraps the models and decides
-  when gradients are all-reduced;
-* :class:`~ganlib.train.GraphCapture` records one iteration and replays it.
-
-Everything else lives in its own room: the callbacks and their dispatch
-(:mod:`ganlib.train.callback`), the checkpoint state and its formats
-(:mod:`ganlib.train.state`), signals (:mod:`ganlib.train.signals`), the metric history
-(:mod:`ganlib.train.history`).
+The steps of one iteration are a :class:`~ganlib.train.StepRunner`'s (the only code that
+calls ``zero_grad``, ``backward`` and an optimizer's ``step``, through the seams it lists); the
+rest lives in rooms of its own: the callbacks and their dispatch (:mod:`ganlib.train.callback`),
+the checkpoint state and its formats (:mod:`ganlib.train.state`), signals
+(:mod:`ganlib.train.signals`), the metric history (:mod:`ganlib.train.history`).
 """
 
 from __future__ import annotations
@@ -38,20 +25,19 @@ from ganlib._validation import check_int
 from ganlib.augment import Augment
 from ganlib.checkpoint import save_checkpoint
 from ganlib.errors import TrainingInterrupted
-from ganlib.losses import Objective, Step
+from ganlib.losses import Objective
 from ganlib.train.callback import Callback, CallbackList
 from ganlib.train.accumulate import Accumulation
-from ganlib.train.capture import CapturePlan, GraphCapture, capture_blocker, make_capturable, varying_work
 from ganlib.train.noise import NoiseSource
 from ganlib.train.parts import Stateful, check_optimizer, has_batch_statistics
 from ganlib.train.ema import EMA
-import ganlib.train.feed as feeds
-from ganlib.train.feed import Feed, check_sharding, make_feed
+from ganlib.train.feed import check_sharding
 from ganlib.train.history import History
-from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics
+from ganlib.train.metrics import FiniteGuard, Metrics
 from ganlib.train.precision import Precision
 from ganlib.train.schedule import FixedSchedule, StepSchedule
 from ganlib.train.signals import DeferredInterrupt
+from ganlib.train.steps import StepRunner, held_by_the_steps
 from ganlib.train.state import gather_state, restore_state
 
 if TYPE_CHECKING:
@@ -133,6 +119,13 @@ class Trainer:
             (:meth:`register_for_checkpointing`).
     """
 
+    objective = held_by_the_steps("objective", "The objective.")
+    generator_optimizer = held_by_the_steps("generator_optimizer", "The generator's optimizer.")
+    critic_optimizer = held_by_the_steps("critic_optimizer", "The critic's optimizer.")
+    device = held_by_the_steps("device", "The models' device.")
+    precision = held_by_the_steps("precision", "The :class:`~ganlib.train.Precision` of the steps.")
+    augment = held_by_the_steps("augment", "The augmentation of every batch the critic sees, or ``None``.")
+
     def __init__(
         self,
         generator: nn.Module,
@@ -172,14 +165,10 @@ class Trainer:
         check_optimizer("critic", critic_optimizer, critic, generator)
         self.generator = generator
         self.critic = critic
-        self.objective = objective
-        self.generator_optimizer = generator_optimizer
-        self.critic_optimizer = critic_optimizer
         self.data = data
         self.step_schedule = step_schedule if step_schedule is not None else FixedSchedule(n_critic)
         self.n_critic = getattr(self.step_schedule, "n_critic", n_critic)
         self.accumulate = accumulate
-        self._accumulation = Accumulation(accumulate, distributed)
         self.callbacks = CallbackList(callbacks)
         self.ema = ema
         self.latent_dim = int(latent_dim)
@@ -191,35 +180,30 @@ class Trainer:
         self.last_iteration = False
         self.should_stop = False
         self.in_iteration = False
-        self.device = next(generator.parameters()).device
-        self.precision = precision if isinstance(precision, Precision) else Precision(precision, self.device)
+        device = next(generator.parameters()).device
+        precision = precision if isinstance(precision, Precision) else Precision(precision, device)
         self.capture = capture
         self.distributed = distributed
-        self.augment = augment.to(self.device) if augment is not None else None
+        augment = augment.to(device) if augment is not None else None
         self.conditional = getattr(generator, "num_classes", None) is not None
-        self.fuse = fuse_critic_forward if fuse_critic_forward is not None else self.device.type == "cuda" and not has_batch_statistics(critic)
-        if self.fuse and has_batch_statistics(critic):
+        fuse = fuse_critic_forward if fuse_critic_forward is not None else device.type == "cuda" and not has_batch_statistics(critic)
+        if fuse and has_batch_statistics(critic):
             raise ValueError("fuse_critic_forward=True with a BatchNorm critic would mix real and fake batch statistics; leave it None or False")
         self.history = History()
         self.checkpointed: dict[str, Stateful] = {}
         self.last_checkpoint: tuple[int, Path] | None = None
         world, rank = (1, 0) if distributed is None else (distributed.world_size, distributed.rank)
-        self._noise_source = NoiseSource(self.latent_dim, self.device, seed, rank, world)
-        # Only the parameters that were trainable to begin with are frozen and thawed.
-        self._critic_params = [p for p in critic.parameters() if p.requires_grad]
-        self._stats = MetricAccumulator(self.device)
-        self._batch_size = 0
-        self._steps_in_body = 0
-        self._clock: Tensor | None = None  # the iteration count on the device, advanced inside the body
-        self._feed: Feed | None = None
-        self._graph: GraphCapture | None = None
-        self._guard = FiniteGuard(self.device, check_finite_every)
-        self._critic_module: nn.Module = critic
-        self._generator_module: nn.Module = generator
+        self._noise_source = NoiseSource(self.latent_dim, device, seed, rank, world)
+        self._guard = FiniteGuard(device, check_finite_every)
+        wrapped = (generator, critic)
         if distributed is not None:
             check_sharding(data, distributed.rank, distributed.world_size)
-            self._critic_module = distributed.wrap(critic)
-            self._generator_module = distributed.wrap(generator)
+            wrapped = (distributed.wrap(generator), distributed.wrap(critic))
+        self._steps = StepRunner(
+            generator, critic, objective, (generator_optimizer, critic_optimizer),
+            precision=precision, accumulation=Accumulation(accumulate, distributed), callbacks=self.callbacks,
+            noise=self._noise_source, augment=augment, fuse=fuse, wrapped=wrapped, owner=self,
+        )
 
     # --- properties ---------------------------------------------------------------------------
 
@@ -236,7 +220,7 @@ class Trainer:
     @property
     def needs_real_in_generator_step(self) -> bool:
         """Whether the generator step draws a real batch (objective or conditioning asks for it)."""
-        return self.objective.needs_real_in_generator_step or self.conditional
+        return self._steps.needs_real_in_generator_step
 
     @property
     def healthy(self) -> bool:
@@ -251,12 +235,12 @@ class Trainer:
     @property
     def captured(self) -> bool:
         """Whether iterations are being replayed from a CUDA graph."""
-        return self._graph is not None and self._graph.active
+        return self._steps.graph is not None and self._steps.graph.active
 
     @property
     def captured_code_path(self) -> bool:
         """Whether iterations run the code path that a CUDA graph records (static gradients)."""
-        return self._graph is not None
+        return self._steps.static_gradients
 
     @property
     def active_callbacks(self) -> list[Callback]:
@@ -279,120 +263,19 @@ class Trainer:
             raise ValueError(f"{type(component).__name__} has no state_dict/load_state_dict to checkpoint")
         self.checkpointed[name] = component
 
-    # --- helpers ------------------------------------------------------------------------------
+    # --- the steps (a StepRunner's) -------------------------------------------------------------
 
     def report(self, phase: str, terms: Mapping[str, Tensor]) -> None:
-        """Add terms (device scalars) to this iteration's metrics, averaged like the objective's.
-
-        Args:
-            phase: ``"critic"`` or ``"generator"`` (for names without a namespace).
-            terms: Named scalar tensors.
-        """
-        self._stats.report(phase, terms)
-
-    def _generate(self, module: nn.Module, noise: Tensor, labels: Tensor | None) -> Tensor:
-        if self.conditional:
-            if labels is None:
-                raise ValueError("the models are conditional but the data has no labels; pass (images, labels) batches")
-            return module(noise, labels)
-        return module(noise)
-
-    def _step(self, phase: str, critic: Any, fake: Tensor, noise: Tensor, real: Tensor | None, labels: Tensor | None, critic_step: int) -> Step:
-        return Step(
-            phase,  # type: ignore[arg-type]
-            critic,
-            fake=fake,
-            noise=noise,
-            real=real,
-            labels=labels,
-            conditional=self.conditional,
-            critic_step=critic_step,
-            iteration=self.iteration,
-            clock=self._clock,
-            horizon=self.max_iterations,
-            grad_scale=self.precision.grad_scale(phase),
-            fuse=self.fuse,
-            augment=self.augment,
-        )
-
-    def _optimizer_step(self, optimizer: Optimizer, role: str) -> None:
-        if self.callbacks.has_step_hooks:
-            self.precision.unscale_(optimizer, role)  # hooks see the true gradients
-            self.callbacks.before_optimizer_step(self, role, optimizer)
-        self.precision.step(optimizer, role)
-
-    # --- one iteration -------------------------------------------------------------------------
+        """Add terms (device scalars, named for ``phase``) to this iteration's metrics, averaged like the objective's."""
+        self._steps.report(phase, terms)
 
     def critic_step(self) -> dict[str, Tensor]:
-        """One critic update: draw a real batch, generate fakes, backpropagate the critic loss once, step.
-
-        Called by the step schedule (:mod:`ganlib.train.schedule`).
-
-        Returns:
-            The objective's terms of the last micro-batch (device tensors).
-        """
-        optimizer = self.critic_optimizer
-        optimizer.zero_grad(set_to_none=not self.captured_code_path)
-        real, labels = self._feed_draw()
-        self._batch_size = real.shape[0]
-        noise = self._noise_source.draw(real.shape[0])
-        critic_step = self.critic_steps + self._steps_in_body
-        self._steps_in_body += 1
-        terms: dict[str, Tensor] = {}
-        for micro, (r, y, z) in enumerate(self._accumulation.split(real, labels, noise)):
-            with self._accumulation.sync(self._critic_module, micro == self.accumulate - 1), self.precision.autocast():
-                with torch.no_grad():
-                    fake = self._generate(self.generator, z, y).to(r.dtype)
-                fake = self.callbacks.critic_fakes(self, fake)
-                terms = self.objective.critic_loss(self._step("critic", self._critic_module, fake, z, r, y, critic_step))
-            self.precision.backward(self._accumulation.scaled(terms["loss"]), "critic")
-            self._stats.report("critic", terms)
-        self._optimizer_step(optimizer, "critic")
-        self.objective.after_critic_step(self.critic)
-        return terms
+        """One critic update; returns the objective's terms of the last micro-batch (see :class:`~ganlib.train.StepRunner`)."""
+        return self._steps.critic_step()
 
     def generator_step(self) -> dict[str, Tensor]:
-        """One generator update, with the critic's parameters frozen.
-
-        Returns:
-            The objective's terms of the last micro-batch (device tensors).
-        """
-        optimizer = self.generator_optimizer
-        optimizer.zero_grad(set_to_none=not self.captured_code_path)
-        real, labels = self._feed_draw() if self.needs_real_in_generator_step else (None, None)
-        noise = self._noise_source.draw(real.shape[0] if real is not None else self._batch_size)
-        critic_step = self.critic_steps + self._steps_in_body
-        terms: dict[str, Tensor] = {}
-        for p in self._critic_params:
-            p.requires_grad_(False)
-        try:
-            for micro, (z, r, y) in enumerate(self._accumulation.split(noise, real, labels)):
-                with self._accumulation.sync(self._generator_module, micro == self.accumulate - 1), self.precision.autocast():
-                    fake = self._generate(self._generator_module, z, y)
-                    terms = self.objective.generator_loss(self._step("generator", self.critic, fake, z, r, y, critic_step))
-                self.precision.backward(self._accumulation.scaled(terms["loss"]), "generator")
-                self._stats.report("generator", terms)
-        finally:
-            for p in self._critic_params:
-                p.requires_grad_(True)
-        self._optimizer_step(optimizer, "generator")
-        return terms
-
-    def _feed_draw(self) -> tuple[Tensor, Tensor | None]:
-        assert self._feed is not None
-        return self._feed.draw()
-
-    def _iteration_body(self) -> None:
-        """One whole iteration's device work: what a CUDA graph records."""
-        self._stats.reset()
-        self._steps_in_body = 0
-        self.step_schedule.run(self)
-        if self.ema is not None:
-            self.ema.update(self.generator)
-        if self.augment is not None:
-            self._stats.report("critic", dict(self.augment.report()))
-        assert self._clock is not None
-        self._clock.add_(1)
+        """One generator update, the critic frozen; returns the objective's terms of the last micro-batch."""
+        return self._steps.generator_step()
 
     def capture_blocker(self) -> str | None:
         """Why this Trainer's iterations cannot be recorded as a CUDA graph.
@@ -400,19 +283,7 @@ class Trainer:
         Returns:
             The reason in words, or ``None`` when they can.
         """
-        plan = CapturePlan(
-            self.device,
-            (("generator", self.generator_optimizer), ("critic", self.critic_optimizer)),
-            (self._noise_source.generator,),
-            feed_capturable=feeds.capturable(self.data, self.device),
-            scaled=self.precision.scaled,
-            distributed=self.distributed is not None,
-            varying_work=None if self.device.type != "cuda" else varying_work(
-                self.step_schedule, self.objective, self.critic_steps, self.iteration,
-                (self.step_schedule, *((self.augment,) if self.augment is not None else ()), self.callbacks), self,
-            ),
-        )
-        return capture_blocker(plan)
+        return self._steps.capture_blocker(self.data, self.step_schedule, self.iteration, self.critic_steps, distributed=self.distributed is not None)
 
     def _setup(self) -> None:
         """Choose the feed and, if asked, prepare capture (on the first iteration, after any resume)."""
@@ -424,14 +295,7 @@ class Trainer:
             if reason is not None:
                 warnings.warn(f"capture='cuda-graph' is not possible here ({reason}); training eagerly", RuntimeWarning, stacklevel=3)
             capture = reason is None
-        self._clock = torch.tensor(self.iteration, device=self.device)  # after any resume
-        slots = self.step_schedule.critic_draws(self) + (1 if self.needs_real_in_generator_step else 0)
-        self._feed = make_feed(self.data, self.device, slots, prepared=capture)
-        if capture:
-            for optimizer in (self.generator_optimizer, self.critic_optimizer):
-                make_capturable(optimizer)
-            self.precision.cache_enabled = False  # autocast's weight cache cannot live in a graph
-            self._graph = GraphCapture(self.device, (self.generator_optimizer, self.critic_optimizer), (self._noise_source.generator,))
+        self._steps.prepare(self.data, self.step_schedule, self.iteration, capture=capture)
 
     def train_iteration(self) -> Metrics:
         """Run one iteration of the step schedule (``n_critic`` critic steps, one generator step by default).
@@ -439,23 +303,20 @@ class Trainer:
         Returns:
             The iteration's :class:`~ganlib.train.Metrics`, on the device.
         """
-        if self._feed is None:
+        steps = self._steps
+        if steps.feed is None:
             self._setup()
-        assert self._feed is not None
-        self._feed.prepare()
-        if self._graph is not None:
-            self._graph.run(self._iteration_body)
-        else:
-            self._iteration_body()
-        self.critic_steps += self._steps_in_body  # the recorded count, under replay
+        steps.at(self.iteration, self.critic_steps, self.max_iterations)
+        steps.run(self.step_schedule, self.ema)
+        self.critic_steps += steps.steps_in_body  # the recorded count, under replay
         self.iteration += 1
-        metrics = self._stats.finish(self.iteration)
+        metrics = steps.stats.finish(self.iteration)
         if self.distributed is not None:
             metrics = self.distributed.average(metrics)
         if self.augment is not None:
             # r_t is averaged over the processes above; the images are every process's (ADA counts the global batch)
             world = 1 if self.distributed is None else self.distributed.world_size
-            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size * world)
+            self.augment.after_iteration(metrics.names, metrics.values, images=steps.steps_in_body * steps.batch_size * world)
         self._guard.observe(metrics)
         return metrics
 
@@ -578,9 +439,6 @@ class Trainer:
         Raises:
             ValueError: If the state does not fit this Trainer (the message says what differs).
         """
-        if self._graph is not None:  # re-capture from the restored state
-            self._graph.release()
-            self._graph = None
-        self._feed = None
+        self._steps.release()  # a restored state is fed and captured afresh
         self._guard.reset()
         restore_state(self, state)

@@ -40,7 +40,7 @@ def test_a_recipe_spelled_out_keeps_its_settings():
         (["--objective", "hinge", "--clip", "0.02"], "hinge+clip", 0.02),
         (["--objective", "wgan-gp", "--clip", "0.02"], "wasserstein+gp+clip", 0.02),
         (["--objective", "wgan-clip", "--clip", "0.02"], "wasserstein+clip", 0.02),
-        (["--objective", "wgan-clip"], "wgan-clip", 0.01),
+        (["--objective", "wgan-clip"], "wasserstein+clip", 0.01),
         (["--objective", "hinge", "--penalty", "clip"], "hinge+clip", 0.01),
         (["--objective", "wasserstein", "--penalty", "clip", "--clip", "0.03"], "wasserstein+clip", 0.03),
     ],

@@ -28,14 +28,47 @@ def generator_step(critic, fake, real=None):
 
 
 def test_registry_names():
-    assert set(OBJECTIVES) == {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "ebgan", "began"}
-    assert isinstance(get_objective("non-saturating"), NonSaturating)
+    # a loss is an objective already; only what is not a bare loss has a name of its own
+    assert set(OBJECTIVES) == {"wgan-clip", "wgan-gp", "ebgan", "began"}
+    assert get_objective("non-saturating").name == "non-saturating"
     assert get_objective("wgan-clip").clip.clip == 0.01
-    assert get_objective("wgan-gp").gp_weight == 10.0
+    assert [(p.name, p.weight) for p in get_objective("wgan-gp").penalties] == [("gp", 10.0)]
+
+
+@pytest.mark.parametrize(
+    ("preset", "name", "kwargs"),
+    [(Minimax, "minimax", {"real_label": 0.9}), (NonSaturating, "non-saturating", {}), (WGANClip, "wgan-clip", {}), (WGANGP, "wgan-gp", {})],
+)
+def test_the_0_1_classes_equal_their_compositions(preset, name, kwargs):
+    """The 0.1 classes stay as the Python spelling; each builds what its name in the registry builds."""
+    torch.manual_seed(0)
+    critic = MLPCritic(3, hidden=(8,))
+    real, fake = torch.randn(6, 3), torch.randn(6, 3)
+    torch.manual_seed(1)
+    ours = preset(**kwargs).critic_loss(critic_step(critic, real, fake))
+    torch.manual_seed(1)
+    theirs = get_objective(name, **kwargs).critic_loss(critic_step(critic, real, fake))
+    assert set(ours) == set(theirs)
+    for key in ours:
+        torch.testing.assert_close(ours[key], theirs[key], rtol=0, atol=0)
+
+
+def test_a_composition_adds_penalties_and_warns_for_its_renamed_keywords():
+    assert get_objective("wgan-gp", penalty="r1").name == "wasserstein+gp+r1"
+    assert get_objective("wgan-gp", penalty="gp").name == "wasserstein+gp"  # its own, not twice
+    assert get_objective("wgan-gp", penalty_weight=5.0).penalties[0].weight == 5.0
+    with pytest.warns(DeprecationWarning, match="gp_weight= of this objective is now the penalty argument 'gp.weight'"):
+        assert get_objective("wgan-gp", gp_weight=7.0).penalties[0].weight == 7.0
+    with pytest.raises(ValueError, match="'began' takes no penalty"):
+        get_objective("began", penalty="r1")
+    with pytest.raises(ValueError, match="'hinge' is the loss 'hinge', which is an objective already"):
+        from ganlib.losses import register_objective
+
+        register_objective("hinge", composition=("hinge", "r1"))
 
 
 def test_unknown_objective_lists_the_valid_names():
-    with pytest.raises(ValueError, match="'wgan' is unknown; valid names are .*'minimax', 'non-saturating', 'wgan-clip', 'wgan-gp', 'hinge'.*'wasserstein'"):
+    with pytest.raises(ValueError, match="'wgan' is unknown; valid names are .*'wgan-clip', 'wgan-gp', 'hinge'.*'minimax', 'non-saturating'.*'wasserstein'"):
         get_objective("wgan")
 
 

@@ -126,4 +126,4 @@ def test_through_the_trainer_the_warm_up_counts_generator_iterations_on_its_devi
     trainer = Trainer(base.generator, base.critic, objective, base.generator_optimizer, base.critic_optimizer, base.data, n_critic=3, seed=0)
     terms = [float(trainer.train_iteration().to_dict()["penalty/lecam"]) for _ in range(5)]
     assert terms[:3] == [0.0, 0.0, 0.0] and all(t > 0 for t in terms[3:])  # on from iteration start + 1 (0-based)
-    assert int(trainer._clock) == 5 == trainer.iteration
+    assert int(trainer._steps.clock) == 5 == trainer.iteration

@@ -22,8 +22,14 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GP
 
 
 def _pretend_cuda(trainer):
-    trainer.device = torch.device("cuda")
+    trainer.device = trainer._steps.device = torch.device("cuda")
     return trainer
+
+
+def _with(trainer, **parts):
+    """A Trainer over the same parts but those given (its components are fixed at construction)."""
+    built = {"generator_optimizer": trainer.generator_optimizer, "critic_optimizer": trainer.critic_optimizer, "objective": trainer.objective, **parts}
+    return Trainer(trainer.generator, trainer.critic, data=trainer.data, n_critic=trainer.n_critic, **built)
 
 
 def test_capture_on_the_cpu_falls_back_with_one_warning_that_says_why():
@@ -39,13 +45,13 @@ def test_capture_on_the_cpu_falls_back_with_one_warning_that_says_why():
     [
         (lambda t: setattr(t, "data", [torch.zeros(8, 1, 16, 16)]), "TensorBatches on the models' CUDA device"),
         (lambda t: setattr(t.precision, "precision", "fp16"), "fp16 loss scaling"),
-        (lambda t: setattr(t, "objective", get_objective("hinge", penalty="r1", penalty_every=4)), "lazy penalty"),
-        (lambda t: setattr(t, "critic_optimizer", torch.optim.LBFGS(t.critic.parameters())), "LBFGS"),
+        (lambda t: _with(t, objective=get_objective("hinge", penalty="r1", penalty_every=4)), "lazy penalty"),
+        (lambda t: _with(t, critic_optimizer=torch.optim.LBFGS(t.critic.parameters())), "LBFGS"),
     ],
 )
 def test_each_blocker_is_named(change, reason, monkeypatch):
-    trainer = _pretend_cuda(tiny_trainer(n_critic=2))
-    change(trainer)
+    trainer = tiny_trainer(n_critic=2)
+    trainer = _pretend_cuda(change(trainer) or trainer)
     monkeypatch.setattr(feeds, "capturable", lambda data, device: not isinstance(data, list))
     assert reason in trainer.capture_blocker()
 
@@ -136,7 +142,7 @@ def _noise_trace(trainer, iterations):
     traces = []
     for _ in range(iterations):
         trainer.train_iteration()
-        traces.append(trainer._noise[32].clone())
+        traces.append(trainer._noise_source._buffers[32].clone())
     return traces
 
 

@@ -244,7 +244,7 @@ def test_objective_state_without_a_home_is_refused(tmp_path):
     trainer = tiny_trainer()
     trainer.objective = BalancedWasserstein()
     trainer.fit(1)
-    with pytest.raises(ValueError, match=r"holds state for \['balance'\], which objective 'wgan-gp' does not have"):
+    with pytest.raises(ValueError, match=r"holds state for \['balance'\], which objective 'wasserstein\+gp' does not have"):
         tiny_trainer().load_state_dict(trainer.state_dict())
 
 

@@ -43,8 +43,8 @@ def _count_forwards(objective_name: str, **kwargs) -> list[int]:
     trainer.critic.register_forward_hook(lambda module, args, out: sizes.append(args[0].shape[0]))
     trainer.critic_step_log = sizes
     trainer._setup()
-    trainer._feed.prepare()
-    trainer._stats.reset()
+    trainer._steps.feed.prepare()
+    trainer._steps.stats.reset()
     trainer.critic_step()
     return sizes
 
