@@ -46,8 +46,9 @@ SHIMS: dict[str, tuple[str, str]] = {
     "0.2 flagship config.json keys (digits, gp_weight, preset, no_ema)": ("ganlib._compat.migrate_flagship_config", "0.6"),
     "checkpoint formats 1 and 2": ("ganlib.train.state.MIGRATIONS", "1.0"),
     "0.2 metric names in metrics.jsonl (critic_loss, wasserstein, acc_real, ...)": ("ganlib.train.history", "1.0"),
+    "0.3 keywords of get_objective('wgan-gp'): gp_weight, target, one_sided": ("ganlib.losses.registry.Composition.renamed", "0.6"),
 }
-"""The shims that translate old files; kept longer, since old runs stay on disk."""
+"""The shims that translate old files (kept longer, since old runs stay on disk) and old keywords."""
 
 
 def moved_attribute(module: str, name: str) -> Any:
