@@ -22,8 +22,10 @@ except ModuleNotFoundError:  # Python 3.10
 # The repository's address is written once, in pyproject.toml's [project.urls]; pages use |repository|.
 _URLS = tomllib.loads((DOCS.parent / "pyproject.toml").read_text())["project"]["urls"]
 repository = _URLS["Repository"]
+colab = repository.replace("https://github.com/", "https://colab.research.google.com/github/") + "/blob/main/docs/assignment.ipynb"
 rst_epilog = f"""
 .. |repository| replace:: {repository}
+.. |colab| replace:: Open ``docs/assignment.ipynb`` in Colab: {colab}
 """
 
 project = "ganlib"
@@ -41,7 +43,9 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
     "sphinx.ext.doctest",
+    "myst_nb",  # the assignment notebook, shown with the outputs it was built with
 ]
+nb_execution_mode = "off"  # built and run by scripts/build_notebook.py; the test suite executes the source
 
 html_theme = "furo"
 html_title = f"ganlib {release}"

@@ -18,7 +18,7 @@ each run's last logged metrics):
 * ``r1`` (Mescheder et al., 2018): the non-saturating loss with R1, gamma=10, n_critic=1,
   Adam(1e-4, betas=(0, 0.99)), no critic normalization.
 
-    python examples/compare_objectives.py --data-root ../shared/datasets --digits 3 --iterations 300
+    python examples/compare_objectives.py --data-root DATA --digits 3 --iterations 300
     python examples/compare_objectives.py --objectives wgan-gp hinge r1 --iterations 300
 
 ``--critic-norm`` uses one normalization for every critic (to compare norms instead),

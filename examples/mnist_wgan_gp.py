@@ -4,7 +4,7 @@ Defaults are those of the exercise and of Gulrajani et al. (2017), Algorithm 1: 
 n_critic=5, Adam(lr=1e-4, betas=(0, 0.9)), batch 64. The critic uses layer norm; the
 generator keeps DCGAN's BatchNorm. Start with one digit::
 
-    python examples/mnist_wgan_gp.py --data-root ../shared/datasets --digits 3 --preset cpu --iterations 300
+    python examples/mnist_wgan_gp.py --data-root DATA --digits 3 --preset cpu --iterations 300
 
 This script keeps only what is specific to the assignment: its flags, its two presets and its
 defaults. It runs through ``python -m ganlib train`` (:mod:`ganlib.cli.train`), so the run
@@ -19,7 +19,7 @@ Interrupt with Ctrl-C or SIGTERM (a checkpoint is saved) and continue with ``--r
 On CUDA each iteration is recorded once as a CUDA graph and replayed (``--capture``). On
 several GPUs or CPU processes, launch with torchrun; ``--batch-size`` is per process::
 
-    torchrun --nproc_per_node 2 examples/mnist_wgan_gp.py --data-root ../shared/datasets --digits 3
+    torchrun --nproc_per_node 2 examples/mnist_wgan_gp.py --data-root DATA --digits 3
 """
 
 from __future__ import annotations

@@ -61,7 +61,10 @@ MANIFEST = ".ganlib-run.json"
 """The run's manifest: the names ganlib writes in the directory (what ``--overwrite`` may remove)."""
 
 
-RUN_FILES = (CONFIG, "metrics.jsonl", "curves.png", CHECKPOINT_DIR, "samples", "tensorboard", "landscape", "landscape.gif")
+SESSIONS = "sessions.jsonl"
+"""The file in a run directory with one line per start of the run: the command, the machine, the versions."""
+
+RUN_FILES = (CONFIG, "metrics.jsonl", "curves.png", CHECKPOINT_DIR, "samples", "tensorboard", "landscape", "landscape.gif", SESSIONS, "evaluations.jsonl", "report.html")
 """The names a training run writes in its directory."""
 
 
@@ -335,6 +338,48 @@ def write_config(run_dir: Path, config: Mapping[str, Any]) -> Path:
         The path written.
     """
     return write_text_atomically(run_dir / CONFIG, json.dumps(_jsonable(dict(config)), indent=2) + "\n")
+
+
+def record_session(run_dir: Path, argv: Sequence[str], device: Any, threads: int) -> Path:
+    """Add a line to the run's :data:`SESSIONS`: when and how this start of the run was made
+    (the command, the machine, ganlib's and torch's versions), for reports.
+
+    Args:
+        run_dir: The run directory.
+        argv: The command's arguments after ``python -m ganlib``.
+        device: The training device.
+        threads: The CPU threads it ran with.
+
+    Returns:
+        The file.
+    """
+    import datetime
+    import platform
+    import shlex
+
+    import torch
+
+    import ganlib
+
+    name = torch.cuda.get_device_name(device) if getattr(device, "type", "") == "cuda" else platform.processor() or platform.machine()
+    line = {
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": "python -m ganlib " + shlex.join(argv),
+        "device": str(device), "device_name": name, "threads": threads, "cpus": os.cpu_count(),
+        "platform": platform.platform(), "python": platform.python_version(), "torch": torch.__version__, "ganlib": ganlib.__version__,
+    }
+    path = run_dir / SESSIONS
+    with open(path, "a", encoding="utf-8") as file:  # one short line per start: appended, never rewritten
+        file.write(json.dumps(line) + "\n")
+    return path
+
+
+def read_sessions(run_dir: Path) -> list[dict[str, Any]]:
+    """The run's starts as :func:`record_session` wrote them (empty for a run of an older ganlib)."""
+    path = run_dir / SESSIONS
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip().startswith("{")]
 
 
 def __getattr__(name: str) -> Any:

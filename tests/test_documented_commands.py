@@ -55,6 +55,55 @@ def test_documented_command_parses(source, line):
     module.build_parser().parse_args(argv)
 
 
+def _fresh_run_directory(line):
+    """Where a documented command that starts a run writes it (``None`` for any other command)."""
+    from ganlib.cli.resolve import resolve
+    from ganlib.cli.train_options import build_parser as train_parser
+
+    words = shlex.split(line)
+    if "-m" in words and words[words.index("-m") + 1] == "ganlib":
+        argv = words[words.index("-m") + 2 :]
+        if argv[:1] != ["train"]:
+            return None
+        argv = argv[1:]
+    elif "examples/mnist_wgan_gp.py" in words:
+        example = load_example("mnist_wgan_gp")
+        argv = example.train_argv(example.parse_args(words[words.index("examples/mnist_wgan_gp.py") + 1 :]))
+    else:
+        return None
+    if {"--resume", "--help", "--overwrite"} & set(argv):
+        return None
+    args = train_parser().parse_args(argv)
+    if args.out is not None:
+        return str(args.out)
+    resolve(args)
+    return f"runs/{args.data}-{args.objective}"
+
+
+def test_no_two_documented_runs_write_into_one_directory():
+    """A student who runs the docs' commands one after another is never refused because an
+    earlier command's run holds the directory (the same command shown twice is one run)."""
+    by_directory = {}
+    for source, line in COMMANDS:
+        directory = _fresh_run_directory(line)
+        if directory is not None:
+            by_directory.setdefault(directory, {})[" ".join(sorted(line.split()))] = source  # the same flags in any order: one run
+    colliding = {d: commands for d, commands in by_directory.items() if len(commands) > 1}
+    assert not colliding, f"give these commands an --out of their own: {colliding}"
+
+
+def test_every_install_of_the_checkout_is_editable():
+    """``pip install ".[docs]"`` after the editable install moves ganlib into site-packages, and
+    the checkout's edits stop taking effect: every install of the checkout keeps ``-e``."""
+    plain = []
+    for path in SOURCES:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for found in re.finditer(r"pip install ((?:-\S+\s+)*)(\"?\.(?:\[[^\]]*\])?\"?)(?=[\s`]|$)", line):
+                if "-e" not in found.group(1).split():
+                    plain.append(f"{path.relative_to(REPO_ROOT)}:{number}: {found.group(0)}")
+    assert not plain, plain
+
+
 # --- numbers the docs quote from committed result files -----------------------------------------
 
 def _quoted_tables():

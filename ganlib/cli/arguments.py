@@ -12,6 +12,8 @@ import math
 import textwrap
 
 __all__ = [
+    "invocation",
+    "set_invocation",
     "add_threads_argument",
     "apply_threads",
     "MAX_LEARNING_RATE",
@@ -31,6 +33,22 @@ __all__ = [
     "seed",
     "unit_interval",
 ]
+
+_INVOCATION: list[str] = []
+
+
+def set_invocation(argv: list[str]) -> None:
+    """Remember the arguments of the command about to run (after ``python -m ganlib``)."""
+    _INVOCATION[:] = argv
+
+
+def invocation() -> list[str]:
+    """The arguments of the command running now, after ``python -m ganlib`` (for its records).
+
+    Returns:
+        A copy of them; empty when no command was started through :func:`ganlib.cli.main`.
+    """
+    return list(_INVOCATION)
 
 
 class HelpFormatter(argparse.HelpFormatter):

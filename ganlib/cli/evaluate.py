@@ -42,7 +42,10 @@ def format_scores(scores: dict[str, object]) -> str:
         rows.append(("KID", f"{s['kid_mean']:.5f} ± {s['kid_std']:.5f}"))
     if "is_mean" in s:
         rows.append(("Inception Score", f"{s['is_mean']:.3f} ± {s['is_std']:.3f}  (max {judge.get('classes', 10)})"))
-    if "classes_covered" in s:
+    if "classes_covered" in s and s.get("digit") is not None:  # one digit: the ideal is the opposite of ten balanced classes
+        rows.append(("classes covered", f"{s['classes_covered']} / 10  (at least 1% of the samples each; ideal for one digit: 1)"))
+        rows.append(("KL(hist || uniform)", f"{s['kl_to_uniform']:.4f}  (ideal for one digit: 2.30, all of it one class)"))
+    elif "classes_covered" in s:
         rows.append(("classes covered", f"{s['classes_covered']} / 10  (at least 1% of the samples each)"))
         rows.append(("KL(hist || uniform)", f"{s['kl_to_uniform']:.4f}  (0 balanced, 2.30 one class)"))
         rows.append(("mean confidence", f"{s['mean_confidence']:.4f}"))
@@ -162,7 +165,31 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--digit {args.digit}: the samples have three channels (Stacked MNIST), which are compared with all of it; leave --digit out")
     scores = score_samples(images, args.metrics, digit=args.digit, device=device, kid_subsets=args.kid_subsets)
     print(json.dumps(scores, indent=2) if args.json else format_scores(scores))
+    ceiling = None
+    if args.ceiling:
+        ceiling = _real_ceiling(images, args, device)
+        print(json.dumps(ceiling, indent=2) if args.json else "real training images (the judge's ceiling):\n" + format_scores(ceiling))
+    if args.checkpoint is not None and args.checkpoint.is_dir():
+        _record(args.checkpoint, source, args, scores, ceiling)
     return 0
+
+
+def _real_ceiling(images: torch.Tensor, args: argparse.Namespace, device: torch.device) -> dict[str, Any]:
+    """The same scores for as many real *training* images (of ``--digit``): the best a generator can do."""
+    from ganlib.data import load_mnist
+
+    if images.shape[1] != 1:
+        raise ValueError("--ceiling scores real MNIST digits beside one-channel samples; Stacked MNIST reports its ceilings itself")
+    real = load_mnist(None, image_size=images.shape[-1], digits=None if args.digit is None else [args.digit], train=True)
+    picked = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(args.seed))[: len(images)]]
+    return score_samples(picked, args.metrics, digit=args.digit, device=device, kid_subsets=args.kid_subsets)
+
+
+def _record(run_dir: Path, source: str, args: argparse.Namespace, scores: dict[str, Any], ceiling: dict[str, Any] | None) -> None:
+    """Append the evaluation to the run's ``evaluations.jsonl`` (the report shows the last)."""
+    line = {"source": source, "digit": args.digit, "num": args.num, "seed": args.seed, "scores": scores, "real": ceiling}
+    with open(run_dir / "evaluations.jsonl", "a", encoding="utf-8") as file:
+        file.write(json.dumps(line, default=float) + "\n")
 
 
 def _metrics(text: str) -> tuple[str, ...]:
@@ -186,6 +213,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--kid-subsets", type=positive_int, default=100, help="random subsets for KID")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    evaluate.add_argument("--ceiling", action="store_true", help="also score as many real training images (of --digit): the judge's ceiling, the best a generator can do")
     evaluate.add_argument("--seed", type=seed, default=None, help="seed of the noise for --checkpoint (default 0)")
     evaluate.add_argument("--device", default="cpu", help="cpu, cuda, auto, ...")
     evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")

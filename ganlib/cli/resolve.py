@@ -8,6 +8,7 @@ This is the policy of the command. What a component needs is read from its regis
 from __future__ import annotations
 
 import argparse
+import inspect
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,7 @@ def resolve(args: argparse.Namespace) -> Recipe:
         value = getattr(args, flag)
         if not isinstance(value, dict):
             setattr(args, flag, collect(value, "--" + flag.replace("_", "-")))
+    norm_filled = args.generator_norm is None  # not typed and not saved: the default fills it
     for key, value in _FIXED_DEFAULTS.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -175,7 +177,20 @@ def resolve(args: argparse.Namespace) -> Recipe:
         args.ema = None
     elif args.ema is None:
         args.ema = course.get("ema", {}).get(args.objective, recipe.ema)
+    if norm_filled and not _generator_takes_norm(args, recipe, toy):
+        args.generator_norm = None  # the run's config records no norm the generator does not have (R3GAN, the MLPs)
     return recipe
+
+
+def _generator_takes_norm(args: argparse.Namespace, recipe: Recipe, toy: bool) -> bool:
+    try:
+        generator, _ = model_names(args, recipe, toy)
+    except ValueError:  # a bad name is refused where the models are built, with its own message
+        return True
+    try:
+        return "norm" in inspect.signature(MODELS.get(generator)).parameters
+    except (TypeError, ValueError):
+        return True
 
 
 def _composition(name: str) -> tuple[str, tuple[str, ...]] | None:

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from ganlib.data import load_dataset
 from ganlib.errors import RunError, TrainingInterrupted
 from ganlib.recipes import Recipe
 from ganlib.plugins import loaded_plugins
-from ganlib.runs import CONFIG, RunPlan, plan_run, prepare_directory, run_lock, saved_config, write_config
+from ganlib.runs import CONFIG, RunPlan, plan_run, prepare_directory, record_session, run_lock, saved_config, write_config
 from ganlib.checkpoint import check_format
 from ganlib.train.optimizers import OPTIMIZERS
 from ganlib.train import (
@@ -48,6 +49,7 @@ from ganlib.train import (
 )
 
 import ganlib.cli.parts as parts
+from ganlib.cli.arguments import invocation
 from ganlib.cli.resolve import check_same_optimizers, check_saved_values, resolve
 from ganlib.cli.resolve import objective as objective_of
 from ganlib.cli.train_options import ARCHITECTURE, DESCRIPTION, add_arguments, build_parser, model_families
@@ -183,6 +185,7 @@ def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Dis
     if main_process:
         prepare_directory(plan, overwrite=args.overwrite)
         write_config(plan.run_dir, plan.config)
+        record_session(plan.run_dir, invocation() or ["train", *sys.argv[1:]], device, threads)
         log.info(
             "training %s / %s on %s: %s, n_critic=%d, %s(lr=%g), batch %d, %d iterations, on %s with %d thread%s -> %s",
             _model_label(generator), _model_label(critic), args.data, objective.name, args.n_critic, args.optimizer, args.lr, args.batch_size,

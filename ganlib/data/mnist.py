@@ -245,10 +245,16 @@ def _download(dataset_class: type[datasets.MNIST], folder: str, root: Path, trai
     raw = root / folder / "raw"
     files = ", ".join(f"{name}.gz" for name in _RAW_SIZES)
     return download_or_explain(
-        lambda: dataset_class(str(root), train=train, download=True), folder, (raw, root / folder, root),
+        lambda: dataset_class(str(root), train=train, download=True), folder, (raw, root / folder, root, *_default_parents(root)),
         f"Without a network, copy its four files ({files}, or the unpacked ones) into {raw} yourself, or point "
         f"--data-root (or {DATA_ENV_VAR}) at a directory that holds {folder}/raw",
     )
+
+
+def _default_parents(root: Path) -> tuple[Path, ...]:
+    """``~/.cache/ganlib`` when ``root`` is the default data root: a failed download removes it too, if it made it."""
+    default = DEFAULT_DATA_ROOT.expanduser()
+    return (default.parent,) if root.expanduser().resolve() == default.resolve() else ()
 
 
 def download_or_explain(fetch: Callable[[], _T], name: str, folders: Sequence[Path], advice: str) -> _T:

@@ -66,8 +66,9 @@ class Objective:
                 ``step.critic``, ``step.critic_step`` ...
 
         Returns:
-            ``loss`` (differentiable) plus detached diagnostics, e.g. ``d_real``, ``d_fake``,
-            ``acc_real``, ``acc_fake``. The set of names may differ from step to step.
+            ``loss`` (differentiable) plus detached diagnostics, e.g. ``critic/d_real``,
+            ``critic/d_fake``, ``accuracy/real``, ``accuracy/fake``. The set of names may differ
+            from step to step.
         """
         raise NotImplementedError
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import torch
 from torch import nn
 from torch.optim import Optimizer
 
-__all__ = ["Stateful", "check_optimizer", "has_batch_statistics"]
+from ganlib.losses import Objective
+
+__all__ = ["Stateful", "check_optimizer", "check_parts", "choose_fuse", "has_batch_statistics"]
 
 
 class Stateful(Protocol):
@@ -34,3 +37,25 @@ def check_optimizer(role: str, optimizer: Optimizer, model: nn.Module, other: nn
     strangers = sum(id(p) not in mine for p in params)
     if strangers:
         raise ValueError(f"{role}_optimizer holds {strangers} parameter(s) that are not the {role}'s; build it from {role}.parameters()")
+
+
+def check_parts(generator: nn.Module, critic: nn.Module, objective: Any, optimizers: tuple[Optimizer, Optimizer], latent_dim: int | None) -> int:
+    """Check what the Trainer is given; return the noise size (``latent_dim``, else the generator's)."""
+    if not isinstance(objective, Objective):
+        raise TypeError(f"objective must be a ganlib.losses.Objective, got {type(objective).__name__}")
+    latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
+    if latent_dim is None:
+        raise ValueError("latent_dim is unknown: pass latent_dim=... or give the generator a latent_dim attribute")
+    if getattr(generator, "num_classes", None) is not None and getattr(critic, "num_classes", None) is None:
+        raise ValueError("the generator is conditional (it has num_classes) but the critic is not; use a conditional critic")
+    check_optimizer("generator", optimizers[0], generator, critic)
+    check_optimizer("critic", optimizers[1], critic, generator)
+    return int(latent_dim)
+
+
+def choose_fuse(fuse_critic_forward: bool | None, device: torch.device, critic: nn.Module) -> bool:
+    """Whether to score real and fake batches in one critic forward: asked, or by default on CUDA without batch statistics."""
+    fuse = fuse_critic_forward if fuse_critic_forward is not None else device.type == "cuda" and not has_batch_statistics(critic)
+    if fuse and has_batch_statistics(critic):
+        raise ValueError("fuse_critic_forward=True with a BatchNorm critic would mix real and fake batch statistics; leave it None or False")
+    return fuse

@@ -139,7 +139,18 @@ class StepRunner:
         return self.objective.needs_real_in_generator_step or self.conditional
 
     def capture_blocker(self, data: Any, schedule: StepSchedule, iteration: int, critic_steps: int, *, distributed: bool) -> str | None:
-        """Why these steps over ``data`` cannot be recorded as a CUDA graph, or ``None`` when they can."""
+        """Why these steps over ``data`` cannot be recorded as a CUDA graph.
+
+        Args:
+            data: The real batches.
+            schedule: The step schedule.
+            iteration: Iterations done.
+            critic_steps: Critic steps done.
+            distributed: Whether the models are distributed.
+
+        Returns:
+            The reason in words, or ``None`` when they can be recorded.
+        """
         parts = (schedule, *((self.augment,) if self.augment is not None else ()), self.callbacks)
         plan = CapturePlan(
             self.device,
@@ -153,9 +164,15 @@ class StepRunner:
         return capture_blocker(plan)
 
     def prepare(self, data: Any, schedule: StepSchedule, iteration: int, *, capture: bool) -> None:
-        """Choose the feed for ``data`` (as many slots as an iteration draws) and start the device
-        clock at ``iteration``; with ``capture``, make the optimizers capturable and record the
-        body in a CUDA graph on the first :meth:`run`."""
+        """Choose the feed and start the device clock; with ``capture``, make the optimizers
+        capturable and record the body in a CUDA graph on the first :meth:`run`.
+
+        Args:
+            data: The real batches (the feed gets as many slots as an iteration draws).
+            schedule: The step schedule.
+            iteration: Iterations done (the clock's start).
+            capture: Record the body as a CUDA graph.
+        """
         self.clock = torch.tensor(iteration, device=self.device)
         slots = schedule.critic_draws(self) + (1 if self.needs_real_in_generator_step else 0)
         self.feed = make_feed(data, self.device, slots, prepared=capture)
@@ -174,7 +191,12 @@ class StepRunner:
         self.feed = None
 
     def run(self, schedule: StepSchedule, ema: EMA | None) -> None:
-        """One iteration: the body, eagerly or replayed from the graph."""
+        """One iteration: the body, eagerly or replayed from the graph.
+
+        Args:
+            schedule: The step schedule.
+            ema: The generator's EMA, or ``None``.
+        """
         assert self.feed is not None, "prepare() comes before the first iteration"
         self.feed.prepare()
         if self.graph is not None:
@@ -183,12 +205,22 @@ class StepRunner:
             self.iteration_body(schedule, ema)
 
     def at(self, iteration: int, critic_steps: int, horizon: int) -> None:
-        """The counters the coming steps' :class:`~ganlib.losses.Step` carry (iterations and
-        critic steps done, and the total iterations of the fit)."""
+        """Set the counters the coming steps' :class:`~ganlib.losses.Step` carry.
+
+        Args:
+            iteration: Iterations done.
+            critic_steps: Critic steps done.
+            horizon: The total iterations of the fit.
+        """
         self._iteration, self._critic_steps, self._horizon = iteration, critic_steps, horizon
 
     def report(self, phase: str, terms: Mapping[str, Tensor]) -> None:
-        """Add terms (device scalars) to this iteration's metrics, averaged like the objective's."""
+        """Add terms (device scalars) to this iteration's metrics, averaged like the objective's.
+
+        Args:
+            phase: ``"critic"`` or ``"generator"`` (for names without a namespace).
+            terms: Named scalar tensors.
+        """
         self.stats.report(phase, terms)
 
     def _generate(self, module: nn.Module, noise: Tensor, labels: Tensor | None) -> Tensor:
@@ -283,7 +315,12 @@ class StepRunner:
 
     def iteration_body(self, schedule: StepSchedule, ema: EMA | None) -> None:
         """One whole iteration's device work, what a CUDA graph records: the schedule's steps,
-        the EMA update, the augmentation's report, and the device clock's tick."""
+        the EMA update, the augmentation's report, and the device clock's tick.
+
+        Args:
+            schedule: The step schedule.
+            ema: The generator's EMA, or ``None``.
+        """
         self.stats.reset()
         self.steps_in_body = 0
         schedule.run(self)

@@ -29,7 +29,7 @@ from ganlib.losses import Objective
 from ganlib.train.callback import Callback, CallbackList
 from ganlib.train.accumulate import Accumulation
 from ganlib.train.noise import NoiseSource
-from ganlib.train.parts import Stateful, check_optimizer, has_batch_statistics
+from ganlib.train.parts import Stateful, check_parts, choose_fuse
 from ganlib.train.ema import EMA
 from ganlib.train.feed import check_sharding
 from ganlib.train.history import History
@@ -154,15 +154,7 @@ class Trainer:
         check_int("check_finite_every", check_finite_every, expected="a positive number of iterations")
         if capture not in CAPTURE_MODES:
             raise ValueError(f"capture={capture!r} is invalid; expected one of {', '.join(map(repr, CAPTURE_MODES))}")
-        if not isinstance(objective, Objective):
-            raise TypeError(f"objective must be a ganlib.losses.Objective, got {type(objective).__name__}")
-        latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
-        if latent_dim is None:
-            raise ValueError("latent_dim is unknown: pass latent_dim=... or give the generator a latent_dim attribute")
-        if getattr(generator, "num_classes", None) is not None and getattr(critic, "num_classes", None) is None:
-            raise ValueError("the generator is conditional (it has num_classes) but the critic is not; use a conditional critic")
-        check_optimizer("generator", generator_optimizer, generator, critic)
-        check_optimizer("critic", critic_optimizer, critic, generator)
+        latent_dim = check_parts(generator, critic, objective, (generator_optimizer, critic_optimizer), latent_dim)
         self.generator = generator
         self.critic = critic
         self.data = data
@@ -171,7 +163,7 @@ class Trainer:
         self.accumulate = accumulate
         self.callbacks = CallbackList(callbacks)
         self.ema = ema
-        self.latent_dim = int(latent_dim)
+        self.latent_dim = latent_dim
         self.iteration = 0
         self.critic_steps = 0
         self.max_iterations = 0
@@ -186,9 +178,7 @@ class Trainer:
         self.distributed = distributed
         augment = augment.to(device) if augment is not None else None
         self.conditional = getattr(generator, "num_classes", None) is not None
-        fuse = fuse_critic_forward if fuse_critic_forward is not None else device.type == "cuda" and not has_batch_statistics(critic)
-        if fuse and has_batch_statistics(critic):
-            raise ValueError("fuse_critic_forward=True with a BatchNorm critic would mix real and fake batch statistics; leave it None or False")
+        fuse = choose_fuse(fuse_critic_forward, device, critic)
         self.history = History()
         self.checkpointed: dict[str, Stateful] = {}
         self.last_checkpoint: tuple[int, Path] | None = None
@@ -266,15 +256,28 @@ class Trainer:
     # --- the steps (a StepRunner's) -------------------------------------------------------------
 
     def report(self, phase: str, terms: Mapping[str, Tensor]) -> None:
-        """Add terms (device scalars, named for ``phase``) to this iteration's metrics, averaged like the objective's."""
+        """Add terms (device scalars) to this iteration's metrics, averaged like the objective's.
+
+        Args:
+            phase: ``"critic"`` or ``"generator"`` (for names without a namespace).
+            terms: Named scalar tensors.
+        """
         self._steps.report(phase, terms)
 
     def critic_step(self) -> dict[str, Tensor]:
-        """One critic update; returns the objective's terms of the last micro-batch (see :class:`~ganlib.train.StepRunner`)."""
+        """One critic update (:class:`~ganlib.train.StepRunner` takes it).
+
+        Returns:
+            The objective's terms of the last micro-batch (device tensors).
+        """
         return self._steps.critic_step()
 
     def generator_step(self) -> dict[str, Tensor]:
-        """One generator update, the critic frozen; returns the objective's terms of the last micro-batch."""
+        """One generator update, with the critic's parameters frozen.
+
+        Returns:
+            The objective's terms of the last micro-batch (device tensors).
+        """
         return self._steps.generator_step()
 
     def capture_blocker(self) -> str | None:

@@ -86,3 +86,18 @@ def test_a_policy_that_names_no_setting_is_one_line(monkeypatch):
     monkeypatch.setattr(GradientPenalty, "kind_defaults", {"toy": {"penalty_wieght": 0.1}})
     with pytest.raises(ValueError, match=r"a component proposes penalty_wieght=0.1, which is not a train setting"):
         _built("--data", "ring")
+
+
+@pytest.mark.parametrize(
+    ("argv", "norm"),
+    [
+        (["--data", "cifar10", "--objective", "r3gan"], None),  # R3GAN's generator has no norm: none is recorded
+        (["--data", "ring"], None),  # nor has the MLP
+        (["--data", "mnist"], "batch"),  # the DCGAN's is BatchNorm
+        (["--data", "mnist", "--model", "mlp", "--generator-norm", "batch"], "batch"),  # typed: kept, as typed
+    ],
+    ids=["r3gan", "mlp", "dcgan", "typed"],
+)
+def test_the_config_records_the_generator_norm_the_generator_has(argv, norm):
+    args, _, _ = _built(*argv)
+    assert args.generator_norm == norm

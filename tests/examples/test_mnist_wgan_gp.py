@@ -47,7 +47,7 @@ def test_defaults_are_the_papers(example):
     assert (args.data, args.model, args.objective, args.ema) == ("mnist", "dcgan", "wgan-gp", 0.999)  # the EMA measured better: on by default
     assert (args.image_size, args.width, args.batch_size, args.n_critic, args.lr) == (64, 64, 64, 5, 1e-4)
     assert tuple(args.betas) == (0.0, 0.9) and args.critic_norm == "layer" and args.classes is None
-    assert train_objective(args).gp_weight == 10.0
+    assert [(p.name, p.weight) for p in train_objective(args).penalties] == [("gp", 10.0)]
     cpu = _settings(example, ["--preset", "cpu"])
     assert (cpu.image_size, cpu.width) == (32, 32) and _settings(example, ["--preset", "cpu", "--width", "16"]).width == 16
     assert _settings(example, ["--no-ema"]).ema is None

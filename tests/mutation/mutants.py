@@ -69,7 +69,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "clip-before-step",
         "weights clipped before the critic optimizer step instead of after it",
-        "ganlib/train/trainer.py",
+        "ganlib/train/steps.py",
         '        self._optimizer_step(optimizer, "critic")\n        self.objective.after_critic_step(self.critic)\n',
         '        self.objective.after_critic_step(self.critic)\n        self._optimizer_step(optimizer, "critic")\n',
     ),
@@ -104,7 +104,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "critic-outside-ddp",
         "the critic step scores (and penalizes) with the unwrapped critic, so its gradients are never all-reduced",
-        "ganlib/train/trainer.py",
+        "ganlib/train/steps.py",
         'self._step("critic", self._critic_module, fake, z, r, y, critic_step)',
         'self._step("critic", self.critic, fake, z, r, y, critic_step)',
     ),
@@ -308,8 +308,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "ada-local-images-under-torchrun",
         "under torchrun ADA counts only the local batch, so p moves world-size times slower",
         "ganlib/train/trainer.py",
-        "            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size * world)\n",
-        "            self.augment.after_iteration(metrics.names, metrics.values, images=self._steps_in_body * self._batch_size)\n",
+        "            self.augment.after_iteration(metrics.names, metrics.values, images=steps.steps_in_body * steps.batch_size * world)\n",
+        "            self.augment.after_iteration(metrics.names, metrics.values, images=steps.steps_in_body * steps.batch_size)\n",
     ),
     Mutant(
         "r3gan-box-downsampling",

@@ -241,6 +241,23 @@ def test_download_without_a_network_is_one_line_and_cleans_up(tmp_path, monkeypa
 
 
 
+def test_an_offline_download_into_the_default_root_leaves_no_empty_cache(tmp_path, monkeypatch, capsys):
+    """Without --data-root or GANLIB_DATA the files go under ~/.cache/ganlib/datasets; a failed
+    download removes ~/.cache/ganlib as well when it made it (an empty one was left before)."""
+    from torchvision import datasets
+
+    def offline(self):
+        raise RuntimeError("<urlopen error [Errno -2] Name or service not known>")
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("GANLIB_DATA", raising=False)
+    (tmp_path / ".cache").mkdir()  # a home with a cache folder, as most have
+    monkeypatch.setattr(datasets.MNIST, "download", offline)
+    assert main(["train", "--data", "mnist", "--download", "--iterations", "1", "--out", str(tmp_path / "run")]) == 2
+    assert "--download could not fetch MNIST" in capsys.readouterr().err
+    assert list((tmp_path / ".cache").iterdir()) == []
+
+
 def test_a_cifar_download_without_a_network_is_one_line_and_cleans_up(tmp_path, monkeypatch, capsys):
     from torchvision import datasets
 

@@ -69,6 +69,38 @@ def test_progress_bar_prints_lines(tmp_path, capsys):
     assert "iter      2" in text and "iter      4" in text and "loss/critic=" in text
 
 
+def test_progress_steps_aside_when_the_output_is_not_a_terminal(capsys):
+    """Logged to a file, the bar's redraws would be thousands of fragments: lines instead, one
+    per refresh and one at the end, under the log's own names."""
+    tiny_trainer(callbacks=[ProgressBar(every=3)]).fit(4)  # capsys: stderr is not a terminal
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split()[1] for line in lines] == ["3/4", "4/4"]
+    assert "loss/critic=" in lines[0] and "accuracy/real=" in lines[0] and "\r" not in "".join(lines)
+
+
+def test_the_bar_shows_the_logs_names(monkeypatch):
+    import ganlib.train.callbacks.progress as progress
+
+    shown = []
+
+    class Bar:
+        def __init__(self, *args, **kwargs):
+            self.n, self.total = 0, kwargs.get("total")
+
+        def update(self, step):
+            self.n += step
+
+        def set_postfix(self, values, refresh=False):
+            shown.append(dict(values))
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(progress, "tqdm", Bar)
+    tiny_trainer(callbacks=[ProgressBar(every=2, bar=True)]).fit(2)
+    assert {"loss/critic", "loss/generator", "accuracy/real", "accuracy/fake"} <= set(shown[-1])
+
+
 def test_ctrl_c_finishes_the_iteration_saves_and_reraises(tmp_path):
     class PressCtrlC(Callback):
         def on_iteration_end(self, trainer, metrics):

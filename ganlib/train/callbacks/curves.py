@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ganlib._files import write_atomically
 from ganlib._validation import check_int
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ganlib.train.metrics import Metrics
     from ganlib.train.callback import Loop
 
-__all__ = ["PANELS", "LearningCurves", "Panel", "panel_layout", "register_panel"]
+__all__ = ["PANELS", "LearningCurves", "Panel", "panel_grid", "panel_layout", "register_panel"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def register_panel(namespace: str, title: str, *, order: int = 50, split: bool =
 
 
 register_panel("loss", "losses", order=0)
-register_panel("critic", "critic scores (Wasserstein estimate)", order=10)
+register_panel("critic", "critic scores", order=10)
 register_panel("accuracy", "critic accuracy", order=20)
 register_panel("penalty", "penalties and regularizers", order=30)
 register_panel("generator", "generator terms", order=40)
@@ -109,6 +109,23 @@ def panel_layout(names: list[str]) -> list[tuple[str, list[str], Panel]]:
         else:
             layout.append((panel.title, members, panel))
     return sorted(layout, key=lambda item: (item[2].order, item[0]))
+
+
+def panel_grid(count: int) -> tuple[Any, list[Any]]:
+    """A figure of ``count`` panels, four to a row (the spare cells of the last row hidden).
+
+    Returns:
+        The :class:`matplotlib.figure.Figure` and its first ``count`` axes.
+    """
+    from matplotlib.figure import Figure  # the object-oriented API: no pyplot state, a notebook's backend left alone
+
+    columns = min(4, count)
+    rows = -(-count // columns)
+    fig = Figure(figsize=(4.2 * columns, 3.3 * rows))
+    axes = list(fig.subplots(rows, columns, squeeze=False).flat)
+    for ax in axes[count:]:
+        ax.axis("off")
+    return fig, axes[:count]
 
 
 @register_callback("learning-curves")
@@ -166,7 +183,6 @@ class LearningCurves(Callback):
         # The object-oriented API draws without pyplot's global state, so the user's
         # interactive backend (a notebook, say) is left alone.
         import numpy as np
-        from matplotlib.figure import Figure
 
         history = self.history()
         x_all = np.asarray(history.pop("iteration"), dtype=float)
@@ -174,13 +190,8 @@ class LearningCurves(Callback):
         layout = panel_layout(names)
         if not layout:
             return None
-        columns = min(4, len(layout))
-        rows = -(-len(layout) // columns)
-        fig = Figure(figsize=(4.2 * columns, 3.3 * rows))
-        axes = fig.subplots(rows, columns, squeeze=False)
-        for ax in axes.flat[len(layout) :]:
-            ax.axis("off")
-        for ax, (title, keys, panel) in zip(axes.flat, layout, strict=False):
+        fig, axes = panel_grid(len(layout))
+        for ax, (title, keys, panel) in zip(axes, layout, strict=False):
             for key in keys:
                 y = np.asarray(history[key], dtype=float)
                 present = np.isfinite(y)

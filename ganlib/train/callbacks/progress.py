@@ -1,10 +1,21 @@
-"""A progress bar you can watch: iterations, speed, and the current losses."""
+"""A progress bar you can watch: iterations, speed, and the current losses.
+
+The bar shows the metrics under the names the log and the curves use (``loss/critic``,
+``accuracy/real``): one set of names everywhere. Where the output is not a terminal (a log
+file, a CI job) the bar steps aside: the same values are printed as one line every ``every``
+iterations instead of thousands of redrawn fragments.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
-from tqdm.auto import tqdm
+import warnings
+
+with warnings.catch_warnings():  # tqdm.auto warns in a notebook without ipywidgets, then draws a text bar
+    warnings.simplefilter("ignore")
+    from tqdm.auto import tqdm
 
 from ganlib._validation import check_int
 from ganlib.contract import NonNegativeInt, PositiveInt
@@ -20,10 +31,6 @@ DEFAULT_KEYS: tuple[str, ...] = (
     "loss/critic", "loss/generator", "critic/wasserstein", "penalty/gp", "penalty/r1", "accuracy/real", "accuracy/fake", "score/fid",
 )
 """Metrics the bar shows by default, those the run reports."""
-
-
-def _short(name: str) -> str:
-    return name.replace("loss/", "L_").replace("accuracy/", "acc_").replace("critic/", "").replace("penalty/", "").replace("score/", "")
 
 
 @register_callback("progress")
@@ -42,12 +49,15 @@ class ProgressBar(Callback):
         print_every: Also print a full line of metrics every this many iterations (kept in
             logs where the bar itself is overwritten); 0 disables it.
         keys: Metrics to show; those the run does not report are skipped.
+        bar: Draw the bar (``True``), print lines only (``False``), or draw it when the
+            error stream is a terminal (``None``, the default).
     """
 
-    def __init__(self, every: PositiveInt = 1, print_every: NonNegativeInt = 0, keys: tuple[str, ...] = DEFAULT_KEYS) -> None:
+    def __init__(self, every: PositiveInt = 1, print_every: NonNegativeInt = 0, keys: tuple[str, ...] = DEFAULT_KEYS, bar: bool | None = None) -> None:
         self.every = check_int("every", every, expected="a positive number of iterations")
         self.print_every = check_int("print_every", print_every, minimum=0, expected="0 (off) or a positive integer")
         self.keys = tuple(keys)
+        self.bar = bar
         self._bar: Any = None
         self._timed = False
 
@@ -56,6 +66,9 @@ class ProgressBar(Callback):
         self._timed = False
 
     def _open(self, trainer: Loop) -> None:
+        if not (self.bar if self.bar is not None else sys.stderr.isatty()):
+            self._bar = _Lines(trainer.max_iterations)
+            return
         budget = trainer.time_budget
         started = max(trainer.iteration - 1, 0)
         rate = trainer.time_spent / max(trainer.iteration, 1)
@@ -73,16 +86,16 @@ class ProgressBar(Callback):
             self._bar.update(min(round(trainer.time_spent), self._bar.total) - self._bar.n)
         else:
             self._bar.update(1)
-        show = metrics.iteration % self.every == 0
+        show = metrics.iteration % self.every == 0 or trainer.last_iteration
         say = self.print_every and metrics.iteration % self.print_every == 0
         if not (show or say):
             return
         trainer.history.flush()
         values = trainer.history.latest()
         shown = {k: f"{values[k]:.3g}" for k in self.keys if k in values}
-        if show:
+        if show and not (say and isinstance(self._bar, _Lines)):  # without a bar, one line per iteration at most
             iteration = {"it": str(metrics.iteration)} if self._timed else {}
-            self._bar.set_postfix({**iteration, **{_short(k): v for k, v in shown.items()}}, refresh=False)
+            self._bar.set_postfix({**iteration, **shown}, refresh=False)
         if say:
             self._bar.write(f"iter {metrics.iteration:6d}  " + "  ".join(f"{k}={v}" for k, v in shown.items()))
 
@@ -99,3 +112,22 @@ class ProgressBar(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class _Lines:
+    """What stands in for the bar where the output is not a terminal: a line per refresh."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.n = total, 0
+
+    def update(self, step: int) -> None:
+        self.n += step
+
+    def set_postfix(self, values: dict[str, str], refresh: bool = False) -> None:
+        print(f"iter {self.n:6d}/{self.total}  " + "  ".join(f"{k}={v}" for k, v in values.items()), file=sys.stderr, flush=True)
+
+    def write(self, line: str) -> None:
+        print(line, flush=True)
+
+    def close(self) -> None:
+        pass
