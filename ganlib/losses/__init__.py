@@ -5,6 +5,7 @@
 * :mod:`ganlib.losses.gradients` -- the functional layer: interpolates, input gradients, their penalties;
 * :mod:`ganlib.losses.penalties` -- penalty objects (GP, LP, DRAGAN, R1, R2) and their registry;
 * :mod:`ganlib.losses.lecam` -- LeCam's regularizer, in its two references' settings;
+* :mod:`ganlib.losses.drift` -- PGGAN's epsilon-drift term;
 * :mod:`ganlib.losses.constraints` -- weight clipping, applied after the critic's steps;
 * :mod:`ganlib.losses.step` -- :class:`Step`, what an objective sees in one update;
 * :mod:`ganlib.losses.objectives` -- objectives: a loss plus penalties;
@@ -63,6 +64,7 @@ from ganlib.losses.gradients import (
     zero_centered_penalty,
 )
 from ganlib.losses.lecam import LeCamPenalty, LeCamStyleGAN2Penalty
+from ganlib.losses.drift import EpsilonDriftPenalty
 from ganlib.losses.penalties import (
     PENALTIES,
     BatchNormPenaltyWarning,
@@ -90,6 +92,7 @@ __all__ = [
     "Composition",
     "Critic",
     "DRAGANPenalty",
+    "EpsilonDriftPenalty",
     "GradientPenalty",
     "HingeLoss",
     "LeCamPenalty",

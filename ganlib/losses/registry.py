@@ -20,6 +20,7 @@ from ganlib.losses.adversarial import LOSSES
 from ganlib.losses.energy import BEGAN, EBGAN
 from ganlib.losses.objectives import ComposedObjective, Objective
 from ganlib.losses.constraints import WeightClip
+import ganlib.losses.drift  # noqa: F401  (registers epsilon-drift, which pggan composes)
 from ganlib.losses.penalties import PENALTIES, Penalty
 from ganlib.registry import Registry, check_kwargs
 
@@ -139,6 +140,7 @@ register_objective(
     "wgan-gp",
     composition=Composition("wasserstein", ("gp",), weight=10.0, renamed={"gp_weight": "gp.weight", "target": "gp.target", "one_sided": "gp.one_sided"}),
 )
+register_objective("pggan", composition=Composition("wasserstein", ("gp", "epsilon-drift")))  # lambda 10, epsilon 0.001: each's default
 register_objective(EBGAN.name, EBGAN, critic="autoencoder")
 register_objective(BEGAN.name, BEGAN, critic="autoencoder")
 

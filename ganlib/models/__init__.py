@@ -28,6 +28,7 @@ from ganlib.models.dcgan5 import DCGAN5Critic, DCGAN5Generator
 from ganlib.models.latent import interpolate_latents, slerp
 from ganlib.models.resnet import ResNetCritic, ResNetGenerator, sngan_resnet_critic, sngan_resnet_generator
 from ganlib.models.mlp import ACTIVATIONS, MLPCritic, MLPGenerator, course_mlp
+from ganlib.models.pggan import ProgressiveCritic, ProgressiveGenerator
 from ganlib.models.r3gan import R3GANCritic, R3GANGenerator, ResidualBottleneck
 from ganlib.models.registry import (
     MODELS,
@@ -60,6 +61,8 @@ __all__ = [
     "MLPGenerator",
     "ModelContext",
     "ProjectionCritic",
+    "ProgressiveCritic",
+    "ProgressiveGenerator",
     "R3GANCritic",
     "R3GANGenerator",
     "ResNetCritic",

@@ -29,7 +29,7 @@ def generator_step(critic, fake, real=None):
 
 def test_registry_names():
     # a loss is an objective already; only what is not a bare loss has a name of its own
-    assert set(OBJECTIVES) == {"wgan-clip", "wgan-gp", "ebgan", "began"}
+    assert set(OBJECTIVES) == {"wgan-clip", "wgan-gp", "pggan", "ebgan", "began"}
     assert get_objective("non-saturating").name == "non-saturating"
     assert get_objective("wgan-clip").clip.clip == 0.01
     assert [(p.name, p.weight) for p in get_objective("wgan-gp").penalties] == [("gp", 10.0)]

@@ -230,11 +230,11 @@ def test_two_penalties_report_distinct_names():
 
 
 def test_get_objective_by_name_and_its_errors():
-    assert set(PENALTIES) == {"gp", "lp", "dragan", "r1", "r2", "lecam", "lecam-stylegan2"}
+    assert set(PENALTIES) == {"gp", "lp", "dragan", "r1", "r2", "lecam", "lecam-stylegan2", "epsilon-drift"}
     objective = get_objective("hinge", penalty="r1", penalty_weight=1.0, penalty_every=16)
     assert objective.penalties[0].weight == 1.0 and objective.penalties[0].every == 16
     assert get_objective("wasserstein", penalty="clip", clip=0.02).clip.clip == 0.02
-    with pytest.raises(ValueError, match="penalty 'r3' is unknown; valid names are 'dragan', 'gp', 'lecam', 'lecam-stylegan2', 'lp', 'r1', 'r2', 'clip'"):
+    with pytest.raises(ValueError, match="penalty 'r3' is unknown; valid names are 'dragan', 'epsilon-drift', 'gp', 'lecam', 'lecam-stylegan2', 'lp', 'r1', 'r2', 'clip'"):
         get_objective("hinge", penalty="r3")
     with pytest.raises(ValueError, match="'ebgan' takes no penalty or clipping"):
         get_objective("ebgan", penalty="r1")

@@ -26,6 +26,7 @@ from tests.mutation.mutants import MUTANTS, Mutant
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TESTS = (
     "tests/properties",
+    "tests/nn/test_progressive.py",
     "tests/losses",
     "tests/train/test_trainer.py",
     "tests/train/test_engine.py",
