@@ -10,7 +10,7 @@ from tests.examples.helpers import load_example
 def test_every_objective_has_its_papers_recipe():
     example = load_example("compare_objectives")
     recipes = example.RECIPES
-    assert {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge", "least-squares", "relativistic", "relativistic-average", "r1", "ebgan", "began", "r3gan", "wgan-gp-toy"} == set(recipes)
+    assert {"minimax", "non-saturating", "wgan-clip", "wgan-gp", "hinge", "least-squares", "relativistic", "relativistic-average", "r1", "ebgan", "began", "r3gan", "wgan-gp-toy", "pggan"} == set(recipes)
     assert recipes["wgan-clip"].optimizer == "rmsprop" and recipes["wgan-clip"].lr == 5e-5
     assert recipes["wgan-gp"].betas == (0.0, 0.9) and recipes["wgan-gp"].n_critic == 5
     assert recipes["hinge"].critic_norm == "spectral" and recipes["hinge"].build_objective().name == "hinge"
