@@ -75,7 +75,6 @@ class ProgressiveGenerator(nn.Module):
         width: The widest layer (``fmap_max``; 512 in the paper).
 
     Attributes:
-        resolution: The current resolution (4 at first).
         alpha: The fade-in of the newest block, 1.0 when none is fading (a buffer: checkpointed).
     """
 
