@@ -50,7 +50,7 @@ nb_execution_mode = "off"  # built and run by scripts/build_notebook.py; the tes
 html_theme = "furo"
 html_title = f"ganlib {release}"
 html_static_path = ["_static"]
-exclude_patterns = ["_build", "_intersphinx"]
+exclude_patterns = ["_build", "_intersphinx", "_static"]  # _static holds .md tables that myst would take for pages
 
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
