@@ -123,8 +123,11 @@ for _name, _recipe in {
     "ebgan": Recipe("ebgan", 1, **_DCGAN, critic_norm="none", critic="autoencoder", source="Zhao et al. 2017, with DCGAN's optimizer"),
     "began": Recipe("began", 1, "adam", 1e-4, (0.5, 0.999), critic_norm="none", critic="autoencoder", source="Berthelot et al. 2017"),
     "pggan": Recipe(
-        "pggan", 1, "adam", 1e-3, (0.0, 0.99), critic_norm="none",
-        source="Karras et al. 2018 (PGGAN): WGAN-GP with lambda 10 and the epsilon-drift term (0.001), one critic step, Adam lr 0.001, betas (0, 0.99)",
+        "pggan", 1, "adam", 1e-3, (0.0, 0.99), critic_norm="none", model="pggan", ema=0.999,
+        source=(
+            "Karras et al. 2018 (PGGAN): WGAN-GP with lambda 10 and the epsilon-drift term (0.001), one critic step, "
+            "Adam lr 0.001, betas (0, 0.99), the generator's average at 0.999, grown from 4x4 (the growth callback)"
+        ),
     ),
     "wgan-gp-toy": Recipe(
         "wasserstein", 5, "adam", 1e-4, (0.5, 0.9), critic_norm="none", penalty="gp", penalty_weight=0.1, model="mlp",

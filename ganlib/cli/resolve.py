@@ -169,7 +169,9 @@ def resolve(args: argparse.Namespace) -> Recipe:
     for key, value in settings.items():
         if not hasattr(args, key):  # a plugin's policy naming a setting that does not exist
             raise ValueError(f"a component proposes {key}={value!r}, which is not a train setting (data {args.data!r}, model {args.model!r}, penalties {args.penalty or []})")
-        if getattr(args, key) is None:
+        if key == "callback" and getattr(args, key):  # a component's callbacks join those typed (pggan's growth)
+            args.callback = [*value, *(v for v in args.callback if v not in value)]
+        elif getattr(args, key) is None:
             setattr(args, key, list(value) if isinstance(value, tuple) else value)
     if course:
         args.model = course["model"]

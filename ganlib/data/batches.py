@@ -133,6 +133,25 @@ class TensorBatches:
         labels = torch.index_select(self.labels, 0, index, out=labels_out) if labels_out is not None else self.labels.index_select(0, index)
         return samples, labels
 
+    def serve(self, data: Tensor, batch_size: int | None = None) -> None:
+        """Serve other tensors of the same samples from now on (another resolution, say), keeping
+        the stream's order and position: the next batch holds the samples it would have held.
+
+        Args:
+            data: ``(M, *)`` samples, ``M`` as before, on the same device.
+            batch_size: A new batch size, or ``None`` to keep it.
+
+        Raises:
+            ValueError: If ``data`` holds another number of samples or the batch size does not fit.
+        """
+        if len(data) != len(self.data) or data.device != self.data.device:
+            raise ValueError(f"serve: {len(data)} samples on {data.device}; expected {len(self.data)} on {self.data.device}, the stream's")
+        most = len(data) // self.world_size
+        size = self.batch_size if batch_size is None else check_int("batch_size", batch_size, maximum=most, expected=f"an integer from 1 to {most}")
+        self.data, self.batch_size = data, size
+        self._buffer = torch.empty_like(data[:size])
+        self._label_buffer = None if self.labels is None else torch.empty_like(self.labels[:size])
+
     def __iter__(self) -> TensorBatches:
         return self
 

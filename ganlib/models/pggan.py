@@ -1,32 +1,46 @@
 """PGGAN's growing generator and critic (Karras et al., 2018), from 4×4 by doublings.
 
-Both networks start at 4×4 and :meth:`grow` by one resolution at a time up to their final
-``image_size``. A new block is faded in: while ``alpha`` rises from 0 to 1, the output (the
-critic's input) is the blend of the old resolution's path, upsampled (downsampled), with the
-new block's (:func:`~ganlib.nn.progressive.fade`). The layers are the paper's:
+Both networks start at 4×4 and :meth:`~ProgressiveGenerator.grow` by one resolution at a time
+up to their final ``image_size``. A new block is faded in: while ``alpha`` rises from 0 to 1,
+the output (the critic's input) is the blend of the old resolution's path, upsampled
+(downsampled), with the new block's (:func:`~ganlib.nn.progressive.fade`).
 
-* the generator: the latent pixel-normalized, a dense layer to 4×4 (gain √2/4), then per
-  resolution two 3×3 convolutions, each followed by LeakyReLU(0.2) and pixel norm, nearest
-  upsampling between resolutions, and a 1×1 ``to_rgb`` per resolution with a linear output;
+As in the authors' code, the networks keep one interface at every phase: the generator's
+images are always ``image_size`` (the current resolution's, nearest-upsampled), and the critic
+takes ``image_size`` images and averages them down to its current resolution. Samples, grids,
+scores and the sampling commands therefore never see a phase change.
+
+The layers are those of ``G_paper`` and ``D_paper`` in the authors' ``networks.py``
+(tkarras/progressive_growing_of_gans):
+
+* the generator: the latent pixel-normalized, a dense layer to 4×4 (gain √2/4, its bias per
+  channel), then per resolution two 3×3 convolutions, each followed by LeakyReLU(0.2) and pixel
+  norm, nearest upsampling between resolutions (the reference fuses it with the next
+  convolution into one transposed convolution: the same function), and a 1×1 ``to_rgb`` per
+  resolution with a linear output;
 * the critic: a 1×1 ``from_rgb`` per resolution, per resolution two 3×3 convolutions and 2×2
   average pooling, and at 4×4 the minibatch standard deviation, a 3×3 convolution, a dense
   layer and the linear score (gain 1);
 * every layer with equalized learning rate, the widths ``min(width, 16384 / resolution)`` (the
   paper's ``fmap_base`` 8192 and ``fmap_max`` 512 are ``width=512``; a CPU wants less).
 
-:func:`ganlib.train.growth.grow_optimizer` adds a grown network's new parameters to its
-optimizer as a new group, with fresh state, the old parameters keeping theirs. Growth as a
-schedule stepped by the training loop is not built yet.
+Growth as a schedule the training loop steps is :class:`ganlib.train.Growth` (the ``growth``
+callback, which ``--model pggan`` adds): it grows both networks, their optimizers and the EMA,
+serves the data at each phase's resolution and sets ``alpha``. Loading a grown network's
+weights into a freshly built one grows it first, so ``sample`` and ``evaluate`` read any phase's
+checkpoint.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ganlib.models.registry import register_model
 from ganlib.nn.progressive import EqualizedConv2d, EqualizedLinear, MinibatchStdDev, PixelNorm, fade
 
 __all__ = ["ProgressiveCritic", "ProgressiveGenerator", "stage_width"]
@@ -55,6 +69,49 @@ def _lrelu(x: Tensor) -> Tensor:
     return F.leaky_relu(x, 0.2)
 
 
+def _upscale(x: Tensor, size: int) -> Tensor:
+    return x if x.shape[-1] == size else F.interpolate(x, scale_factor=size // x.shape[-1], mode="nearest")
+
+
+class _Growing(nn.Module):
+    """What both networks share: the current resolution, growth by one doubling, and loading
+    the weights of a network grown further (it grows to fit first)."""
+
+    alpha: Tensor
+    image_size: int
+    blocks: nn.ModuleList
+
+    @property
+    def resolution(self) -> int:
+        """The current resolution (the side of the newest block's feature maps)."""
+        return 4 * 2 ** len(self.blocks)
+
+    def _add_stage(self, resolution: int) -> list[nn.Module]:
+        raise NotImplementedError
+
+    def grow(self) -> list[nn.Parameter]:
+        """Add the next resolution's block and its RGB layer, fading in from ``alpha`` = 0.
+
+        Returns:
+            The new parameters (for :func:`~ganlib.train.growth.grow_optimizer`).
+
+        Raises:
+            ValueError: If the network is at its final resolution.
+        """
+        if self.resolution >= self.image_size:
+            raise ValueError(f"the {type(self).__name__} is at its final resolution {self.image_size}; it cannot grow")
+        added = [module.to(self.alpha.device) for module in self._add_stage(self.resolution * 2)]
+        self.alpha.fill_(0.0)
+        return [p for module in added for p in module.parameters()]
+
+    def _load_from_state_dict(self, state_dict: Any, prefix: str, *args: Any) -> None:
+        # Weights of a network grown further: grow to fit first (the children load after this).
+        saved = {key[len(prefix) + 7 :].split(".", 1)[0] for key in state_dict if key.startswith(prefix + "blocks.")}
+        while len(self.blocks) < len(saved) and self.resolution < self.image_size:
+            self.grow()
+        super()._load_from_state_dict(state_dict, prefix, *args)
+
+
 class _GeneratorBlock(nn.Module):
     def __init__(self, cin: int, cout: int) -> None:
         super().__init__()
@@ -65,8 +122,8 @@ class _GeneratorBlock(nn.Module):
         return self.norm(_lrelu(self.conv2(self.norm(_lrelu(self.conv1(x))))))
 
 
-class ProgressiveGenerator(nn.Module):
-    """A generator that grows from 4×4 to ``image_size``.
+class ProgressiveGenerator(_Growing):
+    """A generator that grows from 4×4 to ``image_size``; its images are ``image_size`` at every phase.
 
     Args:
         latent_dim: Noise size (512 in the paper).
@@ -78,57 +135,38 @@ class ProgressiveGenerator(nn.Module):
         alpha: The fade-in of the newest block, 1.0 when none is fading (a buffer: checkpointed).
     """
 
-    alpha: Tensor
-
     def __init__(self, latent_dim: int = 512, image_size: int = 32, channels: int = 1, width: int = 512) -> None:
         super().__init__()
         self.latent_dim, self.image_size, self.channels, self.width = latent_dim, image_size, channels, width
         self.max_level = _check_size(image_size)
         c4 = stage_width(4, width)
         self.norm = PixelNorm()
-        self.dense = EqualizedLinear(latent_dim, c4 * 16, gain=math.sqrt(2) / 4)
+        self.dense = EqualizedLinear(latent_dim, c4 * 16, gain=math.sqrt(2) / 4, bias=False)
+        self.dense_bias = nn.Parameter(torch.zeros(c4))  # per channel, after the reshape to 4×4
         self.conv4 = EqualizedConv2d(c4, c4, 3, 1)
         self.blocks = nn.ModuleList()
         self.to_rgb = nn.ModuleList([EqualizedConv2d(c4, channels, 1, gain=1.0)])
         self.register_buffer("alpha", torch.ones(()))
         self.config = {"latent_dim": latent_dim, "image_size": image_size, "channels": channels, "width": width}
 
-    @property
-    def resolution(self) -> int:
-        """The current output side."""
-        return 4 * 2 ** len(self.blocks)
-
-    def grow(self) -> list[nn.Parameter]:
-        """Add the next resolution's block and ``to_rgb``, fading in from ``alpha`` = 0.
-
-        Returns:
-            The new parameters (for :func:`~ganlib.train.growth.grow_optimizer`).
-
-        Raises:
-            ValueError: If the generator is at its final resolution.
-        """
-        if self.resolution >= self.image_size:
-            raise ValueError(f"the generator is at its final resolution {self.image_size}; it cannot grow")
-        new = self.resolution * 2
-        device = self.alpha.device
-        block = _GeneratorBlock(stage_width(new // 2, self.width), stage_width(new, self.width)).to(device)
-        rgb = EqualizedConv2d(stage_width(new, self.width), self.channels, 1, gain=1.0).to(device)
+    def _add_stage(self, resolution: int) -> list[nn.Module]:
+        block = _GeneratorBlock(stage_width(resolution // 2, self.width), stage_width(resolution, self.width))
+        rgb = EqualizedConv2d(stage_width(resolution, self.width), self.channels, 1, gain=1.0)
         self.blocks.append(block)
         self.to_rgb.append(rgb)
-        self.alpha.fill_(0.0)
-        return [*block.parameters(), *rgb.parameters()]
+        return [block, rgb]
 
     def forward(self, z: Tensor) -> Tensor:  # noqa: D102
-        x = self.dense(self.norm(z)).reshape(len(z), -1, 4, 4)
+        x = self.dense(self.norm(z)).reshape(len(z), -1, 4, 4) + self.dense_bias.view(1, -1, 1, 1)
         x = self.norm(_lrelu(self.conv4(self.norm(_lrelu(x)))))
         previous = x
         for block in self.blocks:
             previous, x = x, block(x)
-        new = self.to_rgb[-1](x)
-        if not self.blocks:
-            return new
-        old = F.interpolate(self.to_rgb[-2](previous), scale_factor=2, mode="nearest")
-        return fade(old, new, self.alpha)
+        image = self.to_rgb[-1](x)
+        if self.blocks:
+            old = F.interpolate(self.to_rgb[-2](previous), scale_factor=2, mode="nearest")
+            image = fade(old, image, self.alpha)
+        return _upscale(image, self.image_size)
 
 
 class _CriticBlock(nn.Module):
@@ -140,8 +178,11 @@ class _CriticBlock(nn.Module):
         return F.avg_pool2d(_lrelu(self.conv2(_lrelu(self.conv1(x)))), 2)
 
 
-class ProgressiveCritic(nn.Module):
+class ProgressiveCritic(_Growing):
     """A critic that grows from 4×4 to ``image_size``, mirroring :class:`ProgressiveGenerator`.
+
+    It takes ``image_size`` images at every phase and averages them down to its current
+    resolution (the reference's repeated 2×2 ``downscale2d``).
 
     Args:
         image_size: The final resolution, a power of two from 8 to 1024.
@@ -153,8 +194,6 @@ class ProgressiveCritic(nn.Module):
         alpha: The fade-in of the newest block, 1.0 when none is fading (a buffer).
     """
 
-    alpha: Tensor
-
     def __init__(self, image_size: int = 32, channels: int = 1, width: int = 512, group_size: int = 4) -> None:
         super().__init__()
         self.image_size, self.channels, self.width = image_size, channels, width
@@ -164,37 +203,22 @@ class ProgressiveCritic(nn.Module):
         self.blocks = nn.ModuleList()  # the newest (highest resolution) first
         self.stddev = MinibatchStdDev(group_size)
         self.conv4 = EqualizedConv2d(c4 + 1, c4, 3, 1)
-        self.dense = EqualizedLinear(c4 * 16, c4)
-        self.score = EqualizedLinear(c4, 1, gain=1.0)
+        self.dense = EqualizedLinear(c4 * 16, stage_width(2, width))
+        self.score = EqualizedLinear(stage_width(2, width), 1, gain=1.0)
         self.register_buffer("alpha", torch.ones(()))
         self.config = {"image_size": image_size, "channels": channels, "width": width, "group_size": group_size}
 
-    @property
-    def resolution(self) -> int:
-        """The current input side."""
-        return 4 * 2 ** len(self.blocks)
-
-    def grow(self) -> list[nn.Parameter]:
-        """Add the next resolution's ``from_rgb`` and block, fading in from ``alpha`` = 0.
-
-        Returns:
-            The new parameters.
-
-        Raises:
-            ValueError: If the critic is at its final resolution.
-        """
-        if self.resolution >= self.image_size:
-            raise ValueError(f"the critic is at its final resolution {self.image_size}; it cannot grow")
-        new = self.resolution * 2
-        device = self.alpha.device
-        rgb = EqualizedConv2d(self.channels, stage_width(new, self.width), 1).to(device)
-        block = _CriticBlock(stage_width(new, self.width), stage_width(new // 2, self.width)).to(device)
+    def _add_stage(self, resolution: int) -> list[nn.Module]:
+        rgb = EqualizedConv2d(self.channels, stage_width(resolution, self.width), 1)
+        block = _CriticBlock(stage_width(resolution, self.width), stage_width(resolution // 2, self.width))
         self.from_rgb.append(rgb)
         self.blocks.insert(0, block)
-        self.alpha.fill_(0.0)
-        return [*rgb.parameters(), *block.parameters()]
+        return [rgb, block]
 
     def forward(self, x: Tensor) -> Tensor:  # noqa: D102
+        if x.shape[-1] != self.image_size:
+            raise ValueError(f"the critic takes {self.image_size}×{self.image_size} images at every phase; got {tuple(x.shape[-2:])}")
+        x = F.avg_pool2d(x, self.image_size // self.resolution) if self.resolution < self.image_size else x
         h = _lrelu(self.from_rgb[-1](x))
         if self.blocks:
             new = self.blocks[0](h)
@@ -204,3 +228,7 @@ class ProgressiveCritic(nn.Module):
                 h = block(h)
         h = _lrelu(self.conv4(self.stddev(h)))
         return self.score(_lrelu(self.dense(h.flatten(1)))).squeeze(1)
+
+
+register_model("pggan-generator", ProgressiveGenerator, policy={"images": {"objective": "pggan", "callback": ["growth"]}})
+register_model("pggan-critic", ProgressiveCritic)

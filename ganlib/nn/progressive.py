@@ -76,12 +76,14 @@ class EqualizedLinear(nn.Module):
         in_features: Inputs.
         out_features: Outputs.
         gain: The gain of He's constant.
+        bias: Add a learned bias per output (PGGAN's generator adds its first layer's per
+            channel instead, after reshaping to 4×4).
     """
 
-    def __init__(self, in_features: int, out_features: int, gain: float = math.sqrt(2.0)) -> None:
+    def __init__(self, in_features: int, out_features: int, gain: float = math.sqrt(2.0), bias: bool = True) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.randn(out_features, in_features))
-        self.bias = nn.Parameter(torch.zeros(out_features))
+        self.bias = nn.Parameter(torch.zeros(out_features)) if bias else None
         self.scale = he_scale(in_features, gain)
 
     def forward(self, x: Tensor) -> Tensor:  # noqa: D102

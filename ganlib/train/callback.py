@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from torch import nn
 
     from ganlib.train.distributed import Distributed
+    from ganlib.train.ema import EMA
     from ganlib.train.history import History
     from ganlib.train.metrics import Metrics
 
@@ -69,6 +70,9 @@ class Loop(Protocol):
     history: History
     distributed: Distributed | None
     last_checkpoint: tuple[int, Path] | None
+    critic_steps: int
+    data: Any
+    ema: EMA | None
 
     @property
     def sampling_generator(self) -> nn.Module: ...  # noqa: D102
@@ -80,6 +84,8 @@ class Loop(Protocol):
     def healthy(self) -> bool: ...  # noqa: D102
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path: ...  # noqa: D102
+
+    def models_changed(self) -> None: ...  # noqa: D102
 
 
 class Callback:
@@ -181,6 +187,17 @@ class Callback:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the state returned by :meth:`state_dict`."""
 
+    def on_load_checkpoint(self, trainer: Loop, state: Mapping[str, Any]) -> None:
+        """Called when a checkpoint is restored, before anything in it is loaded.
+
+        The place for a callback that changes the models' shape (a growing network) to bring
+        them to the saved shape, so that the saved weights and optimizer states fit.
+
+        Args:
+            trainer: The Trainer.
+            state: The checkpoint's state (read it; it is loaded after this).
+        """
+
     def capture_blocker(self) -> str | None:
         """Why iterations cannot be recorded as one CUDA graph while this callback runs, or ``None``.
 
@@ -223,6 +240,22 @@ class Callback:
             The fakes to train the critic on, shape ``(N, *)``.
         """
         return fake
+
+    def on_real_batch(self, trainer: Loop, real: Tensor) -> Tensor:
+        """A real batch the steps drew; return it, or a replacement with as many samples.
+
+        Called for every real batch, before the objective or the augmentation sees it: the
+        place to bring the data to what the networks take (a growing network's fade and
+        resolution). Runs on every process, inside the update: device work only.
+
+        Args:
+            trainer: The Trainer.
+            real: The batch ``(N, *)``, detached.
+
+        Returns:
+            The batch to train on, ``(N, *)``.
+        """
+        return real
 
 
 CALLBACKS: Registry[Callable[..., Callback]] = Registry("callback")
@@ -278,6 +311,7 @@ class CallbackList:
             )
         self._before_step = [cb for cb in self.callbacks if _overrides(cb, "on_before_optimizer_step")]
         self._fake_hooks = [cb for cb in self.callbacks if _overrides(cb, "on_critic_fakes")]
+        self._real_hooks = [cb for cb in self.callbacks if _overrides(cb, "on_real_batch")]
 
     def __iter__(self) -> Any:
         return iter(self.callbacks)
@@ -369,6 +403,26 @@ class CallbackList:
                 raise ValueError(f"{type(callback).__name__}.on_critic_fakes returned shape {tuple(replaced.shape)} for fakes of shape {tuple(fake.shape)}")
             fake = replaced
         return fake
+
+    def real_batch(self, trainer: Loop, real: Tensor) -> Tensor:
+        """Device-side: pass a real batch through every :meth:`~Callback.on_real_batch` (every rank).
+
+        Args:
+            trainer: The Trainer.
+            real: The drawn batch.
+
+        Returns:
+            The batch the steps train on.
+
+        Raises:
+            ValueError: If a callback returned another number of samples.
+        """
+        for callback in self._real_hooks:
+            replaced = callback.on_real_batch(trainer, real)
+            if replaced.shape[0] != real.shape[0]:
+                raise ValueError(f"{type(callback).__name__}.on_real_batch returned {replaced.shape[0]} samples for a batch of {real.shape[0]}")
+            real = replaced
+        return real
 
     def state_dict(self) -> dict[str, Any]:
         """Every callback's state by :attr:`~Callback.state_key`."""

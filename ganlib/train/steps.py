@@ -190,6 +190,12 @@ class StepRunner:
             self.graph = None
         self.feed = None
 
+    def refresh(self) -> None:
+        """The models, their optimizers or the data changed shape (a network grew): re-read the
+        critic's parameters and prepare the feed and any graph afresh before the next iteration."""
+        self.release()
+        self._critic_params = [p for p in self.critic.parameters() if p.requires_grad]
+
     def run(self, schedule: StepSchedule, ema: EMA | None) -> None:
         """One iteration: the body, eagerly or replayed from the graph.
 
@@ -256,7 +262,8 @@ class StepRunner:
 
     def _draw(self) -> tuple[Tensor, Tensor | None]:
         assert self.feed is not None, "the feed is set before the first step"
-        return self.feed.draw()
+        real, labels = self.feed.draw()
+        return self.callbacks.real_batch(self.owner, real), labels
 
     def critic_step(self) -> dict[str, Tensor]:
         """One critic update: draw a real batch, generate fakes, backpropagate the critic loss once, step.

@@ -255,6 +255,11 @@ class Trainer:
 
     # --- the steps (a StepRunner's) -------------------------------------------------------------
 
+    def models_changed(self) -> None:
+        """Say that the models, their optimizers or the data changed shape (a network grew): the
+        steps re-read the parameters, and the feed and any CUDA graph are prepared afresh."""
+        self._steps.refresh()
+
     def report(self, phase: str, terms: Mapping[str, Tensor]) -> None:
         """Add terms (device scalars) to this iteration's metrics, averaged like the objective's.
 
@@ -349,12 +354,8 @@ class Trainer:
                 ``time_budget`` is not positive.
             TrainingInterrupted: After a signal has been handled.
         """
-        check_int(
-            "iterations",
-            iterations,
-            minimum=self.iteration,
-            expected=f"the total number of generator iterations, at least the {self.iteration} already done",
-        )
+        done = f"the total number of generator iterations, at least the {self.iteration} already done"
+        check_int("iterations", iterations, minimum=self.iteration, expected=done)
         if time_budget is not None and not time_budget > 0:
             raise ValueError(f"time_budget={time_budget!r} is invalid; expected a positive number of seconds")
         self.max_iterations = iterations
@@ -389,10 +390,9 @@ class Trainer:
                         self._call("on_interrupt")
                         raise TrainingInterrupted(signum, self.iteration)
                     self.should_stop = stop
-            except TrainingInterrupted:
-                raise
             except BaseException as error:
-                self._call("on_exception", error)
+                if not isinstance(error, TrainingInterrupted):  # an interrupt was handled above
+                    self._call("on_exception", error)
                 raise
         self._call("on_fit_end")
 
@@ -444,4 +444,5 @@ class Trainer:
         """
         self._steps.release()  # a restored state is fed and captured afresh
         self._guard.reset()
+        self._call("on_load_checkpoint", state)  # a growing network takes the saved shape first
         restore_state(self, state)
