@@ -16,10 +16,10 @@ The layers are those of ``G_paper`` and ``D_paper`` in the authors' ``networks.p
 * the generator: the latent pixel-normalized, a dense layer to 4×4 (gain √2/4, its bias per
   channel), then per resolution two 3×3 convolutions, each followed by LeakyReLU(0.2) and pixel
   norm, nearest upsampling between resolutions (the reference fuses it with the next
-  convolution into one transposed convolution: the same function), and a 1×1 ``to_rgb`` per
+  convolution into one transposed convolution: the same function, with the kernel flipped), and a 1×1 ``to_rgb`` per
   resolution with a linear output;
-* the critic: a 1×1 ``from_rgb`` per resolution, per resolution two 3×3 convolutions and 2×2
-  average pooling, and at 4×4 the minibatch standard deviation, a 3×3 convolution, a dense
+* the critic: a 1×1 ``from_rgb`` per resolution, per resolution two 3×3 convolutions, the
+  second averaged 2×2 before its LeakyReLU (the reference's fused ``conv2d_downscale2d``), and at 4×4 the minibatch standard deviation, a 3×3 convolution, a dense
   layer and the linear score (gain 1);
 * every layer with equalized learning rate, the widths ``min(width, 16384 / resolution)`` (the
   paper's ``fmap_base`` 8192 and ``fmap_max`` 512 are ``width=512``; a CPU wants less).
@@ -100,7 +100,7 @@ class _Growing(nn.Module):
         """
         if self.resolution >= self.image_size:
             raise ValueError(f"the {type(self).__name__} is at its final resolution {self.image_size}; it cannot grow")
-        added = [module.to(self.alpha.device) for module in self._add_stage(self.resolution * 2)]
+        added = [module.to(device=self.alpha.device, dtype=self.alpha.dtype) for module in self._add_stage(self.resolution * 2)]
         self.alpha.fill_(0.0)
         return [p for module in added for p in module.parameters()]
 
@@ -175,7 +175,8 @@ class _CriticBlock(nn.Module):
         self.conv1, self.conv2 = EqualizedConv2d(cin, cin, 3, 1), EqualizedConv2d(cin, cout, 3, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(_lrelu(self.conv2(_lrelu(self.conv1(x)))), 2)
+        # pooled before the activation, as the reference's fused conv2d_downscale2d (its default) does
+        return _lrelu(F.avg_pool2d(self.conv2(_lrelu(self.conv1(x))), 2))
 
 
 class ProgressiveCritic(_Growing):
