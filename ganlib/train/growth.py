@@ -43,7 +43,25 @@ from ganlib.train.callback import Callback, register_callback
 if TYPE_CHECKING:
     from ganlib.train.callback import Loop
 
-__all__ = ["Growth", "GrowthPlan", "grow_optimizer", "parse_batch_sizes"]
+__all__ = ["Growth", "GrowthPlan", "grow_optimizer", "level", "parse_batch_sizes"]
+
+
+def level(final: int, lod: float) -> tuple[int, float]:
+    """The networks' resolution and the newest block's fade-in at a level of detail.
+
+    Args:
+        final: The final resolution.
+        lod: The level of detail, ``log2(final / resolution)``, fractional during a fade.
+
+    Returns:
+        ``(resolution, alpha)``: the higher resolution during a fade, and ``1 - frac(lod)``.
+
+    Example:
+        >>> level(32, 1.25)
+        (16, 0.75)
+    """
+    whole = math.floor(lod)
+    return final // 2**whole, 1.0 - (lod - whole)
 
 
 def grow_optimizer(optimizer: Optimizer, new: Sequence[nn.Parameter]) -> Optimizer:
@@ -152,12 +170,11 @@ class GrowthPlan:
 
     def resolution(self, images: int) -> int:
         """The networks' resolution after ``images`` (the higher one during a fade)."""
-        return self.final // 2 ** math.floor(self.lod(images))
+        return level(self.final, self.lod(images))[0]
 
     def alpha(self, images: int) -> float:
         """The fade-in of the newest block: ``1 - frac(lod)`` (1 when no block is fading)."""
-        lod = self.lod(images)
-        return 1.0 - (lod - math.floor(lod))
+        return level(self.final, self.lod(images))[1]
 
     def batch_size(self, resolution: int) -> int:
         """The batch size at ``resolution``."""
@@ -243,8 +260,7 @@ class Growth(Callback):
         """Bring the networks, optimizers, EMA and data to ``lod``; one structural change at most per phase."""
         plan = self._bind(trainer)
         generator, critic, ema = trainer.generator, trainer.critic, trainer.ema
-        resolution = plan.final // 2 ** math.floor(lod)
-        alpha = 1.0 - (lod - math.floor(lod))
+        resolution, alpha = level(plan.final, lod)
         changed = False
         while generator.resolution < resolution:
             new_generator, new_critic = generator.grow(), critic.grow()
@@ -293,7 +309,8 @@ class Growth(Callback):
     def measure(self, trainer: Loop) -> Mapping[str, float]:  # noqa: D102
         if self.lod is None or self.plan is None:
             return {}
-        return {"growth/resolution": float(self.plan.final // 2 ** math.floor(self.lod)), "growth/alpha": 1.0 - (self.lod - math.floor(self.lod))}
+        resolution, alpha = level(self.plan.final, self.lod)
+        return {"growth/resolution": float(resolution), "growth/alpha": alpha}
 
     def on_real_batch(self, trainer: Loop, real: Tensor) -> Tensor:
         """Fade a real batch between its resolution and the one below, and enlarge it to the final size.

@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TESTS = (
     "tests/properties",
     "tests/nn/test_progressive.py",
+    "tests/train/test_growth.py",
     "tests/losses",
     "tests/train/test_trainer.py",
     "tests/train/test_engine.py",
