@@ -52,18 +52,19 @@ HINGE = ["--objective", "hinge", "--ema", "0.999"]
 """Part 3's recipe: the DCGAN (spectral norm in the critic) with hinge loss."""
 
 
-def _command(out: Path, cell: list[str], minutes: float, data_root: str, extra: list[str], iterations: int | None = None) -> list[str]:
+def _command(out: Path, cell: list[str], minutes: float, data_root: str, extra: list[str], iterations: int | None = None, sample_every: int = 500) -> list[str]:
     common = COMMON[: COMMON.index("--seed")] if "--seed" in extra else COMMON  # the cell's own seed replaces seed 0
     budget = ["--iterations", str(iterations)] if iterations else ["--iterations", "1000000", "--time-budget", str(int(minutes * 60))]
     return [
         sys.executable, "-m", "ganlib", "train", *common, "--data-root", data_root, *cell, *extra,
         *budget, "--log-every", "10",
-        "--sample-every", "500", "--checkpoint-every", "500", "--out", str(out),
+        "--sample-every", str(sample_every), "--checkpoint-every", "500", "--out", str(out),
     ]
 
 
 def run_cell(
     out: Path, name: str, cell: list[str], minutes: float, data_root: str, extra: list[str] | None = None, iterations: int | None = None,
+    sample_every: int = 500,
 ) -> dict[str, object]:
     """Train one cell (or resume it) and judge it; its result is cached in ``result.json``.
 
@@ -73,14 +74,14 @@ def run_cell(
     done = run / "result.json"
     if done.exists():
         return json.loads(done.read_text())
-    fresh = _command(run, cell, minutes, data_root, extra or [], iterations)
+    fresh = _command(run, cell, minutes, data_root, extra or [], iterations, sample_every)
     command = fresh
     if (run / "checkpoints" / "latest.pt").exists():  # an interrupted cell continues (the budget counts on)
         command = [*fresh[: fresh.index("--out")], "--resume", str(run)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     print("+", shlex.join(command[1:]), flush=True)
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    shown = "python " + shlex.join(fresh[1:]).replace(str(run), f"runs/modern/{name}").replace(data_root, "../shared/datasets")
+    shown = "python " + shlex.join(fresh[1:]).replace(str(run), f"runs/{out.name}/{name}").replace(data_root, "../shared/datasets")
     result = {"cell": name, "command": shown, **judge(run, 3, 10000, 0.9, 0)}
     done.write_text(json.dumps(result, indent=2) + "\n")
     return result

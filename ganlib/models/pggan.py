@@ -125,6 +125,10 @@ class _GeneratorBlock(nn.Module):
 class ProgressiveGenerator(_Growing):
     """A generator that grows from 4×4 to ``image_size``; its images are ``image_size`` at every phase.
 
+    Its output layer is linear, as in the paper: in training the critic sees it as it is; in
+    eval mode (sampling, scoring) the images are clipped to [-1, 1], as the reference clips
+    when it turns its output into images.
+
     Args:
         latent_dim: Noise size (512 in the paper).
         image_size: The final resolution, a power of two from 8 to 1024.
@@ -166,6 +170,8 @@ class ProgressiveGenerator(_Growing):
         if self.blocks:
             old = F.interpolate(self.to_rgb[-2](previous), scale_factor=2, mode="nearest")
             image = fade(old, image, self.alpha)
+        if not self.training:  # the output is linear; a sample is clipped to the images' range, as the reference exports it
+            image = image.clamp(-1.0, 1.0)
         return _upscale(image, self.image_size)
 
 

@@ -26,7 +26,9 @@ the loop's seams, with no special case in the Trainer:
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -42,6 +44,8 @@ from ganlib.train.callback import Callback, register_callback
 
 if TYPE_CHECKING:
     from ganlib.train.callback import Loop
+
+log = logging.getLogger("ganlib.train")
 
 __all__ = ["Growth", "GrowthPlan", "grow_optimizer", "level", "parse_batch_sizes"]
 
@@ -234,6 +238,7 @@ class Growth(Callback):
         self._served: tuple[int, int] | None = None
         self._steps_before = 0
         self._alpha: Tensor | None = None
+        self.changes: list[dict[str, float]] = []  # each change of phase: when, to what, and its host seconds
 
     # --- the plan and its application --------------------------------------------------------
 
@@ -259,6 +264,7 @@ class Growth(Callback):
     def _apply(self, trainer: Loop, lod: float) -> None:
         """Bring the networks, optimizers, EMA and data to ``lod``; one structural change at most per phase."""
         plan = self._bind(trainer)
+        started = time.perf_counter()
         generator, critic, ema = trainer.generator, trainer.critic, trainer.ema
         resolution, alpha = level(plan.final, lod)
         changed = False
@@ -287,6 +293,9 @@ class Growth(Callback):
         self._alpha.fill_(alpha)
         if changed or phase_changed:
             trainer.models_changed()
+            seconds = time.perf_counter() - started
+            self.changes.append({"iteration": trainer.iteration, "images": self.images, "resolution": resolution, "alpha": alpha, "seconds": seconds})
+            log.info("growth: %dx%d %s at iteration %d (%d images; %.3f s)", resolution, resolution, "fading in" if alpha < 1 else "stable", trainer.iteration, self.images, seconds)
         self.lod = lod
 
     # --- the hooks ------------------------------------------------------------------------------
@@ -343,8 +352,9 @@ class Growth(Callback):
             self._apply(trainer, self.lod)
 
     def state_dict(self) -> dict[str, Any]:  # noqa: D102
-        return {"images": self.images, "lod": self.lod}
+        return {"images": self.images, "lod": self.lod, "changes": list(self.changes)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: D102
         self.images = int(state["images"])
         self.lod = None if state.get("lod") is None else float(state["lod"])
+        self.changes = list(state.get("changes", []))

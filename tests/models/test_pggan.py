@@ -98,3 +98,13 @@ def test_weights_of_a_grown_network_load_into_a_new_one_which_grows_to_fit():
     grown[0].grow()
     nested.load_state_dict(grown.state_dict())
     assert nested[0].resolution == 8
+
+
+def test_samples_are_clipped_to_the_image_range_in_eval_mode_only():
+    torch.manual_seed(5)
+    g = ProgressiveGenerator(latent_dim=8, image_size=8, width=8)
+    with torch.no_grad():
+        g.to_rgb[0].bias.fill_(3.0)  # push the linear output out of range
+    z = torch.randn(4, 8)
+    assert g(z).max() > 1.0
+    assert g.eval()(z).abs().max() <= 1.0

@@ -178,7 +178,9 @@ def test_the_command_line_grows_pggan_and_samples_any_phase(tmp_path, mnist_root
     assert (config["objective"], config["callback"], config["n_critic"], config["lr"], config["ema"]) == ("pggan", ["growth"], 1, 1e-3, 0.999)
     state = load_checkpoint(run)
     # recomputed every 4 iterations: at 32 images, 8 into the fade of 8x8 over 24
-    assert state["callbacks"]["Growth"] == {"images": 64, "lod": pytest.approx(2.0 - 8 / 24)}
+    saved = state["callbacks"]["Growth"]
+    assert (saved["images"], saved["lod"]) == (64, pytest.approx(2.0 - 8 / 24))
+    assert [(c["iteration"], c["resolution"]) for c in saved["changes"]] == [(0, 4), (4, 8)]
     assert main(["train", "--resume", str(run), "--iterations", "12"]) == 0
     assert load_checkpoint(run)["iteration"] == 12
     assert main(["sample", "--checkpoint", str(run), "--num", "4", "--out", str(tmp_path / "s.pt")]) == 0
