@@ -24,14 +24,15 @@ from ganlib.models import load_generator
 @torch.no_grad()
 def judge(run: Path, digit: int, num: int, confidence: float, seed: int) -> dict[str, object]:
     generator, used_ema = load_generator(run)
-    latent = generator.config["latent_dim"]
+    latent = int(generator.latent_dim)
     noise = torch.randn(num, latent, generator=torch.Generator().manual_seed(seed))
     images = torch.cat([generator(z) for z in noise.split(500)])
     evaluator = MNISTEvaluator()
     _, probabilities, _ = evaluator.embed(images)
     top, label = probabilities.max(dim=1)
     result = evaluator.evaluate(images, digit=digit)
-    last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    metrics = run / "metrics.jsonl"  # a pyramid file has none: its levels' runs do
+    last = json.loads(metrics.read_text().splitlines()[-1]) if metrics.is_file() else {"iteration": None, "wall_time": 0.0}
     return {
         "run": str(run),
         "weights": "EMA" if used_ema else "raw",

@@ -177,8 +177,11 @@ def load_generator(
     conditional generator trained on some classes only gets their list as ``classes`` (label
     ``k`` draws data class ``classes[k]``).
 
+    A LAPGAN pyramid file (:func:`~ganlib.models.lapgan.save_pyramid`) gives a
+    :class:`~ganlib.models.LaplacianPyramid` of its levels' generators.
+
     Args:
-        path: A checkpoint file or a run directory.
+        path: A checkpoint file, a run directory, or a pyramid file.
         use_ema: Prefer the EMA weights when present.
         map_location: Device of the returned generator.
 
@@ -190,8 +193,13 @@ def load_generator(
         ValueError: If the checkpoint does not describe a registered generator, or its
             weights do not fit the architecture it records.
     """
-    from ganlib.models.registry import _legacy_name, get_model  # the model registry, only when a generator is rebuilt
+    from ganlib.models.lapgan import LaplacianPyramid, read_pyramid  # the models, only when a generator is rebuilt
+    from ganlib.models.registry import _legacy_name, get_model
 
+    levels = read_pyramid(path)
+    if levels is not None:  # a LAPGAN pyramid file: its levels' generators, sampled from the coarsest up
+        loaded = [load_generator(level, use_ema=use_ema, map_location=map_location) for level in levels]
+        return LaplacianPyramid([generator for generator, _ in loaded]).eval(), all(ema for _, ema in loaded)
     state = load_checkpoint(path, map_location=map_location)
     check_format(state, path)
     name = state.get("generator_model") or _legacy_name(state.get("generator_class"))

@@ -3,8 +3,9 @@
 Commands: ``train`` (any model, data and objective, into a run directory), ``study`` (a grid
 of runs compared alike), ``bench`` (a benchmark suite beside published figures), ``sample``
 (draw images from a checkpoint), ``interpolate`` (latent walks), ``evaluate`` (score MNIST
-or Stacked-MNIST samples with the offline judge), ``compare`` (runs side by side) and ``report``
-(one self-contained HTML page of a run, a study or a bench). Plugins (:mod:`ganlib.plugins`) are loaded before any command parses
+or Stacked-MNIST samples with the offline judge), ``compare`` (runs side by side), ``report``
+(one self-contained HTML page of a run, a study or a bench) and ``pyramid`` (a LAPGAN's levels
+in one file). Plugins (:mod:`ganlib.plugins`) are loaded before any command parses
 its arguments. Errors a user can fix end with one line on stderr and exit status 2; set
 ``GANLIB_DEBUG=1`` for a traceback.
 """
@@ -25,12 +26,12 @@ __all__ = ["build_parser", "main"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``ganlib`` command-line parser (load the plugins first: their names are choices)."""
-    from ganlib.cli import bench, compare, evaluate, interpolate, report, sample, study, train
+    from ganlib.cli import bench, compare, evaluate, interpolate, pyramid, report, sample, study, train
 
     parser = argparse.ArgumentParser(prog="python -m ganlib", description="ganlib command-line tools")
     parser.add_argument("--no-plugins", action="store_true", help=f"load no plugin (as {DISABLE_ENV_VAR}=1)")
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (train, study, bench, sample, interpolate, evaluate, compare, report):
+    for command in (train, study, bench, sample, interpolate, evaluate, compare, report, pyramid):
         command.add_parser(commands)
     return parser
 

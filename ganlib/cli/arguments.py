@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import math
 import textwrap
+from collections.abc import Sequence
+from pathlib import Path
 
 __all__ = [
     "invocation",
@@ -20,6 +22,7 @@ __all__ = [
     "MAX_SEED",
     "DefaultsHelpFormatter",
     "HelpFormatter",
+    "check_output",
     "choices_help",
     "collect",
     "key_value",
@@ -273,3 +276,25 @@ def apply_threads(threads: int | None) -> int:
 def choices_help(names: list[str], what: str) -> str:
     """``one of: a, b, c`` for a help text, from a registry's names (plugins' included)."""
     return f"{what}: {', '.join(names)}" if names else what
+
+
+def check_output(out: Path, *, suffixes: Sequence[str] = (), replaces: Sequence[Path] = (), overwrite: bool = False, what: str = "file") -> None:
+    """Refuse, in one line naming ``--out``, an output the command should not write.
+
+    Args:
+        out: The ``--out`` value.
+        suffixes: The endings a file output may have (case-insensitive); empty: any.
+        replaces: The files the command would write; those that exist are refused unless ``overwrite``.
+        overwrite: Whether the user passed ``--overwrite``.
+        what: What the output is, for the message (``"a pyramid file"``).
+
+    Raises:
+        ValueError: If ``out`` has another ending, or the command would replace a file.
+    """
+    if suffixes and out.suffix.lower() not in tuple(s.lower() for s in suffixes):
+        raise ValueError(f"--out {out}: {what} ends in {' or '.join(suffixes)}")
+    existing = [p for p in replaces if p.exists()]
+    if existing and not overwrite:
+        names = ", ".join(p.name for p in existing) if any(p != out for p in existing) else "a file"
+        raise ValueError(f"--out {out} already holds {names}; choose another --out or pass --overwrite")
+

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ganlib.cli.arguments import positive_int
+from ganlib.cli.arguments import check_output, positive_int
 
 __all__ = ["add_parser"]
 
@@ -25,9 +25,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--metrics {' '.join(unknown)}: no run logged it; the runs share {', '.join(known) or 'nothing'}")
     out: Path = args.out
     picture, table = out / "compare.png", out / "compare.md"
-    existing = [p for p in (picture, table) if p.exists()]
-    if existing and not args.overwrite:
-        raise ValueError(f"--out {out} already holds {', '.join(p.name for p in existing)}; choose another --out or pass --overwrite")
+    check_output(out, replaces=(picture, table), overwrite=args.overwrite)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a directory")
     out.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from torch import nn
 
 from ganlib.data import Dataset, source_metadata
 from ganlib.losses import Objective
+from ganlib.train.parts import is_conditional
 from ganlib.models import ModelContext, build_model
 from ganlib.recipes import Recipe
 from ganlib.train.optimizers import OPTIMIZERS, build_optimizer, takes_betas
@@ -67,7 +68,20 @@ def models(args: argparse.Namespace, dataset: Dataset, recipe: Recipe) -> tuple[
     critic = build_model(critic_name, ModelContext(shape, args.latent_dim, classes, args.width, args.critic_norm, given("critic_norm")), **args.critic_arg)
     if getattr(generator, "latent_dim", args.latent_dim) != args.latent_dim:
         args.latent_dim = int(generator.latent_dim)  # type: ignore[arg-type]  # the model decides (a --generator-arg)
+    _check_conditions(args, dataset, generator)
     return generator, critic
+
+
+def _check_conditions(args: argparse.Namespace, dataset: Dataset, generator: nn.Module) -> None:
+    """A model conditioned on images needs data that serve them, and such data need such a model."""
+    on_images = is_conditional(generator) and getattr(generator, "num_classes", None) is None
+    if on_images and dataset.conditions is None:
+        raise ValueError(f"--model {args.model}: its generator is conditioned on coarse images; train it on --data pyramid:SOURCE --data-arg size=N")
+    if dataset.conditions is not None and not on_images:
+        raise ValueError(
+            f"--data {args.data} serves each image with its coarse image to condition on, and --model {args.model} takes none; "
+            "use --model lapgan, or --data-arg coarsest=true for the pyramid's unconditional first level"
+        )
 
 
 def _optimizer(kind: str, module: nn.Module, lr: float, betas: list[float] | None, fused: bool, role: str) -> torch.optim.Optimizer:

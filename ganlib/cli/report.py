@@ -6,14 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from ganlib.cli.arguments import check_output
+
 __all__ = ["add_parser"]
 
 
 def run(args: argparse.Namespace) -> int:
     from ganlib.report import write_report
 
-    if args.out is not None and args.out.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"--out {args.out}: a report is an HTML page; give a file ending in .html")
+    if args.out is not None:
+        check_output(args.out, suffixes=(".html", ".htm"), what="a report (an HTML page)", overwrite=True)
     path = write_report(args.directory, args.out, compare=args.compare or ())
     size = path.stat().st_size
     print(f"wrote {path} ({size / 1e6:.1f} MB, every image inside it; open it in any browser, offline)", file=sys.stderr)

@@ -19,6 +19,7 @@ from ganlib.data.mnist import (
     resolve_data_root,
 )
 from ganlib.data.stacked import STACKED_MODES, load_stacked_mnist
+from ganlib.data.pyramid import downsample, laplacian_pyramid, level_data, reconstruct, upsample
 from ganlib.data.registry import DATASETS, Dataset, dataset_names, load_dataset, register_dataset, register_toy, source_metadata
 from ganlib.data.toys import TOYS, Toy, ToyStream, toy_bounds, toy_centers, toy_samples
 
@@ -36,6 +37,9 @@ __all__ = [
     "Toy",
     "ToyStream",
     "dataset_names",
+    "downsample",
+    "laplacian_pyramid",
+    "level_data",
     "load_cifar10",
     "load_dataset",
     "load_fashion_mnist",
@@ -44,6 +48,7 @@ __all__ = [
     "load_stacked_mnist",
     "parse_digits",
     "preprocess",
+    "reconstruct",
     "register_dataset",
     "register_toy",
     "resolve_data_root",
@@ -51,4 +56,5 @@ __all__ = [
     "toy_bounds",
     "toy_centers",
     "toy_samples",
+    "upsample",
 ]

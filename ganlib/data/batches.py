@@ -41,8 +41,8 @@ class TensorBatches:
     Args:
         data: Samples of shape ``(M, *)``, already on the training device.
         batch_size: Samples per batch (per process), with ``batch_size * world_size <= M``.
-        labels: Optional class labels of shape ``(M,)``; batches are then
-            ``(samples, labels)`` pairs.
+        labels: Optional class labels of shape ``(M,)``, or any condition per sample
+            ``(M, *)`` (a LAPGAN level's coarse images); batches are then ``(samples, labels)`` pairs.
         seed: Seed of the shuffling generator.
         rank: This process's rank.
         world_size: Number of processes sharing the stream.
@@ -73,8 +73,8 @@ class TensorBatches:
         check_int("rank", rank, minimum=0, maximum=world_size - 1, expected=f"an integer from 0 to world_size - 1 = {world_size - 1}")
         most = len(data) // world_size
         check_int("batch_size", batch_size, maximum=most, expected=f"an integer from 1 to {most} (the number of samples, {len(data)}, over world_size {world_size})")
-        if labels is not None and (labels.ndim != 1 or len(labels) != len(data)):
-            raise ValueError(f"labels has shape {tuple(labels.shape)}; expected ({len(data)},), one label per sample")
+        if labels is not None and (labels.ndim == 0 or len(labels) != len(data)):
+            raise ValueError(f"labels has shape {tuple(labels.shape)}; expected ({len(data)}, ...), one label (or condition) per sample")
         self.data = data
         self.labels = labels
         self.batch_size = batch_size

@@ -48,6 +48,8 @@ class Dataset:
         classes: The classes kept (``--classes``), or ``None`` for all.
         reshuffle: Whether a fixed set is reshuffled every epoch (``False``: shuffled once, then
             cycled through in that order).
+        conditions: What each sample is conditioned on ``(M, *)``, served with every batch
+            (a LAPGAN level's coarse images), or ``None``.
     """
 
     name: str
@@ -57,6 +59,7 @@ class Dataset:
     toy: str | None = None
     classes: tuple[int, ...] | None = None
     reshuffle: bool = True
+    conditions: Tensor | None = None
 
     @property
     def channels(self) -> int:
@@ -76,7 +79,8 @@ class Dataset:
             seed: Seed of the shuffling (a fixed set) or of the sampler (a toy sampled afresh).
             rank: This process's rank: fixed sets are sharded, toys seeded per rank.
             world_size: The number of processes.
-            labels: Yield ``(images, labels)`` pairs (labelled sets only).
+            labels: Yield ``(images, labels)`` pairs (labelled sets only). A set with
+                ``conditions`` always yields ``(images, conditions)`` pairs.
 
         Returns:
             A :class:`TensorBatches` for a fixed set, a :class:`~ganlib.data.ToyStream` for a toy.
@@ -84,7 +88,8 @@ class Dataset:
         if self.images is None:
             assert self.toy is not None
             return ToyStream(self.toy, batch_size, seed=seed + rank, device=None)
-        return TensorBatches(self.images, batch_size, labels=self.labels if labels else None, seed=seed, rank=rank, world_size=world_size, reshuffle=self.reshuffle)
+        served = self.conditions if self.conditions is not None else self.labels if labels else None
+        return TensorBatches(self.images, batch_size, labels=served, seed=seed, rank=rank, world_size=world_size, reshuffle=self.reshuffle)
 
 
 def register_dataset(name: str, loader: Callable[..., Dataset] | None = None, *, argument: str | None = None, replace: bool = False, **metadata: Any) -> Any:

@@ -27,6 +27,7 @@ from ganlib.models.dcgan import (
 from ganlib.models.dcgan5 import DCGAN5Critic, DCGAN5Generator
 from ganlib.models.latent import interpolate_latents, slerp
 from ganlib.models.resnet import ResNetCritic, ResNetGenerator, sngan_resnet_critic, sngan_resnet_generator
+from ganlib.models.lapgan import LaplacianCritic, LaplacianGenerator, LaplacianPyramid, read_pyramid, save_pyramid
 from ganlib.models.mlp import ACTIVATIONS, MLPCritic, MLPGenerator, course_mlp
 from ganlib.models.pggan import ProgressiveCritic, ProgressiveGenerator
 from ganlib.models.r3gan import R3GANCritic, R3GANGenerator, ResidualBottleneck
@@ -57,6 +58,9 @@ __all__ = [
     "DCGAN5Generator",
     "DCGANCritic",
     "DCGANGenerator",
+    "LaplacianCritic",
+    "LaplacianGenerator",
+    "LaplacianPyramid",
     "MLPCritic",
     "MLPGenerator",
     "ModelContext",
@@ -79,8 +83,10 @@ __all__ = [
     "model_name",
     "model_role",
     "model_spec",
+    "read_pyramid",
     "register_model",
     "sample_noise",
+    "save_pyramid",
     "slerp",
     "sngan_resnet_critic",
     "sngan_resnet_generator",

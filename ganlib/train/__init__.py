@@ -48,7 +48,7 @@ from ganlib.train.capture import CapturePlan, GraphCapture, capture_blocker, mak
 from ganlib.train.device import resolve_device
 from ganlib.train.distributed import Distributed
 from ganlib.train.ema import EMA
-from ganlib.train.growth import grow_optimizer
+from ganlib.train.growth import Growth, GrowthPlan, grow_optimizer
 from ganlib.train.history import History, migrate_name
 from ganlib.train.metrics import FiniteGuard, MetricAccumulator, Metrics, metric_name
 from ganlib.train.precision import PRECISIONS, Precision
@@ -65,6 +65,8 @@ __all__ = [
     "CHECKPOINT_DIR",
     "CHECKPOINT_FORMAT",
     "EMA",
+    "Growth",
+    "GrowthPlan",
     "grow_optimizer",
     "LATEST",
     "LR_SCHEDULES",

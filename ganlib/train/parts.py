@@ -10,7 +10,15 @@ from torch.optim import Optimizer
 
 from ganlib.losses import Objective
 
-__all__ = ["Stateful", "check_optimizer", "check_parts", "choose_fuse", "has_batch_statistics"]
+__all__ = ["Stateful", "check_optimizer", "check_parts", "choose_fuse", "has_batch_statistics", "is_conditional"]
+
+
+def is_conditional(generator: nn.Module) -> bool:
+    """Whether the models take a condition with each batch: class labels (a generator with a
+    ``num_classes``) or anything else the data serves beside the images (a generator that sets
+    ``conditional = True``, such as a LAPGAN level conditioned on a coarser image)."""
+    declared = getattr(generator, "conditional", None)
+    return bool(declared) if declared is not None else getattr(generator, "num_classes", None) is not None
 
 
 class Stateful(Protocol):

@@ -44,6 +44,7 @@ import ganlib.train.feed as feeds
 from ganlib.train.feed import Feed, make_feed
 from ganlib.train.metrics import MetricAccumulator
 from ganlib.train.noise import NoiseSource
+from ganlib.train.parts import is_conditional
 from ganlib.train.precision import Precision
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class StepRunner:
         self._generator_module, self._critic_module = wrapped
         self.owner = owner
         self.device: torch.device = noise.device
-        self.conditional = getattr(generator, "num_classes", None) is not None
+        self.conditional = is_conditional(generator)
         self.stats = MetricAccumulator(self.device)
         # Only the parameters that were trainable to begin with are frozen and thawed.
         self._critic_params = [p for p in critic.parameters() if p.requires_grad]

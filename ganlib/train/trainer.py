@@ -29,7 +29,7 @@ from ganlib.losses import Objective
 from ganlib.train.callback import Callback, CallbackList
 from ganlib.train.accumulate import Accumulation
 from ganlib.train.noise import NoiseSource
-from ganlib.train.parts import Stateful, check_parts, choose_fuse
+from ganlib.train.parts import Stateful, check_parts, choose_fuse, is_conditional
 from ganlib.train.ema import EMA
 from ganlib.train.feed import check_sharding
 from ganlib.train.history import History
@@ -177,7 +177,7 @@ class Trainer:
         self.capture = capture
         self.distributed = distributed
         augment = augment.to(device) if augment is not None else None
-        self.conditional = getattr(generator, "num_classes", None) is not None
+        self.conditional = is_conditional(generator)
         fuse = choose_fuse(fuse_critic_forward, device, critic)
         self.history = History()
         self.checkpointed: dict[str, Stateful] = {}

@@ -58,7 +58,7 @@ def test_compare_writes_a_figure_and_a_table_and_never_overwrites(two_runs, tmp_
         (["compare", "{a}", "{missing}"], "is not a training run: it has no metrics.jsonl"),
         (["compare", "{a}", "{b}", "--metrics", "score/nope"], "--metrics score/nope: no run logged it"),
         (["report", "{missing}"], "is not a run, study or bench directory"),
-        (["report", "{a}", "--out", "{a}/page.txt"], "a report is an HTML page"),
+        (["report", "{a}", "--out", "{a}/page.txt"], "a report (an HTML page) ends in .html or .htm"),
     ],
 )
 def test_user_errors_are_one_line(two_runs, tmp_path, capsys, argv, message):

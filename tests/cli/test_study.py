@@ -24,3 +24,20 @@ def test_a_tiny_study_writes_its_table_and_figures_and_skips_done_cells(mnist_ro
     caplog.set_level("INFO")
     assert main(argv) == 0
     assert caplog.text.count("done already, skipped") == 2
+
+
+def test_a_progressive_cell_grows_inside_a_study(mnist_root, tmp_path):
+    argv = [
+        "study", "--data-root", str(mnist_root), "--objectives", "pggan", "--models", "pggan", "--critic-norms", "none",
+        "--ema", "on", "--seeds", "1", "--image-size", "16", "--width", "4", "--batch-size", "16", "--iterations", "6",
+        "--eval-every", "6", "--eval-samples", "20", "--device", "cpu", "--out", str(tmp_path),
+        "--train-arg", "--callback-arg stable_images=16", "--train-arg", "--callback-arg fade_images=32",
+    ]
+    assert main(argv) == 0
+    (row,) = json.loads((tmp_path / "table.json").read_text())
+    assert row["iterations"][0] == 6 and row["final"][0] > 0
+    from ganlib.checkpoint import load_checkpoint
+
+    (run,) = (tmp_path / "runs").iterdir()
+    state = load_checkpoint(run)
+    assert state["callbacks"]["Growth"]["lod"] < 2.0  # 8x8 was fading in: the cell grew

@@ -507,4 +507,18 @@ MUTANTS: tuple[Mutant, ...] = (
         "                        mine.copy_(theirs)\n",
         "                        pass\n",
     ),
+    Mutant(
+        "lapgan-condition-not-blurred",
+        "a LAPGAN level is conditioned on its own image, not on the image averaged down and enlarged",
+        "ganlib/data/pyramid.py",
+        "    return level, upsample(downsample(level))\n",
+        "    return level, level\n",
+    ),
+    Mutant(
+        "lapgan-generator-forgets-the-condition",
+        "a LAPGAN level returns the band alone, not the coarse image plus the band",
+        "ganlib/models/lapgan.py",
+        "        image = condition + self.band(z, condition)\n",
+        "        image = self.band(z, condition)\n",
+    ),
 )

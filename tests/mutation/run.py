@@ -28,6 +28,7 @@ DEFAULT_TESTS = (
     "tests/properties",
     "tests/nn/test_progressive.py",
     "tests/train/test_growth.py",
+    "tests/models/test_lapgan.py",
     "tests/losses",
     "tests/train/test_trainer.py",
     "tests/train/test_engine.py",

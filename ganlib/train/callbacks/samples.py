@@ -30,11 +30,17 @@ def grid_labels(trainer: Loop, num: int) -> Tensor | None:
         num: How many samples the grid holds.
 
     Returns:
-        Labels ``0, 1, ..., K-1, 0, 1, ...`` (``num`` of them, on the CPU) for a conditional
-        Trainer, else ``None``.
+        Labels ``0, 1, ..., K-1, 0, 1, ...`` (``num`` of them, on the CPU) for a class-conditional
+        Trainer; the data's first ``num`` conditions for one conditioned on something else (a
+        LAPGAN level's coarse images, the same ones at every grid); else ``None``.
     """
     if not trainer.conditional:
         return None
+    if getattr(trainer.generator, "num_classes", None) is None:
+        conditions = getattr(trainer.data, "labels", None)
+        if conditions is None or len(conditions) < num:
+            raise ValueError(f"a sample grid of {num} needs as many conditions from the data; it has {0 if conditions is None else len(conditions)}")
+        return conditions[:num].cpu()
     classes = int(getattr(trainer.generator, "num_classes"))  # noqa: B009 - conditional generators have it
     return torch.arange(num) % classes
 
