@@ -97,8 +97,8 @@ def draw_phases(run: Path, changes: list[dict[str, float]], path: Path) -> None:
         inside = [i for i in saved if before["iteration"] < i <= end]
         if inside:
             picks.append((inside[-1], before))
-    fig, axes = plt.subplots(1, len(picks), figsize=(2.6 * len(picks), 3.0), constrained_layout=True)
-    for axis, (iteration, phase) in zip(axes, picks, strict=True):
+    fig, axes = plt.subplots(1, len(picks), figsize=(2.6 * len(picks), 3.0), constrained_layout=True, squeeze=False)
+    for axis, (iteration, phase) in zip(axes[0], picks, strict=True):
         with Image.open(run / "samples" / f"iter_{iteration:06d}.png") as grid:
             width = grid.size[0]
             axis.imshow(grid.crop((0, 0, width // 2, width // 2)), cmap="gray")  # the first 4 x 4 samples
