@@ -7,19 +7,25 @@ checkpoint, and :func:`ganlib.models.load_generator` rebuilds a generator from o
 from __future__ import annotations
 
 import errno
+import json
 import os
 import pickle
 import shutil
 import uuid
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["BEST", "CHECKPOINT_DIR", "LATEST", "check_format", "find_checkpoint", "load_checkpoint", "load_generator", "save_checkpoint"]
+from ganlib._files import write_text_atomically
+
+__all__ = [
+    "BEST", "CHECKPOINT_DIR", "LATEST", "PYRAMID_FORMAT", "check_format", "find_checkpoint", "load_checkpoint", "load_generator",
+    "read_pyramid", "save_checkpoint", "save_pyramid",
+]
 
 CHECKPOINT_FORMAT = 3
 """The format of the training state this version writes (``state["format"]``); it reads every
@@ -177,7 +183,7 @@ def load_generator(
     conditional generator trained on some classes only gets their list as ``classes`` (label
     ``k`` draws data class ``classes[k]``).
 
-    A LAPGAN pyramid file (:func:`~ganlib.models.lapgan.save_pyramid`) gives a
+    A LAPGAN pyramid file (:func:`save_pyramid`) gives a
     :class:`~ganlib.models.LaplacianPyramid` of its levels' generators.
 
     Args:
@@ -193,7 +199,7 @@ def load_generator(
         ValueError: If the checkpoint does not describe a registered generator, or its
             weights do not fit the architecture it records.
     """
-    from ganlib.models.lapgan import LaplacianPyramid, read_pyramid  # the models, only when a generator is rebuilt
+    from ganlib.models.lapgan import LaplacianPyramid  # the models, only when a generator is rebuilt
     from ganlib.models.registry import _legacy_name, get_model
 
     levels = read_pyramid(path)
@@ -230,3 +236,60 @@ def load_generator(
     if classes is not None:
         generator.classes = [int(c) for c in classes]  # type: ignore[assignment]  # the data classes its labels stand for
     return generator.to(map_location).eval(), used_ema
+
+
+PYRAMID_FORMAT = "ganlib-laplacian-pyramid"
+"""The ``format`` field of a LAPGAN pyramid file."""
+
+
+def save_pyramid(levels: Sequence[str | os.PathLike[str]], path: str | os.PathLike[str]) -> Path:
+    """Write a pyramid file naming the trained levels' runs, coarsest first.
+
+    The levels are checked first: each is loaded, and each finer one must be an
+    image-conditioned generator of twice the side of the one before.
+
+    Args:
+        levels: Run directories (or checkpoint files), coarsest first.
+        path: The file to write (JSON).
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: If the levels do not chain.
+    """
+    from ganlib.models.lapgan import LaplacianPyramid
+
+    LaplacianPyramid([load_generator(level)[0] for level in levels])  # refuses levels that do not chain
+    target = Path(path)
+    here = target.resolve().parent
+    names = [os.path.relpath(Path(level).resolve(), here) for level in levels]
+    write_text_atomically(target, json.dumps({"format": PYRAMID_FORMAT, "levels": names}, indent=2) + "\n")
+    return target
+
+
+def read_pyramid(path: str | os.PathLike[str]) -> list[Path] | None:
+    """The levels a pyramid file names (relative to the file), or ``None`` if ``path`` is not one.
+
+    Args:
+        path: Any path.
+
+    Returns:
+        The levels' paths, coarsest first, or ``None``.
+
+    Raises:
+        ValueError: If the file says it is a pyramid but names no levels.
+    """
+    file = Path(path)
+    if file.suffix != ".json" or not file.is_file():
+        return None
+    try:
+        content = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(content, dict) or content.get("format") != PYRAMID_FORMAT:
+        return None
+    levels = content.get("levels")
+    if not isinstance(levels, list) or not levels or not all(isinstance(level, str) for level in levels):
+        raise ValueError(f"pyramid file {file} names no levels; write it with python -m ganlib pyramid")
+    return [file.parent / level for level in levels]

@@ -12,7 +12,7 @@ __all__ = ["add_parser"]
 
 
 def run(args: argparse.Namespace) -> int:
-    from ganlib.models.lapgan import save_pyramid
+    from ganlib.checkpoint import save_pyramid
 
     out: Path = args.out
     check_output(out, suffixes=(".json",), replaces=(out,), overwrite=args.overwrite, what="a pyramid file")

@@ -28,12 +28,26 @@ __all__ = ["downsample", "laplacian_pyramid", "level_data", "reconstruct", "upsa
 
 
 def downsample(x: Tensor) -> Tensor:
-    """:math:`d`: the 2×2 average, halving the side."""
+    """:math:`d`: the 2×2 average, halving the side.
+
+    Args:
+        x: Images ``(N, C, H, W)``.
+
+    Returns:
+        ``(N, C, H / 2, W / 2)``.
+    """
     return F.avg_pool2d(x, 2)
 
 
 def upsample(x: Tensor) -> Tensor:
-    """:math:`u`: bilinear interpolation to twice the side."""
+    """:math:`u`: bilinear interpolation to twice the side.
+
+    Args:
+        x: Images ``(N, C, H, W)``.
+
+    Returns:
+        ``(N, C, 2H, 2W)``.
+    """
     return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
 

@@ -27,7 +27,7 @@ from ganlib.models.dcgan import (
 from ganlib.models.dcgan5 import DCGAN5Critic, DCGAN5Generator
 from ganlib.models.latent import interpolate_latents, slerp
 from ganlib.models.resnet import ResNetCritic, ResNetGenerator, sngan_resnet_critic, sngan_resnet_generator
-from ganlib.models.lapgan import LaplacianCritic, LaplacianGenerator, LaplacianPyramid, read_pyramid, save_pyramid
+from ganlib.models.lapgan import LaplacianCritic, LaplacianGenerator, LaplacianPyramid
 from ganlib.models.mlp import ACTIVATIONS, MLPCritic, MLPGenerator, course_mlp
 from ganlib.models.pggan import ProgressiveCritic, ProgressiveGenerator
 from ganlib.models.r3gan import R3GANCritic, R3GANGenerator, ResidualBottleneck
@@ -43,7 +43,7 @@ from ganlib.models.registry import (
     register_model,
 )
 from ganlib.models.sampling import generate_samples, sample_noise
-from ganlib.checkpoint import load_generator  # reading a checkpoint is the checkpoint module's job
+from ganlib.checkpoint import load_generator, read_pyramid, save_pyramid  # reading a checkpoint is the checkpoint module's job
 
 __all__ = [
     "ACTIVATIONS",

@@ -14,17 +14,14 @@ image lacks:
 
 The coarsest level is an ordinary unconditional GAN (the paper's is an MLP on 8×8 images).
 :class:`LaplacianPyramid` samples through all levels from the coarsest up; a pyramid file
-(:func:`save_pyramid`, ``python -m ganlib pyramid``) names the trained levels' runs, and
-:func:`ganlib.checkpoint.load_generator` reads it, so ``sample`` and ``evaluate`` take it as
+(:func:`ganlib.checkpoint.save_pyramid`, ``python -m ganlib pyramid``) names the trained levels'
+runs, and :func:`ganlib.checkpoint.load_generator` reads it, so ``sample`` and ``evaluate`` take it as
 a checkpoint. The layer widths are ours (the paper used 128 feature maps on CIFAR-10).
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -34,11 +31,7 @@ from torch import Tensor, nn
 from ganlib.data.pyramid import upsample
 from ganlib.models.registry import ModelContext, register_model
 
-__all__ = ["PYRAMID_FORMAT", "LaplacianCritic", "LaplacianGenerator", "LaplacianPyramid", "read_pyramid", "save_pyramid"]
-
-PYRAMID_FORMAT = "ganlib-laplacian-pyramid"
-"""The ``format`` field of a pyramid file."""
-
+__all__ = ["LaplacianCritic", "LaplacianGenerator", "LaplacianPyramid"]
 
 def _level_context(context: ModelContext) -> dict[str, Any]:
     # The noise is an image plane: its size follows the image's, whatever --latent-dim says.
@@ -161,7 +154,7 @@ class LaplacianPyramid(nn.Module):
                     f"level {len(self.sizes)} must be an image-conditioned generator of side {2 * self.sizes[-1]}; "
                     f"got {type(level).__name__} of side {getattr(level, 'image_size', None)}"
                 )
-            self.sizes.append(int(level.image_size))
+            self.sizes.append(int(getattr(level, "image_size")))  # noqa: B009 - checked just above
         self.shares = [int(getattr(level, "latent_dim")) for level in levels]  # noqa: B009 - every generator has one
         self.latent_dim = sum(self.shares)
         self.image_size = self.sizes[-1]
@@ -187,57 +180,3 @@ class LaplacianPyramid(nn.Module):
         for level, noise in zip(self.levels[1:], chunks[1:], strict=True):
             images.append(level(noise, upsample(images[-1])))
         return images
-
-
-def save_pyramid(levels: Sequence[str | os.PathLike[str]], path: str | os.PathLike[str]) -> Path:
-    """Write a pyramid file naming the trained levels' runs, coarsest first.
-
-    The levels are checked first: each is loaded, and each finer one must be an
-    image-conditioned generator of twice the side of the one before.
-
-    Args:
-        levels: Run directories (or checkpoint files), coarsest first.
-        path: The file to write (JSON).
-
-    Returns:
-        The path written.
-
-    Raises:
-        ValueError: If the levels do not chain.
-    """
-    from ganlib._files import write_text_atomically
-    from ganlib.checkpoint import load_generator
-
-    LaplacianPyramid([load_generator(level)[0] for level in levels])  # refuses levels that do not chain
-    target = Path(path)
-    here = target.resolve().parent
-    names = [os.path.relpath(Path(level).resolve(), here) for level in levels]
-    write_text_atomically(target, json.dumps({"format": PYRAMID_FORMAT, "levels": names}, indent=2) + "\n")
-    return target
-
-
-def read_pyramid(path: str | os.PathLike[str]) -> list[Path] | None:
-    """The levels a pyramid file names (relative to the file), or ``None`` if ``path`` is not one.
-
-    Args:
-        path: Any path.
-
-    Returns:
-        The levels' paths, coarsest first, or ``None``.
-
-    Raises:
-        ValueError: If the file says it is a pyramid but names no levels.
-    """
-    file = Path(path)
-    if file.suffix != ".json" or not file.is_file():
-        return None
-    try:
-        content = json.loads(file.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(content, dict) or content.get("format") != PYRAMID_FORMAT:
-        return None
-    levels = content.get("levels")
-    if not isinstance(levels, list) or not levels or not all(isinstance(level, str) for level in levels):
-        raise ValueError(f"pyramid file {file} names no levels; write it with python -m ganlib pyramid")
-    return [file.parent / level for level in levels]

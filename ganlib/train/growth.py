@@ -131,6 +131,14 @@ class GrowthPlan:
         batch_sizes: Batch size per resolution; ``base_batch`` for those not listed.
         base_batch: The batch size of resolutions ``batch_sizes`` does not list.
 
+    Attributes:
+        final: The final resolution.
+        stable_images: Images of each stable phase.
+        fade_images: Images of each fade.
+        start: The first resolution.
+        batch_sizes: Batch size per resolution.
+        base_batch: The batch size of the others.
+
     Example:
         >>> plan = GrowthPlan(final=32, stable_images=100, fade_images=100)
         >>> [(plan.resolution(n), plan.alpha(n)) for n in (0, 99, 150, 200, 650)]
@@ -173,15 +181,36 @@ class GrowthPlan:
         return max(lod, 0.0)
 
     def resolution(self, images: int) -> int:
-        """The networks' resolution after ``images`` (the higher one during a fade)."""
+        """The networks' resolution after ``images`` (the higher one during a fade).
+
+        Args:
+            images: Real images shown so far.
+
+        Returns:
+            The resolution.
+        """
         return level(self.final, self.lod(images))[0]
 
     def alpha(self, images: int) -> float:
-        """The fade-in of the newest block: ``1 - frac(lod)`` (1 when no block is fading)."""
+        """The fade-in of the newest block: ``1 - frac(lod)`` (1 when no block is fading).
+
+        Args:
+            images: Real images shown so far.
+
+        Returns:
+            α in (0, 1].
+        """
         return level(self.final, self.lod(images))[1]
 
     def batch_size(self, resolution: int) -> int:
-        """The batch size at ``resolution``."""
+        """The batch size at ``resolution``.
+
+        Args:
+            resolution: A resolution of the plan.
+
+        Returns:
+            Its batch size.
+        """
         return int(self.batch_sizes.get(resolution, self.base_batch))
 
 
@@ -265,14 +294,17 @@ class Growth(Callback):
         """Bring the networks, optimizers, EMA and data to ``lod``; one structural change at most per phase."""
         plan = self._bind(trainer)
         started = time.perf_counter()
-        generator, critic, ema = trainer.generator, trainer.critic, trainer.ema
+        generator: Any = trainer.generator  # growing networks (_bind checked): grow(), resolution, alpha
+        critic: Any = trainer.critic
+        ema = trainer.ema
         resolution, alpha = level(plan.final, lod)
         changed = False
         while generator.resolution < resolution:
             new_generator, new_critic = generator.grow(), critic.grow()
             if ema is not None:
                 with torch.no_grad():
-                    for mine, theirs in zip(ema.module.grow(), new_generator, strict=True):
+                    copy: Any = ema.module  # the EMA's copy of the growing generator
+                    for mine, theirs in zip(copy.grow(), new_generator, strict=True):
                         mine.copy_(theirs)
             grow_optimizer(trainer.generator_optimizer, new_generator)
             grow_optimizer(trainer.critic_optimizer, new_critic)
