@@ -30,7 +30,7 @@ LIBRARY_CASES = [
     (lambda: get_objective("hinge", penalty="gp2"), ValueError, "penalty 'gp2' is unknown"),
     (lambda: get_objective("hinge", clip=0.01), ValueError, "clip=0.01 was given without penalty='clip'"),
     (lambda: TensorBatches(torch.zeros(4, 1), 5), ValueError, "batch_size=5 is invalid; expected an integer from 1 to 4"),
-    (lambda: TensorBatches(torch.zeros(4, 1), 2, labels=torch.zeros(3)), ValueError, "labels has shape (3,); expected (4,)"),
+    (lambda: TensorBatches(torch.zeros(4, 1), 2, labels=torch.zeros(3)), ValueError, "labels has shape (3,); expected (4, ...), one label (or condition) per sample"),
     (lambda: TensorBatches(torch.zeros(4, 1), 1, rank=2, world_size=2), ValueError, "rank=2 is invalid; expected an integer from 0 to world_size - 1 = 1"),
     (lambda: TensorBatches(torch.zeros(4, 1), 3, world_size=2), ValueError, "batch_size=3 is invalid; expected an integer from 1 to 2"),
     (lambda: resolve_device("tpu:0"), ValueError, "device='tpu:0' is not a valid device"),
