@@ -22,6 +22,12 @@ the loop's seams, with no special case in the Trainer:
   ``lerp(upsample(downsample(x)), x, alpha)``;
 * on resume it restores its phase before the models are loaded
   (:meth:`Growth.on_load_checkpoint`), so a run stopped in the middle of a fade continues exactly.
+
+Deliberately different from the reference: the EMA is the Trainer's (updated after each
+generator step, with its warm-up), where the reference averages ``Gs`` with every critic step
+from a copy at 0.999; the learning rate is one for every resolution (the reference's
+``G_lrate_dict`` overrides only above 512×512 in its presets). Growth under several processes
+is refused: the networks DDP wrapped cannot grow.
 """
 
 from __future__ import annotations
