@@ -142,7 +142,7 @@ class ProgressiveGenerator(_Growing):
     def __init__(self, latent_dim: int = 512, image_size: int = 32, channels: int = 1, width: int = 512) -> None:
         super().__init__()
         self.latent_dim, self.image_size, self.channels, self.width = latent_dim, image_size, channels, width
-        self.max_level = _check_size(image_size)
+        _check_size(image_size)
         c4 = stage_width(4, width)
         self.norm = PixelNorm()
         self.dense = EqualizedLinear(latent_dim, c4 * 16, gain=math.sqrt(2) / 4, bias=False)

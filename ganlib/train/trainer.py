@@ -29,7 +29,7 @@ from ganlib.losses import Objective
 from ganlib.train.callback import Callback, CallbackList
 from ganlib.train.accumulate import Accumulation
 from ganlib.train.noise import NoiseSource
-from ganlib.train.parts import Stateful, check_parts, choose_fuse, is_conditional
+from ganlib.train.parts import Stateful, check_parts, choose_fuse
 from ganlib.train.ema import EMA
 from ganlib.train.feed import check_sharding
 from ganlib.train.history import History
@@ -125,6 +125,7 @@ class Trainer:
     device = held_by_the_steps("device", "The models' device.")
     precision = held_by_the_steps("precision", "The :class:`~ganlib.train.Precision` of the steps.")
     augment = held_by_the_steps("augment", "The augmentation of every batch the critic sees, or ``None``.")
+    conditional = held_by_the_steps("conditional", "Whether the models take a condition (labels, or a coarse image) with each batch.")
 
     def __init__(
         self,
@@ -177,7 +178,6 @@ class Trainer:
         self.capture = capture
         self.distributed = distributed
         augment = augment.to(device) if augment is not None else None
-        self.conditional = is_conditional(generator)
         fuse = choose_fuse(fuse_critic_forward, device, critic)
         self.history = History()
         self.checkpointed: dict[str, Stateful] = {}
