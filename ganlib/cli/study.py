@@ -28,8 +28,11 @@ from typing import Any
 
 from ganlib.cli.train_options import model_families, objective_names
 from ganlib._files import write_atomically, write_text_atomically
-from ganlib.cli.arguments import HelpFormatter, choices_help, positive_float, positive_int, sample_count, unit_interval
-from ganlib.cli.cells import DONE, run_cell
+from ganlib.cli.arguments import HelpFormatter, choices_help, non_negative_int, positive_float, positive_int, sample_count, unit_interval
+from ganlib.cli.cells import DONE, FAILED, PRUNED, CellJob, read_marker
+from ganlib.cli.search import SAMPLERS, draw, parse_search, setting_argv, train_options
+from ganlib.cli.train_options import ARCHITECTURE
+from ganlib.cli.tune import LINEAGE, add_worker_arguments, plan_workers, run_jobs
 from ganlib.data import parse_digits, source_metadata
 from ganlib.metrics.registry import score_of
 from ganlib.nn import list_norms
@@ -37,7 +40,7 @@ from ganlib.recipes import recipe_for
 from ganlib.runs import check_output_directory, run_lock
 from ganlib.train import read_log
 
-__all__ = ["add_parser", "run_cells", "summarize"]
+__all__ = ["add_parser", "summarize"]
 
 log = logging.getLogger("ganlib.study")
 
@@ -52,6 +55,7 @@ def _unique(flag: str, values: Sequence[Any]) -> list[Any]:
 
 def _cells(args: argparse.Namespace) -> list[dict[str, Any]]:
     emas = {"off": [None], "on": [args.ema_decay], "both": [None, args.ema_decay]}[args.ema]
+    settings = draw(args.search, args.trials, args.search_seed, args.sampler) if args.search else [None]
     objectives = _unique("--objectives", args.objectives)
     norms = _unique("--critic-norms", args.critic_norms)
     models = _unique("--models", args.models) if args.models else [None]
@@ -60,9 +64,12 @@ def _cells(args: argparse.Namespace) -> list[dict[str, Any]]:
         for model in models:
             for norm in norms:
                 for ema in emas:
-                    config = "-".join([objective, *([model] if model else []), norm]) + ("-ema" if ema else "")
-                    for seed in range(args.seeds):
-                        cells.append({"config": config, "objective": objective, "model": model, "norm": norm, "ema": ema, "seed": seed, "name": f"{config}-s{seed}"})
+                    group = "-".join([objective, *([model] if model else []), norm]) + ("-ema" if ema else "")
+                    for trial, setting in enumerate(settings):
+                        config = group if setting is None else f"{group}-t{trial:02d}"
+                        searched = {} if setting is None else {"group": group, "trial": trial, "setting": setting}
+                        for seed in range(args.seeds):
+                            cells.append({"config": config, "objective": objective, "model": model, "norm": norm, "ema": ema, "seed": seed, "name": f"{config}-s{seed}", **searched})
     return cells
 
 
@@ -98,12 +105,18 @@ def _train_argv(args: argparse.Namespace, cell: dict[str, Any], run_dir: Path) -
         argv += ["--threads", str(args.threads)]
     for extra in args.train_arg or []:
         argv += extra.split()
+    if cell.get("setting"):
+        argv += setting_argv(args.search, cell["setting"])
     return argv
 
 
-def _run_cell(args: argparse.Namespace, cell: dict[str, Any], out: Path) -> int:
-    run_dir = out / "runs" / cell["name"]
-    return run_cell(run_dir, lambda: _train_argv(args, cell, run_dir), args.iterations, cell)
+def _jobs(args: argparse.Namespace, cells: list[dict[str, Any]], out: Path) -> list[CellJob]:
+    jobs = []
+    for cell in cells:
+        run_dir = out.resolve() / "runs" / cell["name"]
+        settings = {spec.flag: cell["setting"][spec.name] for spec in args.search if spec.key is None} if cell.get("setting") else {}
+        jobs.append(CellJob(cell["name"], run_dir, _train_argv(args, cell, run_dir), args.iterations, cell, settings=settings))
+    return jobs
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -161,7 +174,6 @@ def summarize(out: Path, cells: list[dict[str, Any]], score: str = "score/fid") 
                 others = others if name in others else [*others, name]
         rows.append(row)
     rows.sort(key=lambda row: -row["final"][0] if higher else row["final"][0])
-    write_text_atomically(out / "table.json", json.dumps(rows, indent=2) + "\n")
     columns = [name for name in others if all(name in row for row in rows)]
     lines = [
         f"| configuration | seeds | final {_label(score)} | best {_label(score)} | " + "".join(f"{_label(n)} | " for n in columns) + "iterations | wall time (s) | it/s |",
@@ -172,10 +184,82 @@ def summarize(out: Path, cells: list[dict[str, Any]], score: str = "score/fid") 
             f"| {row['config']} | {row['seeds']} | {_pm(row['final'])} | {_pm(row['best'])} | " + "".join(f"{_pm(row[n], 2)} | " for n in columns)
             + f"{row['iterations'][0]:.0f} | {row['wall_time'][0]:.0f} | {row['it_per_s'][0]:.2f} |"
         )
+    for row in rows:  # a searched configuration carries its trial's settings
+        first = next(c for c in cells if c["config"] == row["config"])
+        if first.get("setting"):
+            row.update(group=first["group"], trial=first["trial"], setting=first["setting"])
+    lines += _search_section(out, rows, score) + _unfinished_section(out, cells)
+    write_text_atomically(out / "table.json", json.dumps(rows, indent=2) + "\n")
     write_text_atomically(out / "table.md", "\n".join(lines) + "\n")
     _plots(out, by_config, score)
     _samples(out, cells, [row["config"] for row in rows])
+    _lineage(out, cells, score)
     return rows
+
+
+def _search_section(out: Path, rows: list[dict[str, Any]], score: str) -> list[str]:
+    """Per objective (group): the trials' best, quartiles and median, and the two figures."""
+    from ganlib.report.search import budget_figure, distribution_figure, quartiles
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if "group" in row:
+            groups.setdefault(row["group"], []).append(row)
+    if not groups:
+        return []
+    higher = score_of(score).higher_is_better
+    label = _label(score)
+    lines = ["", f"Search: each trial's final {label} (mean over seeds), per configuration without its trial.", "",
+             "| configuration | trials | best | first quartile | median | third quartile | best trial's settings |", "|---|---|---|---|---|---|---|"]
+    for group, members in sorted(groups.items()):
+        summary = quartiles([m["final"][0] for m in members], higher)
+        winner = min(members, key=lambda m: -m["final"][0] if higher else m["final"][0])
+        settings = ", ".join(f"{k}={v}" for k, v in winner["setting"].items())
+        lines.append(f"| {group} | {len(members)} | {summary['best']:.3f} | {summary['q1']:.3f} | {summary['median']:.3f} | {summary['q3']:.3f} | t{winner['trial']:02d}: {settings} |")
+    scores = {group: [m["final"][0] for m in members] for group, members in groups.items()}
+    budget_figure(scores, out / "budget.png", label, higher)
+    distribution_figure(scores, out / "distribution.png", label)
+    return lines
+
+
+def _unfinished_section(out: Path, cells: list[dict[str, Any]]) -> list[str]:
+    """The cells stopped early and those that failed: listed apart, never averaged in."""
+    lines: list[str] = []
+    pruned = [(c["name"], read_marker(out / "runs" / c["name"], PRUNED)) for c in cells]
+    pruned = [(name, marker) for name, marker in pruned if marker is not None]
+    if pruned:
+        lines += ["", "Stopped early (not in the table above):", "", "| cell | by | at iteration | last score |", "|---|---|---|---|"]
+        lines += [f"| {name} | {m.get('by')} | {m.get('iteration')} | {_number(m.get('score'))} |" for name, m in pruned]
+    failed = [(c["name"], read_marker(out / "runs" / c["name"], FAILED)) for c in cells]
+    failed = [(name, marker) for name, marker in failed if marker is not None]
+    if failed:
+        lines += ["", "Failed (repeat the command to try them again):", "", "| cell | reason |", "|---|---|"]
+        lines += [f"| {name} | {str(m.get('reason', '')).replace('|', '/')} |" for name, m in failed]
+    return lines
+
+
+def _number(value: Any) -> str:
+    return "--" if value is None else f"{value:.4g}"
+
+
+def _lineage(out: Path, cells: list[dict[str, Any]], score: str) -> None:
+    """``lineage.png`` and ``lineage.json`` when population-based training copied checkpoints."""
+    adoptions = {}
+    for cell in cells:
+        path = out / "runs" / cell["name"] / LINEAGE
+        if path.exists():
+            adoptions[cell["name"]] = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not adoptions:
+        return
+    from ganlib.report.search import lineage_figure
+
+    curves = {}
+    for cell in cells:
+        run_dir = out / "runs" / cell["name"]
+        if (run_dir / "metrics.jsonl").exists():
+            curves[cell["name"]] = [(r["iteration"], r[score]) for r in read_log(run_dir) if r.get(score) is not None]
+    write_text_atomically(out / "lineage.json", json.dumps(adoptions, indent=2) + "\n")
+    lineage_figure(curves, adoptions, out / "lineage.png", _label(score))
 
 
 def _save_figure(fig: Any, path: Path) -> None:
@@ -232,15 +316,44 @@ def _samples(out: Path, cells: list[dict[str, Any]], order: list[str]) -> None:
     _save_figure(fig, out / "samples.png")
 
 
-def run_cells(args: argparse.Namespace, cells: list[dict[str, Any]], out: Path) -> int:
-    """Run (or resume) every cell in turn; returns 0, or the signal's status if one stopped a cell."""
-    for number, cell in enumerate(cells, start=1):
-        log.info("study cell %d of %d: %s", number, len(cells), cell["name"])
-        status = _run_cell(args, cell, out)
-        if status:
-            log.info("stopped in cell %s; repeat the command to resume", cell["name"])
-            return status
-    return 0
+def _validate_names(cells: list[dict[str, Any]]) -> None:
+    """Every name is checked before the first cell trains."""
+    for cell in cells:
+        if cell["objective"] not in objective_names():
+            raise ValueError(f"--objectives {cell['objective']!r} is unknown; valid names are {', '.join(objective_names())}")
+        if cell["norm"] not in list_norms():
+            raise ValueError(f"--critic-norms {cell['norm']!r} is unknown; valid names are {', '.join(list_norms())}")
+        if cell["model"] is not None and cell["model"] not in model_families():
+            raise ValueError(f"--models {cell['model']!r} is unknown; valid families are {', '.join(model_families())}")
+
+
+def _validate_search(args: argparse.Namespace) -> None:
+    """``--search``, ``--trials`` and ``--pbt`` read and checked, in one line each."""
+    options, key_value = train_options()
+    args.search = [parse_search(text, options, key_value) for text in args.search or []]
+    if len({spec.name for spec in args.search}) != len(args.search):
+        raise ValueError("--search names one setting twice; give each NAME once")
+    if args.trials is not None and not args.search:
+        raise ValueError(f"--trials {args.trials} draws settings of --search NAME=SPEC, and none was given")
+    args.trials = args.trials or (8 if args.search else 1)
+    if args.pbt:
+        if args.prune:
+            raise ValueError("--pbt and --prune each schedule the cells; choose one")
+        fixed = [spec.name for spec in args.search if spec.key is not None or spec.flag[2:].replace("-", "_") in ARCHITECTURE]
+        if not args.search or fixed:
+            raise ValueError(
+                "--pbt perturbs searched settings that a resume may change (such as lr, betas, n-critic); "
+                + (f"{', '.join(fixed)} define the run and cannot change" if fixed else "give them with --search NAME=SPEC")
+            )
+
+
+def _plan(args: argparse.Namespace, score: str) -> Any:
+    evaluations = max(-(-args.iterations // _eval_interval(args, objective)) for objective in args.objectives)
+    needs = "--prune asha" if args.prune else ("--pbt" if args.pbt else None)
+    plan: dict[str, Any] = {"score": score, "higher_is_better": score_of(score).higher_is_better, "evaluations": evaluations, "prune": args.prune, "seed": args.search_seed}
+    if args.pbt:
+        plan.update(pbt_interval=args.pbt_interval, mutations={spec.flag: spec.domain() for spec in args.search})
+    return plan_workers(args, args.out, "study", needs, **plan)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -251,27 +364,25 @@ def run(args: argparse.Namespace) -> int:
             setattr(args, key, value)
     if args.score is None and "score" not in source_metadata(args.data):
         raise ValueError(f"--data {args.data} declares no score to rank by; name one with --score (e.g. score/fid)")
+    score = args.score or str(source_metadata(args.data)["score"])
+    args.objectives = _unique("--objectives", args.objectives)
+    _validate_search(args)
     cells = _cells(args)
-    for cell in cells:  # every name is checked before the first cell trains
-        if cell["objective"] not in objective_names():
-            raise ValueError(f"--objectives {cell['objective']!r} is unknown; valid names are {', '.join(objective_names())}")
-        if cell["norm"] not in list_norms():
-            raise ValueError(f"--critic-norms {cell['norm']!r} is unknown; valid names are {', '.join(list_norms())}")
-        if cell["model"] is not None and cell["model"] not in model_families():
-            raise ValueError(f"--models {cell['model']!r} is unknown; valid families are {', '.join(model_families())}")
+    _validate_names(cells)
+    parallel = _plan(args, score)
     check_output_directory(args.out, holding="study")
     with run_lock(args.out):  # one study per directory: a second one is refused in one line
-        return _study(args, cells)
+        return _study(args, cells, parallel, score)
 
 
-def _study(args: argparse.Namespace, cells: list[dict[str, Any]]) -> int:
+def _study(args: argparse.Namespace, cells: list[dict[str, Any]], parallel: Any, score: str) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
-    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "run"}
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k not in ("run", "search")}
+    settings["search"] = [spec.name + "=" + spec.kind for spec in args.search]
     write_text_atomically(args.out / "study.json", json.dumps(settings, indent=2) + "\n")
-    status = run_cells(args, cells, args.out)
+    status = run_jobs(_jobs(args, cells, args.out), parallel)
     if status:
         return status
-    score = args.score or str(source_metadata(args.data)["score"])
     rows = summarize(args.out, cells, score)
     log.info("study of %d configurations x %d seeds: %s", len(rows), args.seeds, args.out / "table.md")
     return 0
@@ -298,7 +409,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     study.add_argument("--eval-every", type=positive_int, default=50, help="evaluate every N iterations of a 5-critic-step objective (5N for one critic step)")
     study.add_argument("--eval-samples", type=sample_count, default=500)
     study.add_argument("--device", default="auto")
-    study.add_argument("--threads", type=positive_int, default=None, help="CPU threads per run")
     study.add_argument("--train-arg", action="append", default=None, metavar="'--FLAG VALUE'", help="more flags for every cell's train command (e.g. '--augment diffaugment')")
-    study.add_argument("--out", type=Path, default=Path("runs/study"))
+    study.add_argument("--out", type=Path, default=Path("runs/study"), help="study directory (resumed when it exists); with --address, an absolute path every node sees")
+    search = study.add_argument_group("search (Lucic et al., 2018: random settings per objective, scored by budget)")
+    search.add_argument("--search", action="append", default=None, metavar="NAME=SPEC", help="a train setting to draw per trial: NAME is a train option (lr, n-critic) or OPTION.KEY (penalty-arg.weight); SPEC is choice:a,b | uniform:lo:hi | loguniform:lo:hi | int:lo:hi")
+    search.add_argument("--trials", type=positive_int, default=None, help="settings drawn per objective (default 8 with --search)")
+    search.add_argument("--sampler", choices=SAMPLERS, default="random", help="independent random points, or a scrambled Sobol sequence (covers the box more evenly)")
+    search.add_argument("--search-seed", type=non_negative_int, default=0, help="seed of the draw: the same seed draws the same settings")
+    search.add_argument("--prune", choices=("asha",), default=None, help="stop cells whose score is in the bottom half at each rung (ASHA, on Ray Tune); pruned cells are listed apart")
+    search.add_argument("--pbt", action="store_true", help="population-based training over the searched settings (on Ray Tune): the worst cells copy a better one's checkpoint and perturb")
+    search.add_argument("--pbt-interval", type=positive_int, default=2, metavar="EVALUATIONS", help="evaluations between PBT's exploit-and-explore steps")
+    add_worker_arguments(study)
     study.set_defaults(run=run)

@@ -20,6 +20,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from ganlib.checkpoint import check_format
 from ganlib.train.optimizers import OPTIMIZERS
 from ganlib.train import (
     EMA,
+    Callback,
     STEP_SCHEDULES,
     Distributed,
     LRSchedule,
@@ -79,8 +81,18 @@ def _threads(args: argparse.Namespace) -> int:
     return torch.get_num_threads()
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train; returns the exit status."""
+def run(args: argparse.Namespace, observers: Sequence[Callback] = ()) -> int:
+    """Train; returns the exit status.
+
+    Args:
+        args: The parsed ``train`` arguments.
+        observers: Callbacks that watch this run from outside (a study's scheduler reads the
+            scores they see); they run after every other callback and are not recorded in the
+            run's settings, so a resume need not have them.
+
+    Returns:
+        The exit status: 0, or 130/143 when a signal stopped the run.
+    """
     typed = {key for key, value in vars(args).items() if value is not None and value is not False}
     args._typed = typed
     saved: dict[str, Any] = {}
@@ -120,10 +132,13 @@ def run(args: argparse.Namespace) -> int:
             outcome = distributed.broadcast_object(outcome)
         if isinstance(outcome, str):
             raise RunError(outcome)
-        return _train(args, recipe, outcome, distributed, device, rank, world, threads, main_process)
+        return _train(args, recipe, outcome, distributed, device, rank, world, threads, main_process, observers)
 
 
-def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Distributed | None, device: torch.device, rank: int, world: int, threads: int, main_process: bool) -> int:
+def _train(
+    args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Distributed | None, device: torch.device, rank: int, world: int, threads: int, main_process: bool,
+    observers: Sequence[Callback],
+) -> int:
     dataset = load_dataset(
         args.data, args.data_root, image_size=args.image_size, classes=args.classes, channels=args.channels,
         download=args.download and main_process, device=device, **args.data_arg,
@@ -163,7 +178,7 @@ def _train(args: argparse.Namespace, recipe: Recipe, plan: Any, distributed: Dis
     trainer = Trainer(
         generator, critic, objective, generator_optimizer, critic_optimizer, data,
         n_critic=args.n_critic,
-        callbacks=parts.callbacks(args, plan.run_dir, dataset, objective, optimizers),
+        callbacks=[*parts.callbacks(args, plan.run_dir, dataset, objective, optimizers), *observers],
         ema=EMA(generator, args.ema) if args.ema is not None else None,
         seed=args.seed,
         precision=args.precision,
