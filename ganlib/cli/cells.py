@@ -202,6 +202,7 @@ class Progress:
 
         self.total, self.what, self.workers = total, what, workers
         self.running: dict[str, float] = {}
+        self.settled: set[str] = set()
         self.took: list[float] = []
         self.counts = {"done": finished, "failed": 0, "pruned": 0}
         self._bar: Any = None
@@ -236,6 +237,9 @@ class Progress:
 
     def ended(self, name: str, state: str, detail: str = "") -> None:
         """A cell ended: ``state`` is ``"done"``, ``"failed"``, ``"pruned"`` or ``"stopped"``."""
+        if name in self.settled:  # a scheduler may restart a cell that ended (PBT): it is counted once
+            return
+        self.settled.add(name)
         began = self.running.pop(name, None)
         if began is not None and state == "done":
             self.took.append(time.perf_counter() - began)

@@ -83,7 +83,7 @@ class Parallel:
         storage: Where Ray Tune keeps its experiment records (absolute).
         score: The score every evaluation reports to the schedulers (``score/fid``).
         higher_is_better: The score's declared direction.
-        evaluations: How many evaluations a full cell makes (ASHA's longest rung).
+        evaluations: How many evaluations a full cell makes (ASHA stops a cell at no rung beyond them).
         prune: ``"asha"``, or ``None``.
         pbt_interval: Evaluations between population-based exploits, or ``None`` for no PBT.
         mutations: The searched settings PBT perturbs, by ``train`` flag: Ray Tune domains.
@@ -157,6 +157,16 @@ def _text(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
+def _wait_for(run_dir: Path, patience: float = 120.0) -> None:
+    """Wait until no process trains into ``run_dir``: a trial Ray paused or stopped (PBT, ASHA)
+    ends its process a moment after the next one may have started on the cell."""
+    from ganlib.locks import in_use
+
+    deadline = time.monotonic() + patience
+    while in_use(run_dir) is not None and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
 def _trial(config: dict[str, Any], jobs: dict[str, CellJob], plan: Parallel) -> None:
     """One Ray Tune trial: one cell, in this worker process."""
     import ray
@@ -166,7 +176,7 @@ def _trial(config: dict[str, Any], jobs: dict[str, CellJob], plan: Parallel) -> 
 
     if not os.environ.get(DISABLE_ENV_VAR):
         load_plugins(strict=False)
-    job = jobs[config["cell"]]
+    job = jobs[tune.get_context().get_trial_name()]  # not config["cell"]: PBT hands a trial its donor's config, cell included
     job = replace(job, record={**job.record, "node": ray.get_runtime_context().get_node_id(), "host": socket.gethostname()})
     job.run_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(job.run_dir / "cell.log")  # the worker's output is not the driver's console
@@ -175,14 +185,13 @@ def _trial(config: dict[str, Any], jobs: dict[str, CellJob], plan: Parallel) -> 
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     try:
+        _wait_for(job.run_dir)
         changed = _adopt(job, config) if plan.pbt_interval else []
         outcome = attempt(job, [_Report(plan.score, job, plan.pbt_interval is not None)], changed)
     finally:
         root.removeHandler(handler)
         handler.close()
-    if isinstance(outcome, str):
-        tune.report({"failed": outcome})
-    elif outcome:
+    if not isinstance(outcome, str) and outcome:  # a failure is in its marker, which the driver reads
         raise RuntimeError(f"cell {job.name} stopped by signal (status {outcome})")
 
 
@@ -193,10 +202,14 @@ def _lines(jobs: dict[str, CellJob], progress: Progress, plan: Parallel) -> Any:
 
     class Lines(tune.Callback):
         def on_trial_start(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
-            progress.started(trial.config["cell"])
+            name = str(trial)  # the cell's name (trial_name_creator); PBT may copy another cell's config
+            if name in progress.running:  # PBT pauses and restarts a trial: the cell goes on
+                log.debug("%s: continues", name)
+            else:
+                progress.started(name)
 
         def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
-            job = jobs[trial.config["cell"]]
+            job = jobs[str(trial)]
             failed = read_marker(job.run_dir, FAILED)
             if failed is not None:
                 progress.ended(job.name, "failed", failed["reason"])
@@ -212,7 +225,7 @@ def _lines(jobs: dict[str, CellJob], progress: Progress, plan: Parallel) -> Any:
                 progress.ended(job.name, "pruned", f"{plan.prune}: score {last.get('score', float('nan')):.4g} at iteration {last.get('iteration')}")
 
         def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
-            job = jobs[trial.config["cell"]]
+            job = jobs[str(trial)]
             reason = f"its process failed {plan.retries + 1} times; its last checkpoint is kept (repeat the command to resume it)"
             write_text_atomically(job.run_dir / FAILED, json.dumps({"name": job.name, "reason": reason}) + "\n")
             progress.ended(job.name, "failed", reason)
@@ -225,7 +238,7 @@ def _scheduler(plan: Parallel) -> Any:
 
     mode = "max" if plan.higher_is_better else "min"
     if plan.prune == "asha":
-        return ASHAScheduler(time_attr="training_iteration", metric="score", mode=mode, max_t=max(1, plan.evaluations), grace_period=1, reduction_factor=2)
+        return ASHAScheduler(time_attr="training_iteration", metric="score", mode=mode, max_t=plan.evaluations + 1, grace_period=1, reduction_factor=2)
     if plan.pbt_interval is not None:
         return PopulationBasedTraining(
             time_attr="training_iteration", metric="score", mode=mode, perturbation_interval=plan.pbt_interval,
@@ -277,6 +290,7 @@ def run_on_ray(jobs: Sequence[CellJob], plan: Parallel) -> int:
     """
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # the study prints its own lines and bar
     from ray import tune
+    from ray.tune.search.sample import Float, Integer
 
     pending = {job.name: job for job in jobs if not settled_already(job)}
     progress = Progress(len(jobs), jobs[0].what if jobs else "cell", finished=len(jobs) - len(pending), workers=plan.workers)
@@ -287,8 +301,9 @@ def run_on_ray(jobs: Sequence[CellJob], plan: Parallel) -> int:
     _start_ray(plan)
     log.debug("ray started in %.1f s", time.perf_counter() - started)
     space: dict[str, Any] = {"cell": tune.grid_search(list(pending))}
-    for flag in plan.mutations if plan.pbt_interval else ():
-        space[flag] = tune.sample_from(lambda spec, flag=flag: pending[spec.config["cell"]].settings[flag])
+    for flag, domain in plan.mutations.items() if plan.pbt_interval else ():
+        kind = int if isinstance(domain, Integer) else float if isinstance(domain, Float) else str  # PBT perturbs numbers as numbers
+        space[flag] = tune.sample_from(lambda config, flag=flag, kind=kind: kind(pending[config["cell"]].settings[flag]))
     trainable = tune.with_resources(
         tune.with_parameters(_trial, jobs=pending, plan=plan),
         {"cpu": plan.threads_per_cell, "gpu": plan.gpus_per_cell},
@@ -302,7 +317,7 @@ def run_on_ray(jobs: Sequence[CellJob], plan: Parallel) -> int:
         run_config=tune.RunConfig(
             name=time.strftime("cells-%Y%m%d-%H%M%S"), storage_path=str(plan.storage), verbose=0,
             failure_config=tune.FailureConfig(max_failures=plan.retries),
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=None),  # PBT may hand any cell's latest to another
             callbacks=[_lines(pending, progress, plan)],
         ),
     )
