@@ -226,7 +226,8 @@ def test_wgan_div_on_a_toy_gets_its_declared_defaults_as_a_built_in_penalty_does
 def test_study_and_bench_rank_the_plugins_score_higher_is_better(loaded, tmp_path):
     out = tmp_path / "study"
     argv = ["study", "--data", "ring", "--objectives", "minimax", "hinge", "--critic-norms", "none", "--seeds", "1", "--iterations", "3", "--width", "8", "--batch-size", "32",
-            "--score", "score/nn_unique", "--train-arg", "--callback nn-unique", "--out", str(out)]
+            "--score", "score/nn_unique", "--train-arg", "--callback nn-unique", "--out", str(out),
+            "--workers", "1"]  # this test's plugins live in this process only: Ray's worker processes would not have them
     assert main(argv) == 0
     rows = json.loads((out / "table.json").read_text())
     assert len(rows) == 2 and "unique nearest neighbours" in (out / "table.md").read_text()
@@ -234,7 +235,7 @@ def test_study_and_bench_rank_the_plugins_score_higher_is_better(loaded, tmp_pat
     assert finals == sorted(finals, reverse=True)  # the best configuration first: the highest
     assert all(row["best"][0] >= row["final"][0] for row in rows)  # "best" is the maximum over the run
     bench = tmp_path / "bench"
-    assert main(["bench", "--suite", "open-house", "--out", str(bench), "--device", "cpu"]) == 0
+    assert main(["bench", "--suite", "open-house", "--out", str(bench), "--device", "cpu", "--workers", "1"]) == 0
     rows = json.loads((bench / "results.json").read_text())["rows"]
     ranked = sorted(rows, key=lambda row: row["rank"])
     assert [row["rank"] for row in ranked] == [1, 2] and ranked[0]["measured"] >= ranked[1]["measured"]

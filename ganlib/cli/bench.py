@@ -16,7 +16,6 @@ import logging
 import math
 import shlex
 import time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,9 @@ import torch
 
 from ganlib._files import write_text_atomically
 from ganlib.bench import BENCH_SUITES, BenchCell, Suite, anchors_for, budget_note, format_value
-from ganlib.cli.arguments import HelpFormatter, add_threads_argument, apply_threads, choices_help, seed
-from ganlib.cli.cells import run_cell
+from ganlib.cli.arguments import HelpFormatter, apply_threads, choices_help, seed
+from ganlib.cli.cells import FAILED, CellJob, cell_state, read_marker
+from ganlib.cli.tune import Parallel, add_worker_arguments, plan_workers, run_jobs
 from ganlib.metrics.registry import score_of
 from ganlib.runs import check_output_directory, run_lock
 from ganlib.train import read_log
@@ -238,25 +238,31 @@ def run(args: argparse.Namespace) -> int:
         if unknown:
             raise ValueError(f"--cells {', '.join(unknown)}: not in suite {suite.name!r}, whose cells are {', '.join(c.name for c in cells)}")
         cells = [c for c in cells if c.name in args.cells]
+    plan = plan_workers(args, args.out, "bench")
     check_output_directory(args.out, holding="bench")
     with run_lock(args.out):  # one bench per directory: a second one is refused in one line
-        return _bench(args, suite, cells)
+        return _bench(args, suite, cells, plan)
 
 
-def _bench(args: argparse.Namespace, suite: Suite, cells: list[BenchCell]) -> int:
+def _bench(args: argparse.Namespace, suite: Suite, cells: list[BenchCell], plan: Parallel | None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
     references: dict[str, dict[str, Any]] = {}
     previous = args.out / "results.json"
-    for number, cell in enumerate(cells, start=1):
-        log.info("bench cell %d of %d: %s", number, len(cells), cell.name)
-        run_dir = args.out / "runs" / cell.name
-        status = run_cell(run_dir, partial(_train_argv, args, cell, run_dir), cell.iterations, {"name": cell.name, "suite": suite.name}, what="bench cell")
-        if status:
-            log.info("stopped in cell %s; repeat the command to resume", cell.name)
-            return status
-        results[cell.name] = _judged(cell, run_dir, args)
+    jobs = [
+        CellJob(cell.name, args.out.resolve() / "runs" / cell.name, _train_argv(args, cell, args.out.resolve() / "runs" / cell.name), cell.iterations,
+                {"name": cell.name, "suite": suite.name}, what="bench cell")
+        for cell in cells
+    ]
+    status = run_jobs(jobs, plan)
+    if status:
+        return status
+    for cell, job in zip(cells, jobs, strict=True):  # judged here, one at a time: the judge is the same for every cell
+        if cell_state(job.run_dir) != "done":
+            log.info("%s: %s, not in the table%s", cell.name, cell_state(job.run_dir), f" ({(read_marker(job.run_dir, FAILED) or {}).get('reason')})" if cell_state(job.run_dir) == "failed" else "")
+            continue
+        results[cell.name] = _judged(cell, job.run_dir, args)
         references[cell.name] = _reference(cell, args.out, args)
     command = "python -m ganlib bench " + shlex.join(_argv(args))
     header = {"suite": suite.name, "command": command, "device": args.device, "wall_minutes": (time.perf_counter() - started) / 60}
@@ -275,6 +281,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--out", type=Path, default=Path("runs/bench"), help="bench directory (resumed when it exists)")
     bench.add_argument("--data-root", type=Path, default=None, help="directory of the torchvision data sets")
     bench.add_argument("--device", default="auto", help="cpu, cuda, auto, ...")
-    add_threads_argument(bench)
+    add_worker_arguments(bench)
     bench.add_argument("--seed", type=seed, default=0, help="seed of every cell's run and of its judged samples")
     bench.set_defaults(run=run)

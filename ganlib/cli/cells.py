@@ -31,7 +31,7 @@ from ganlib.train import read_log
 if TYPE_CHECKING:
     from ganlib.train import Callback
 
-__all__ = ["DONE", "FAILED", "PRUNED", "CellJob", "Progress", "attempt", "cell_state", "fail_cell", "read_marker", "run_cell", "run_here", "settled_already"]
+__all__ = ["DONE", "FAILED", "PRUNED", "CellJob", "Progress", "attempt", "cell_state", "fail_cell", "pending_jobs", "read_marker", "run_cell", "run_here", "settled_already"]
 
 log = logging.getLogger("ganlib.study")
 
@@ -256,6 +256,24 @@ class Progress:
             self._bar.close()
 
 
+def pending_jobs(jobs: Sequence[CellJob]) -> list[CellJob]:
+    """The cells that need work; one line for each that does not (done, or pruned).
+
+    Args:
+        jobs: The cells.
+
+    Returns:
+        Those not settled already, in order.
+    """
+    pending = []
+    for job in jobs:
+        if settled_already(job):
+            log.info("%s: %s already, skipped", job.name, "done" if (job.run_dir / DONE).exists() else "stopped early")
+        else:
+            pending.append(job)
+    return pending
+
+
 def run_here(jobs: Sequence[CellJob]) -> int:
     """Run (or resume) every cell, one after another in this process; a failing cell is marked
     and the others go on.
@@ -266,12 +284,10 @@ def run_here(jobs: Sequence[CellJob]) -> int:
     Returns:
         0, or the signal's status if one stopped a cell (the command resumes when repeated).
     """
-    settled = [job for job in jobs if settled_already(job)]
-    progress = Progress(len(jobs), jobs[0].what if jobs else "cell", finished=len(settled))
+    pending = pending_jobs(jobs)
+    progress = Progress(len(jobs), jobs[0].what if jobs else "cell", finished=len(jobs) - len(pending))
     try:
-        for job in jobs:
-            if job in settled:
-                continue
+        for job in pending:
             progress.started(job.name)
             outcome = attempt(job)
             if isinstance(outcome, str):

@@ -38,7 +38,7 @@ from typing import Any
 
 from ganlib._files import write_text_atomically
 from ganlib.cli.arguments import non_negative_float, non_negative_int, positive_int
-from ganlib.cli.cells import DONE, FAILED, PRUNED, CellJob, Progress, attempt, cell_state, read_marker, run_here, settled_already
+from ganlib.cli.cells import DONE, FAILED, PRUNED, CellJob, Progress, attempt, cell_state, pending_jobs, read_marker, run_here
 from ganlib.train import Callback
 
 __all__ = ["LINEAGE", "Parallel", "add_worker_arguments", "plan_workers", "ray_installed", "require_ray", "run_jobs", "run_on_ray"]
@@ -292,7 +292,7 @@ def run_on_ray(jobs: Sequence[CellJob], plan: Parallel) -> int:
     from ray import tune
     from ray.tune.search.sample import Float, Integer
 
-    pending = {job.name: job for job in jobs if not settled_already(job)}
+    pending = {job.name: job for job in pending_jobs(jobs)}
     progress = Progress(len(jobs), jobs[0].what if jobs else "cell", finished=len(jobs) - len(pending), workers=plan.workers)
     if not pending:
         progress.close()

@@ -30,7 +30,7 @@ def test_a_progressive_cell_grows_inside_a_study(mnist_root, tmp_path):
     argv = [
         "study", "--data-root", str(mnist_root), "--objectives", "pggan", "--models", "pggan", "--critic-norms", "none",
         "--ema", "on", "--seeds", "1", "--image-size", "16", "--width", "4", "--batch-size", "16", "--iterations", "6",
-        "--eval-every", "6", "--eval-samples", "20", "--device", "cpu", "--out", str(tmp_path),
+        "--eval-every", "6", "--eval-samples", "20", "--device", "cpu", "--out", str(tmp_path), "--workers", "1",
         "--train-arg", "--callback-arg stable_images=16", "--train-arg", "--callback-arg fade_images=32",
     ]
     assert main(argv) == 0

@@ -150,7 +150,7 @@ def test_a_study_grids_over_the_new_models_and_augmentation(mnist_root, tmp_path
     argv = [
         "study", "--data-root", str(mnist_root), "--objectives", "hinge", "--models", "dcgan", "sngan-resnet", "--critic-norms", "spectral",
         "--seeds", "1", "--image-size", "16", "--width", "4", "--batch-size", "16", "--iterations", "2", "--eval-every", "1",
-        "--eval-samples", "20", "--device", "cpu", "--out", str(tmp_path), "--train-arg", "--augment diffaugment",
+        "--eval-samples", "20", "--device", "cpu", "--out", str(tmp_path), "--train-arg", "--augment diffaugment", "--workers", "1",
     ]
     assert main(argv) == 0
     rows = json.loads((tmp_path / "table.json").read_text())
