@@ -153,16 +153,15 @@ def test_a_cell_killed_mid_run_is_retried_and_ends_equal_to_an_uninterrupted_one
 
 def test_a_study_whose_driver_died_resumes_when_the_command_is_repeated(tmp_path, local_ray):
     out = tmp_path / "study"
-    argv = [sys.executable, "-m", "ganlib", *_study(out, "--workers", "2", "--iterations", "20", "--eval-every", "10", "--address", local_ray)]
+    argv = [sys.executable, "-m", "ganlib", "study", "--data", "ring", "--objectives", "hinge", "--critic-norms", "none", "--seeds", "2", "--iterations", "20",
+            "--eval-every", "10", "--width", "8", "--batch-size", "32", "--device", "cpu", "--workers", "1", "--address", local_ray, "--out", str(out)]
     driver = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    _wait(lambda: any((out / "runs" / c / DONE).exists() for c in ("wgan-gp-none-s0", "wgan-gp-none-s1")))
+    _wait(lambda: (out / "runs" / "hinge-none-s0" / DONE).exists())
     os.killpg(driver.pid, signal.SIGKILL)  # the driver dies; Ray ends the trials it had started
     driver.wait()
-    finished = sorted(p.parent.name for p in (out / "runs").glob(f"*/{DONE}"))
-    assert 0 < len(finished) < 4
+    assert not (out / "runs" / "hinge-none-s1" / DONE).exists()
     again = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
-    for name in finished:
-        assert f"{name}: done already, skipped" in again.stderr + again.stdout
-    assert len(json.loads((out / "table.json").read_text())) == 2
-    assert all((out / "runs" / f"{o}-none-s{s}" / DONE).exists() for o in ("wgan-gp", "hinge") for s in (0, 1))
+    assert "hinge-none-s0: done already, skipped" in again.stderr + again.stdout
+    (row,) = json.loads((out / "table.json").read_text())
+    assert row["seeds"] == 2 and (out / "runs" / "hinge-none-s1" / DONE).exists()

@@ -29,6 +29,8 @@ DEFAULT_TESTS = (
     "tests/nn/test_progressive.py",
     "tests/train/test_growth.py",
     "tests/models/test_lapgan.py",
+    "tests/report/test_search_figures.py",
+    "tests/cli/test_search.py::test_specs_map_the_unit_interval_by_hand",
     "tests/losses",
     "tests/train/test_trainer.py",
     "tests/train/test_engine.py",

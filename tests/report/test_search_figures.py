@@ -28,7 +28,7 @@ def test_expected_best_laws(values):
     assert len(curve) == len(values)
     assert curve[0][0] == pytest.approx(statistics.fmean(values), abs=1e-9)  # one trial: the mean
     expected = [e for e, _, _ in curve]
-    assert all(b <= a + 1e-9 for a, b in zip(expected, expected[1:]))  # more trials never hurt
+    assert all(b <= a + 1e-9 for a, b in zip(expected, expected[1:], strict=False))  # more trials never hurt
     assert all(min(values) - 1e-9 <= e <= max(values) + 1e-9 for e in expected)
     assert all(low <= high for _, low, high in curve)
     mirrored = expected_best([-v for v in values], higher_is_better=True, draws=200)
