@@ -27,6 +27,7 @@ import argparse
 import json
 import logging
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -55,7 +56,8 @@ def ray_installed() -> bool:
     """Whether Ray Tune can be imported (without importing it)."""
     import importlib.util
 
-    return importlib.util.find_spec("ray") is not None and importlib.util.find_spec("ray.tune") is not None
+    # ray.tune's own dependencies come with the [tune] extra; finding them imports nothing
+    return all(importlib.util.find_spec(name) is not None for name in ("ray", "pyarrow", "pandas"))
 
 
 def require_ray(flag: str) -> None:
@@ -88,7 +90,8 @@ class Parallel:
         pbt_interval: Evaluations between population-based exploits, or ``None`` for no PBT.
         mutations: The searched settings PBT perturbs, by ``train`` flag: Ray Tune domains.
         retries: How often a trial whose process died is started again.
-        seed: Seed of the schedulers' random choices.
+        seed: Seed of the driver's random choices (PBT's explore draws); which trial reaches an
+            interval first still depends on timing, so a PBT study is not bit-reproducible.
     """
 
     workers: int
@@ -321,6 +324,7 @@ def run_on_ray(jobs: Sequence[CellJob], plan: Parallel) -> int:
             callbacks=[_lines(pending, progress, plan)],
         ),
     )
+    random.seed(plan.seed)  # PBT's explore draws with Python's random module, in this process
     try:
         tuner.fit()
     finally:
