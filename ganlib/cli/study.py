@@ -222,16 +222,19 @@ def _search_section(out: Path, rows: list[dict[str, Any]], score: str) -> list[s
     return lines
 
 
+def _marked(out: Path, cells: list[dict[str, Any]], marker: str) -> list[tuple[str, dict[str, Any]]]:
+    found = [(c["name"], read_marker(out / "runs" / c["name"], marker)) for c in cells]
+    return [(name, content) for name, content in found if content is not None]
+
+
 def _unfinished_section(out: Path, cells: list[dict[str, Any]]) -> list[str]:
     """The cells stopped early and those that failed: listed apart, never averaged in."""
     lines: list[str] = []
-    pruned = [(c["name"], read_marker(out / "runs" / c["name"], PRUNED)) for c in cells]
-    pruned = [(name, marker) for name, marker in pruned if marker is not None]
+    pruned = _marked(out, cells, PRUNED)
     if pruned:
         lines += ["", "Stopped early (not in the table above):", "", "| cell | by | at iteration | last score |", "|---|---|---|---|"]
         lines += [f"| {name} | {m.get('by')} | {m.get('iteration')} | {_number(m.get('score'))} |" for name, m in pruned]
-    failed = [(c["name"], read_marker(out / "runs" / c["name"], FAILED)) for c in cells]
-    failed = [(name, marker) for name, marker in failed if marker is not None]
+    failed = _marked(out, cells, FAILED)
     if failed:
         lines += ["", "Failed (repeat the command to try them again):", "", "| cell | reason |", "|---|---|"]
         lines += [f"| {name} | {str(m.get('reason', '')).replace('|', '/')} |" for name, m in failed]

@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +266,11 @@ def _start_ray(plan: Parallel) -> None:
         ray.init(num_cpus=plan.workers * plan.threads_per_cell, **options)
 
 
+def _initial(pending: dict[str, CellJob], flag: str, kind: type, config: dict[str, Any]) -> Any:
+    """A PBT cell's first value of a searched setting: its own draw, as a number when it is one."""
+    return kind(pending[config["cell"]].settings[flag])
+
+
 def run_jobs(jobs: Sequence[CellJob], plan: Parallel | None) -> int:
     """Run (or resume) the cells where :func:`plan_workers` decided.
 
@@ -305,8 +311,8 @@ def run_on_ray(jobs: Sequence[CellJob], plan: Parallel) -> int:
     log.debug("ray started in %.1f s", time.perf_counter() - started)
     space: dict[str, Any] = {"cell": tune.grid_search(list(pending))}
     for flag, domain in plan.mutations.items() if plan.pbt_interval else ():
-        kind = int if isinstance(domain, Integer) else float if isinstance(domain, Float) else str  # PBT perturbs numbers as numbers
-        space[flag] = tune.sample_from(lambda config, flag=flag, kind=kind: kind(pending[config["cell"]].settings[flag]))
+        kind: type = int if isinstance(domain, Integer) else float if isinstance(domain, Float) else str  # PBT perturbs numbers as numbers
+        space[flag] = tune.sample_from(partial(_initial, pending, flag, kind))
     trainable = tune.with_resources(
         tune.with_parameters(_trial, jobs=pending, plan=plan),
         {"cpu": plan.threads_per_cell, "gpu": plan.gpus_per_cell},
